@@ -1,0 +1,2 @@
+/* Lower-case alias, as on Windows file systems that ignore case. */
+#include <fltKernel.h>

@@ -1,0 +1,11 @@
+/*
+ * wdm.h: the kernel routines a driver calls.  Each concept lives in its own
+ * header under nt/; this file gathers them in the WDK's order.
+ */
+#ifndef _WDMDDK_
+#define _WDMDDK_
+#include <ntdef.h>
+#include <nt/lists.h>
+#include <nt/interlocked.h>
+#include <nt/rtl.h>
+#endif
