@@ -8,4 +8,6 @@
 #include <nt/lists.h>
 #include <nt/interlocked.h>
 #include <nt/rtl.h>
+#include <nt/irql.h>
+#include <nt/bugcheck.h>
 #endif

@@ -1,0 +1,26 @@
+/* Internal interface of the ke layer, shared with the layers above it. */
+#ifndef ALTITUDE_SRC_KE_KE_H
+#define ALTITUDE_SRC_KE_KE_H
+
+#include <wdm.h>
+#include <altitude/bugcheck.h>
+
+/*
+ * Reports a bugcheck detected by the runtime in `routine`.  Without a
+ * harness hook it never returns; with one it returns, and the caller must
+ * leave its object unchanged and return.
+ */
+void ke_bugcheck(ULONG code, ULONG_PTR p1, ULONG_PTR p2, ULONG_PTR p3, ULONG_PTR p4,
+		 const char *routine);
+
+/*
+ * TRUE when the current IRQL is at most `max`; otherwise reports
+ * IRQL_NOT_LESS_OR_EQUAL for `routine` (parameters: current IRQL, max) and
+ * returns FALSE.
+ */
+BOOLEAN ke_irql_at_most(KIRQL max, const char *routine);
+
+/* Sets the calling thread's IRQL without checks (runtime threads start here). */
+void ke_irql_set(KIRQL irql);
+
+#endif /* ALTITUDE_SRC_KE_KE_H */
