@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# libfltmgr must export the Windows-named API and altitude_* only: no layer's
+# internal snake_case function may leak into a minifilter's namespace.
+set -euo pipefail
+lib=$1
+syms=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TWDBRV]$/ {print $3}' | sed 's/@.*//')
+bad=$(grep -Ev '^(Flt|Fs|Ke|Kd|Ex|Io|Ps|Mm|Ob|Se|Zw|Rtl|Dbg|Interlocked|altitude_)' <<<"$syms" || true)
+if [ -n "$bad" ]; then
+  echo "unexpected exports from $lib:"
+  echo "$bad"
+  exit 1
+fi
+grep -qx KeGetCurrentIrql <<<"$syms" || { echo "KeGetCurrentIrql is not exported"; exit 1; }
+echo "$(wc -l <<<"$syms") exports, all with Windows or altitude_ names"
