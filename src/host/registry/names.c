@@ -1,0 +1,80 @@
+/*
+ * Names and strings of the registry store: UTF-16 <-> UTF-8 conversions
+ * (GLib's), the case-insensitive comparison form, name validation, time.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "host/registry.h"
+
+/* 100-ns intervals between 1601-01-01 and 1970-01-01. */
+#define REG_UNIX_EPOCH_100NS 116444736000000000LL
+
+/*
+ * Windows compares registry names by upcasing each character on its own;
+ * g_unichar_toupper is that simple mapping (no "ß" -> "SS" expansion).
+ */
+char *reg_name_fold(const char *utf8)
+{
+	GString *out = g_string_sized_new(strlen(utf8));
+
+	for (const char *p = utf8; *p; p = g_utf8_next_char(p))
+		g_string_append_unichar(out, g_unichar_toupper(g_utf8_get_char(p)));
+	return g_string_free(out, FALSE);
+}
+
+char *reg_utf16_to_utf8(const WCHAR *s, size_t chars)
+{
+	for (size_t i = 0; i < chars; i++) {
+		if (s[i] == 0)
+			return NULL;
+	}
+	if (chars == 0)
+		return g_strdup("");
+	return g_utf16_to_utf8((const gunichar2 *)s, (glong)chars, NULL, NULL, NULL);
+}
+
+WCHAR *reg_utf8_to_utf16(const char *s, size_t *chars)
+{
+	glong written = 0;
+	gunichar2 *out = g_utf8_to_utf16(s, -1, NULL, &written, NULL);
+
+	if (out && chars)
+		*chars = (size_t)written;
+	return (WCHAR *)out;
+}
+
+size_t reg_wcslen(const WCHAR *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+BOOLEAN reg_key_name_valid(const char *utf8)
+{
+	glong chars = g_utf8_strlen(utf8, -1);
+
+	if (chars < 1 || chars > REG_MAX_KEY_NAME_CHARS)
+		return FALSE;
+	return strchr(utf8, '\\') == NULL;
+}
+
+LONGLONG reg_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return REG_UNIX_EPOCH_100NS + (LONGLONG)ts.tv_sec * 10000000LL + ts.tv_nsec / 100;
+}
+
+NTSTATUS reg_unicode_to_utf8(PCUNICODE_STRING s, char **utf8)
+{
+	*utf8 = NULL;
+	if (!s || (s->Length & 1) || s->Length > s->MaximumLength || (s->Length && !s->Buffer))
+		return STATUS_INVALID_PARAMETER;
+	*utf8 = reg_utf16_to_utf8(s->Buffer, s->Length / sizeof(WCHAR));
+	return *utf8 ? STATUS_SUCCESS : STATUS_OBJECT_NAME_INVALID;
+}
