@@ -37,7 +37,8 @@ static NTSTATUS reg_rtl_path(ULONG root, PCWSTR path, WCHAR **full, size_t *char
 		out[i] = (WCHAR)prefix[i];
 	if (separator)
 		out[prefix_chars] = L'\\';
-	memcpy(out + prefix_chars + separator, path, path_chars * sizeof(WCHAR));
+	if (path_chars)
+		memcpy(out + prefix_chars + separator, path, path_chars * sizeof(WCHAR));
 	out[*chars] = 0;
 	*full = out;
 	return STATUS_SUCCESS;

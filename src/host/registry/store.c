@@ -1,6 +1,6 @@
 /*
- * The store: the Services root key, the directory of service files, and
- * path lookup.  Service files are loaded when the Services key is first
+ * The store: the Services root key and the directory of service files.
+ * Service files are loaded when the Services key is first
  * used; a name not found in memory makes the directory be scanned again,
  * so a file another process wrote (fltmc install) shows up.  A malformed
  * file is reported once (file:line) and its service answers
