@@ -94,8 +94,13 @@ struct reg_key *reg_key_find_child(const struct reg_key *key, const char *name);
 void reg_key_set_service(struct reg_key *key, struct reg_service *service);
 /* Links `child` under `parent` in sorted position. */
 void reg_key_link(struct reg_key *parent, struct reg_key *child);
-/* Unlinks a key from its parent; it is freed now if no handle refers to it. */
+/*
+ * Unlinks a key from its parent and marks it and its subkeys deleted; it is
+ * freed now if no handle refers to it.
+ */
 void reg_key_unlink(struct reg_key *key);
+/* Frees a deleted key once its last handle is closed (unlinking it from a deleted parent). */
+void reg_key_release(struct reg_key *key);
 struct reg_value *reg_value_find(const struct reg_key *key, const char *name, guint *index);
 /* Sets (creates or replaces) a value; copies the data. */
 void reg_value_set(struct reg_key *key, const char *name, ULONG type, const void *data,
@@ -219,7 +224,10 @@ NTSTATUS reg_expand_environment(PVOID environment, const void *data, ULONG lengt
 NTSTATUS host_registry_init(const char *directory);
 /* Closes every handle and frees the tree (unsaved volatile keys are lost). */
 void host_registry_shutdown(void);
-/* Where store errors go (default: stderr); NULL restores the default. */
+/*
+ * Where store errors go (default: stderr); NULL restores the default.  The
+ * sink runs with the store locked: it must not call into the registry.
+ */
 typedef void (*host_registry_error_sink)(const char *message, void *context);
 void host_registry_set_error_sink(host_registry_error_sink sink, void *context);
 /* Forgets a loaded service so that its file is read again on next use. */

@@ -116,7 +116,7 @@ static void install_replaces_and_rejects(void **state)
 	static const char *const bad_params[][1] = {
 		{ "NoEquals" }, { "=x" }, { "D=dword:x" }, { "M=multi_sz:a;;b" }, { "B=hex:zz" },
 	};
-	HANDLE h;
+	HANDLE h, p;
 	UNICODE_STRING name = reg_us(L"ImagePath");
 	UCHAR buffer[128];
 	ULONG length;
@@ -125,8 +125,14 @@ static void install_replaces_and_rejects(void **state)
 	assert_int_equal(host_registry_install("Scanner", "/a.so", "1", NULL, 0, &error),
 			 STATUS_SUCCESS);
 	assert_int_equal(reg_open_path(SERVICES_PATH L"\\Scanner", KEY_READ, &h), STATUS_SUCCESS);
+	assert_int_equal(reg_open_path(SERVICES_PATH L"\\Scanner\\Parameters", KEY_ALL_ACCESS, &p),
+			 STATUS_SUCCESS);
 	assert_int_equal(host_registry_install("Scanner", "/b.so", "2", NULL, 0, &error),
 			 STATUS_SUCCESS);
+	/* A handle below the replaced key cannot write the old tree back over the new file. */
+	assert_int_equal(ZwSetValueKey(p, &name, 0, REG_SZ, L"old", sizeof(L"old")),
+			 STATUS_KEY_DELETED);
+	assert_int_equal(ZwClose(p), STATUS_SUCCESS);
 	/* The old in-memory key is gone; a new open sees the new file. */
 	assert_int_equal(ZwQueryValueKey(h, &name, KeyValuePartialInformation, buffer,
 					 sizeof(buffer), &length),

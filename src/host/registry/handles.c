@@ -34,8 +34,7 @@ static void reg_handle_free(gpointer p)
 	struct reg_handle *h = p;
 
 	h->key->handles--;
-	if (h->key->deleted && h->key->handles == 0)
-		reg_key_free(h->key);
+	reg_key_release(h->key);
 	g_free(h);
 }
 

@@ -98,14 +98,32 @@ void reg_key_link(struct reg_key *parent, struct reg_key *child)
 	child->parent = parent;
 }
 
+/* A deleted key's subkeys are deleted too (their handles see STATUS_KEY_DELETED). */
+static void reg_key_mark_deleted(struct reg_key *key)
+{
+	key->deleted = TRUE;
+	for (guint i = 0; i < key->subkeys->len; i++)
+		reg_key_mark_deleted(g_ptr_array_index(key->subkeys, i));
+}
+
 void reg_key_unlink(struct reg_key *key)
 {
 	if (key->parent)
 		g_ptr_array_remove(key->parent->subkeys, key);
 	key->parent = NULL;
-	key->deleted = TRUE;
+	reg_key_mark_deleted(key);
 	if (key->handles == 0)
 		reg_key_free(key);
+}
+
+void reg_key_release(struct reg_key *key)
+{
+	if (key->handles || !key->deleted)
+		return;
+	if (key->parent)
+		g_ptr_array_remove(key->parent->subkeys, key);
+	key->parent = NULL;
+	reg_key_free(key);
 }
 
 struct reg_value *reg_value_find(const struct reg_key *key, const char *name, guint *index)
