@@ -270,6 +270,12 @@ NTSTATUS host_registry_install(const char *service, const char *image_path, cons
 			       const char *const *params, size_t param_count, char **error);
 
 /*
+ * Closes a key handle (what ZwClose does for keys); STATUS_INVALID_HANDLE
+ * when `handle` is not an open key handle.
+ */
+NTSTATUS host_registry_close_handle(HANDLE handle);
+
+/*
  * Binds a driver object to its service name, for IoOpenDriverRegistryKey
  * (the loader calls it before DriverEntry); NULL service removes the binding.
  */

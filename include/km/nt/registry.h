@@ -16,20 +16,31 @@
 extern "C" {
 #endif
 
-/* Object attributes (also declared by nt/ob.h; the guard keeps one copy). */
-#ifndef ALTITUDE_OBJECT_ATTRIBUTES_DEFINED
-#define ALTITUDE_OBJECT_ATTRIBUTES_DEFINED
-typedef struct _OBJECT_ATTRIBUTES {
-	ULONG Length;
-	HANDLE RootDirectory;
-	PUNICODE_STRING ObjectName;
-	ULONG Attributes;
-	PVOID SecurityDescriptor;
-	PVOID SecurityQualityOfService;
-} OBJECT_ATTRIBUTES, *POBJECT_ATTRIBUTES;
-typedef const OBJECT_ATTRIBUTES *PCOBJECT_ATTRIBUTES;
-_Static_assert(sizeof(OBJECT_ATTRIBUTES) == 48, "OBJECT_ATTRIBUTES is 48 bytes on x64");
+/*
+ * Access rights, object attributes: nt/ob.h declares the same, under the same
+ * guards, so either header may come first.
+ */
+#ifndef DELETE
+#define DELETE 0x00010000L
+#define READ_CONTROL 0x00020000L
+#define WRITE_DAC 0x00040000L
+#define WRITE_OWNER 0x00080000L
+#define SYNCHRONIZE 0x00100000L
+#define STANDARD_RIGHTS_REQUIRED 0x000F0000L
+#define STANDARD_RIGHTS_READ READ_CONTROL
+#define STANDARD_RIGHTS_WRITE READ_CONTROL
+#define STANDARD_RIGHTS_EXECUTE READ_CONTROL
+#define STANDARD_RIGHTS_ALL 0x001F0000L
+#define SPECIFIC_RIGHTS_ALL 0x0000FFFFL
+#define ACCESS_SYSTEM_SECURITY 0x01000000L
+#define MAXIMUM_ALLOWED 0x02000000L
+#define GENERIC_READ 0x80000000L
+#define GENERIC_WRITE 0x40000000L
+#define GENERIC_EXECUTE 0x20000000L
+#define GENERIC_ALL 0x10000000L
+#endif
 
+#ifndef OBJ_INHERIT
 #define OBJ_INHERIT 0x00000002L
 #define OBJ_PERMANENT 0x00000010L
 #define OBJ_EXCLUSIVE 0x00000020L
@@ -41,63 +52,30 @@ _Static_assert(sizeof(OBJECT_ATTRIBUTES) == 48, "OBJECT_ATTRIBUTES is 48 bytes o
 #define OBJ_IGNORE_IMPERSONATED_DEVICEMAP 0x00000800L
 #define OBJ_DONT_REPARSE 0x00001000L
 #define OBJ_VALID_ATTRIBUTES 0x00001FF2L
+#endif
 
-#define InitializeObjectAttributes(p, n, a, r, s)                 \
-	do {                                                      \
-		(p)->Length = sizeof(OBJECT_ATTRIBUTES);          \
-		(p)->RootDirectory = (r);                         \
-		(p)->Attributes = (a);                            \
-		(p)->ObjectName = (n);                            \
-		(p)->SecurityDescriptor = (s);                    \
-		(p)->SecurityQualityOfService = NULL;             \
+#ifndef ALTITUDE_OBJECT_ATTRIBUTES_DEFINED
+#define ALTITUDE_OBJECT_ATTRIBUTES_DEFINED
+typedef struct _OBJECT_ATTRIBUTES {
+	ULONG Length;
+	HANDLE RootDirectory;
+	PUNICODE_STRING ObjectName;
+	ULONG Attributes;
+	PVOID SecurityDescriptor;
+	PVOID SecurityQualityOfService;
+} OBJECT_ATTRIBUTES, *POBJECT_ATTRIBUTES;
+typedef const OBJECT_ATTRIBUTES *PCOBJECT_ATTRIBUTES;
+_Static_assert(sizeof(OBJECT_ATTRIBUTES) == 48, "OBJECT_ATTRIBUTES is 48 bytes");
+
+#define InitializeObjectAttributes(p, n, a, r, s)          \
+	do {                                               \
+		(p)->Length = sizeof(OBJECT_ATTRIBUTES);   \
+		(p)->RootDirectory = (r);                  \
+		(p)->Attributes = (a);                     \
+		(p)->ObjectName = (n);                     \
+		(p)->SecurityDescriptor = (s);             \
+		(p)->SecurityQualityOfService = NULL;      \
 	} while (0)
-#endif /* ALTITUDE_OBJECT_ATTRIBUTES_DEFINED */
-
-/* Standard and generic access rights (shared with other object types). */
-#ifndef DELETE
-#define DELETE 0x00010000L
-#endif
-#ifndef READ_CONTROL
-#define READ_CONTROL 0x00020000L
-#endif
-#ifndef WRITE_DAC
-#define WRITE_DAC 0x00040000L
-#endif
-#ifndef WRITE_OWNER
-#define WRITE_OWNER 0x00080000L
-#endif
-#ifndef SYNCHRONIZE
-#define SYNCHRONIZE 0x00100000L
-#endif
-#ifndef STANDARD_RIGHTS_REQUIRED
-#define STANDARD_RIGHTS_REQUIRED 0x000F0000L
-#endif
-#ifndef STANDARD_RIGHTS_READ
-#define STANDARD_RIGHTS_READ READ_CONTROL
-#endif
-#ifndef STANDARD_RIGHTS_WRITE
-#define STANDARD_RIGHTS_WRITE READ_CONTROL
-#endif
-#ifndef STANDARD_RIGHTS_EXECUTE
-#define STANDARD_RIGHTS_EXECUTE READ_CONTROL
-#endif
-#ifndef STANDARD_RIGHTS_ALL
-#define STANDARD_RIGHTS_ALL 0x001F0000L
-#endif
-#ifndef MAXIMUM_ALLOWED
-#define MAXIMUM_ALLOWED 0x02000000L
-#endif
-#ifndef GENERIC_READ
-#define GENERIC_READ 0x80000000L
-#endif
-#ifndef GENERIC_WRITE
-#define GENERIC_WRITE 0x40000000L
-#endif
-#ifndef GENERIC_EXECUTE
-#define GENERIC_EXECUTE 0x20000000L
-#endif
-#ifndef GENERIC_ALL
-#define GENERIC_ALL 0x10000000L
 #endif
 
 /* Not yet in ntstatus_defs.h (the rtl layer's status table owns that list). */

@@ -1,12 +1,16 @@
 /*
- * Key handles: process-wide, never reused (a 64-bit counter), looked up in
- * a hash table so that any stale or made-up value is rejected with
- * STATUS_INVALID_HANDLE.  Values are multiples of 4 in a range of their own
- * (0xffffa...) so they cannot be mistaken for another object's handles.
+ * Key handles: process-wide, looked up in a hash table so that any stale or
+ * made-up value is rejected with STATUS_INVALID_HANDLE.  They look like
+ * Windows kernel handles (sign bit set, multiples of 4) and take the upper
+ * quarter of that space (indexes from 2^28), which the ke layer's handle
+ * table never reaches, so neither table mistakes the other's handles.  A
+ * value is used again only after the 2^28 values after it (and never while
+ * it is open).
  */
 #include "host/registry/store.h"
 
-#define REG_HANDLE_BASE 0xffffa00000000000ULL
+#define REG_HANDLE_BASE 0xFFFFFFFFC0000000ULL
+#define REG_HANDLE_COUNT 0x10000000ULL
 
 struct reg_handle {
 	struct reg_key *key;
@@ -49,7 +53,10 @@ NTSTATUS reg_handle_open(struct reg_key *key, ACCESS_MASK access, PHANDLE handle
 	h->key = key;
 	h->access = reg_map_generic(access);
 	key->handles++;
-	value = (HANDLE)(ULONG_PTR)(REG_HANDLE_BASE + 4 * ++reg_store.next_handle);
+	do {
+		reg_store.next_handle = (reg_store.next_handle + 1) % REG_HANDLE_COUNT;
+		value = (HANDLE)(ULONG_PTR)(REG_HANDLE_BASE + 4 * reg_store.next_handle);
+	} while (g_hash_table_contains(reg_store.handles, value));
 	g_hash_table_insert(reg_store.handles, value, h);
 	*handle = value;
 	return STATUS_SUCCESS;
@@ -79,6 +86,16 @@ NTSTATUS reg_handle_key(HANDLE handle, ACCESS_MASK needed, struct reg_key **key)
 BOOLEAN reg_handle_is_key(HANDLE handle)
 {
 	return reg_handle_lookup(handle) != NULL;
+}
+
+NTSTATUS host_registry_close_handle(HANDLE handle)
+{
+	NTSTATUS status;
+
+	reg_lock();
+	status = reg_handle_close(handle);
+	reg_unlock();
+	return status;
 }
 
 NTSTATUS reg_handle_close(HANDLE handle)
