@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include <ntdef.h>
+#include <altitude/winerror_defs.h>
 
 #define RtlEqualMemory(Destination, Source, Length) (!memcmp((Destination), (Source), (Length)))
 #define RtlMoveMemory(Destination, Source, Length) memmove((Destination), (Source), (Length))
