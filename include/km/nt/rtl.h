@@ -16,4 +16,8 @@
 /* Returns the number of leading bytes that match. */
 NTSYSAPI SIZE_T NTAPI RtlCompareMemory(const VOID *Source1, const VOID *Source2, SIZE_T Length);
 
+/* Win32 error for an NTSTATUS; ERROR_MR_MID_NOT_FOUND when there is none. */
+NTSYSAPI ULONG NTAPI RtlNtStatusToDosError(NTSTATUS Status);
+NTSYSAPI ULONG NTAPI RtlNtStatusToDosErrorNoTeb(NTSTATUS Status);
+
 #endif /* ALTITUDE_NT_RTL_H */
