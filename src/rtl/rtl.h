@@ -30,4 +30,17 @@ const struct rtl_status_row *rtl_status_rows(size_t *count);
 /* The row for `status`, or NULL (O(log n)). */
 const struct rtl_status_row *rtl_status_find(NTSTATUS status);
 
+/* Simple Unicode case mapping of one UTF-16 code unit (full BMP). */
+WCHAR rtl_upcase(WCHAR c);
+WCHAR rtl_downcase(WCHAR c);
+
+/*
+ * TRUE when `s` is a well-formed counted string: even Length and
+ * MaximumLength, Length <= MaximumLength, and a Buffer when Length is not 0.
+ */
+BOOLEAN rtl_unicode_string_valid(PCUNICODE_STRING s);
+
+/* Characters (not bytes) of a counted string. */
+#define RTL_CCH(s) ((s)->Length / sizeof(WCHAR))
+
 #endif /* ALTITUDE_SRC_RTL_RTL_H */
