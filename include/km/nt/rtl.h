@@ -12,6 +12,7 @@
 #ifndef ALTITUDE_NT_RTL_H
 #define ALTITUDE_NT_RTL_H
 
+#include <stdarg.h>
 #include <string.h>
 #include <ntdef.h>
 #include <altitude/winerror_defs.h>
@@ -197,5 +198,28 @@ int altitude_iswspace(unsigned int c);
 #define towlower altitude_towlower
 #define iswdigit altitude_iswdigit
 #define iswspace altitude_iswspace
+
+/*
+ * Microsoft CRT formatting with the Windows printf dialect (see
+ * <nt/dbg.h>).  _snwprintf / _snprintf: at most Count characters; returns
+ * the length, or -1 when the output did not fit (then there is no
+ * terminator); when it fits exactly there is no terminator either; a NULL
+ * Buffer with Count 0 returns the length needed.
+ * swprintf_s: always terminated; -1 and an empty string when it does not
+ * fit or an argument is invalid.
+ */
+int altitude_snwprintf(WCHAR *Buffer, size_t Count, const WCHAR *Format, ...);
+int altitude_vsnwprintf(WCHAR *Buffer, size_t Count, const WCHAR *Format, va_list Args);
+int altitude_swprintf_s(WCHAR *Buffer, size_t SizeInWords, const WCHAR *Format, ...);
+int altitude_vswprintf_s(WCHAR *Buffer, size_t SizeInWords, const WCHAR *Format, va_list Args);
+int altitude_snprintf(char *Buffer, size_t Count, const char *Format, ...);
+int altitude_vsnprintf(char *Buffer, size_t Count, const char *Format, va_list Args);
+
+#define _snwprintf altitude_snwprintf
+#define _vsnwprintf altitude_vsnwprintf
+#define swprintf_s altitude_swprintf_s
+#define vswprintf_s altitude_vswprintf_s
+#define _snprintf altitude_snprintf
+#define _vsnprintf altitude_vsnprintf
 
 #endif /* ALTITUDE_NT_RTL_H */
