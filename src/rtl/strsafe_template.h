@@ -81,18 +81,38 @@ NTSTATUS NTAPI STRSAFE_NAME(RtlStringCbCopyN)(STRSAFE_CHAR *pszDest, size_t cbDe
 					  cbToCopy / sizeof(STRSAFE_CHAR));
 }
 
-NTSTATUS NTAPI STRSAFE_NAME(RtlStringCchCat)(STRSAFE_CHAR *pszDest, size_t cchDest,
-					     const STRSAFE_CHAR *pszSrc)
+/* Appends at most max_src characters to the string in dest. */
+static NTSTATUS STRSAFE_NAME(cat)(STRSAFE_CHAR *dest, size_t cch, const STRSAFE_CHAR *src,
+				  size_t max_src)
 {
-	NTSTATUS status = STRSAFE_NAME(validate_dest)(pszDest, cchDest);
+	NTSTATUS status = STRSAFE_NAME(validate_dest)(dest, cch);
 	size_t used;
 
 	if (!NT_SUCCESS(status))
 		return status;
-	used = STRSAFE_NAME(length)(pszDest, cchDest);
-	if (used == cchDest || !pszSrc)
+	used = STRSAFE_NAME(length)(dest, cch);
+	if (used == cch || !src || max_src > NTSTRSAFE_MAX_CCH)
 		return STATUS_INVALID_PARAMETER;
-	return STRSAFE_NAME(copy)(pszDest + used, cchDest - used, pszSrc, NTSTRSAFE_MAX_LENGTH);
+	return STRSAFE_NAME(copy)(dest + used, cch - used, src, max_src);
+}
+
+NTSTATUS NTAPI STRSAFE_NAME(RtlStringCchCat)(STRSAFE_CHAR *pszDest, size_t cchDest,
+					     const STRSAFE_CHAR *pszSrc)
+{
+	return STRSAFE_NAME(cat)(pszDest, cchDest, pszSrc, NTSTRSAFE_MAX_LENGTH);
+}
+
+NTSTATUS NTAPI STRSAFE_NAME(RtlStringCchCatN)(STRSAFE_CHAR *pszDest, size_t cchDest,
+					      const STRSAFE_CHAR *pszSrc, size_t cchToAppend)
+{
+	return STRSAFE_NAME(cat)(pszDest, cchDest, pszSrc, cchToAppend);
+}
+
+NTSTATUS NTAPI STRSAFE_NAME(RtlStringCbCatN)(STRSAFE_CHAR *pszDest, size_t cbDest,
+					     const STRSAFE_CHAR *pszSrc, size_t cbToAppend)
+{
+	return STRSAFE_NAME(cat)(pszDest, cbDest / sizeof(STRSAFE_CHAR), pszSrc,
+				 cbToAppend / sizeof(STRSAFE_CHAR));
 }
 
 NTSTATUS NTAPI STRSAFE_NAME(RtlStringCbCat)(STRSAFE_CHAR *pszDest, size_t cbDest,

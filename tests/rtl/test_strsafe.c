@@ -95,6 +95,25 @@ static void cat(void **state)
 	assert_string_equal(a, "abcd");
 }
 
+static void cat_n(void **state)
+{
+	WCHAR buf[6] = L"ab";
+	char a[4] = "a";
+
+	(void)state;
+	assert_int_equal(RtlStringCchCatNW(buf, 6, L"cdef", 2), STATUS_SUCCESS);
+	assert_wide(buf, L"abcd");
+	assert_int_equal(RtlStringCbCatNW(buf, sizeof(buf), L"efgh", 3 * sizeof(WCHAR)),
+			 STATUS_BUFFER_OVERFLOW);
+	assert_wide(buf, L"abcde");
+	assert_int_equal(RtlStringCchCatNW(buf, 6, L"x", (size_t)NTSTRSAFE_MAX_CCH + 1),
+			 STATUS_INVALID_PARAMETER);
+	assert_int_equal(RtlStringCchCatNA(a, 4, "bcd", 1), STATUS_SUCCESS);
+	assert_string_equal(a, "ab");
+	assert_int_equal(RtlStringCbCatNA(a, 4, "cd", 2), STATUS_BUFFER_OVERFLOW);
+	assert_string_equal(a, "abc");
+}
+
 static void length(void **state)
 {
 	size_t n = 99;
@@ -250,6 +269,7 @@ int main(void)
 		cmocka_unit_test(invalid_sizes),
 		cmocka_unit_test(copy_n),
 		cmocka_unit_test(cat),
+		cmocka_unit_test(cat_n),
 		cmocka_unit_test(length),
 		cmocka_unit_test(printf_family),
 		cmocka_unit_test(unicode_string_copy_and_cat),
