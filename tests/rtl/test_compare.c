@@ -52,6 +52,36 @@ static void non_ascii_case_insensitive(void **state)
 	assert_int_equal(RtlDowncaseUnicodeChar(L'Z'), L'z');
 }
 
+/* The Latin-1 range folds as Windows' table does: a-z, U+00E0-U+00FE but U+00F7, U+00FF. */
+static void upcase_latin1_matches_windows(void **state)
+{
+	(void)state;
+	for (WCHAR c = 0; c < 0x100; c++) {
+		WCHAR expected = c;
+
+		if (c >= L'a' && c <= L'z')
+			expected = c - 0x20;
+		else if (c >= 0xE0 && c <= 0xFE && c != 0xF7)
+			expected = c - 0x20;
+		else if (c == 0xFF)
+			expected = 0x178;
+		assert_int_equal(RtlUpcaseUnicodeChar(c), expected);
+	}
+}
+
+/* No non-ASCII character folds onto an ASCII one. */
+static void no_fold_into_ascii(void **state)
+{
+	(void)state;
+	assert_int_equal(RtlUpcaseUnicodeChar(0x0131), 0x0131);
+	assert_int_equal(RtlUpcaseUnicodeChar(0x017F), 0x017F);
+	assert_int_equal(RtlDowncaseUnicodeChar(0x212A), 0x212A);
+	assert_int_equal(RtlDowncaseUnicodeChar(0x0130), 0x0130);
+	assert_int_equal(RtlUpcaseUnicodeChar(0x0101), 0x0100);
+	assert_int_equal(RtlUpcaseUnicodeChar(0x0450), 0x0400);
+	assert_int_equal(RtlUpcaseUnicodeChar(0x24D0), 0x24B6);
+}
+
 static void equal_and_prefix(void **state)
 {
 	UNICODE_STRING dev = RTL_CONSTANT_STRING(L"\\Device\\Vol1");
@@ -141,6 +171,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(compare_orders_and_folds_case),
 		cmocka_unit_test(non_ascii_case_insensitive),
+		cmocka_unit_test(upcase_latin1_matches_windows),
+		cmocka_unit_test(no_fold_into_ascii),
 		cmocka_unit_test(equal_and_prefix),
 		cmocka_unit_test(upcase_and_downcase_strings),
 		cmocka_unit_test(hash_x65599),

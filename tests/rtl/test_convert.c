@@ -127,7 +127,16 @@ static void unicode_string_to_ansi(void **state)
 	assert_int_equal(a.Length, 5);
 	assert_string_equal(storage, "caf\xc3\xa9");
 
+	/* Too small: what fits (whole characters) is converted and terminated. */
 	RtlInitEmptyAnsiString(&a, small, sizeof(small));
+	assert_int_equal(RtlUnicodeStringToAnsiString(&a, &u, FALSE), STATUS_BUFFER_OVERFLOW);
+	assert_int_equal(a.Length, 3);
+	assert_string_equal(small, "caf");
+	RtlInitEmptyAnsiString(&a, small, 1);
+	assert_int_equal(RtlUnicodeStringToAnsiString(&a, &u, FALSE), STATUS_BUFFER_OVERFLOW);
+	assert_int_equal(a.Length, 0);
+	assert_int_equal(small[0], 0);
+	RtlInitEmptyAnsiString(&a, small, 0);
 	assert_int_equal(RtlUnicodeStringToAnsiString(&a, &u, FALSE), STATUS_BUFFER_OVERFLOW);
 	assert_int_equal(a.Length, 0);
 
