@@ -10,5 +10,6 @@
 #include <nt/rtl.h>
 #include <nt/irql.h>
 #include <nt/bugcheck.h>
+#include <nt/dbg.h>
 #include <nt/registry.h>
 #endif
