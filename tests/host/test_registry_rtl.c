@@ -247,7 +247,8 @@ static void direct_stores(void **state)
 	assert_int_equal(word.Length, 8);
 	assert_int_equal(word.MaximumLength, 10);
 	assert_memory_equal(word.Buffer, L"foul", 10);
-	free(word.Buffer);
+	RtlFreeUnicodeString(&word);
+	assert_null(word.Buffer);
 	assert_true(big[0] == (LONGLONG)0x1122334455667788LL);
 	assert_int_equal(blob[0], 6);
 	assert_int_equal(blob[1], REG_BINARY);
@@ -298,7 +299,7 @@ static void typecheck_and_nostring(void **state)
 	table[0].DefaultType = (REG_SZ << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
 	assert_int_equal(RtlQueryRegistryValues(RTL_REGISTRY_SERVICES, PARAMS, table, NULL, NULL),
 			 STATUS_SUCCESS);
-	free(s.Buffer);
+	RtlFreeUnicodeString(&s);
 	table[0].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_NOSTRING;
 	assert_int_equal(RtlQueryRegistryValues(RTL_REGISTRY_SERVICES, PARAMS, table, NULL, NULL),
 			 STATUS_INVALID_PARAMETER);

@@ -78,11 +78,6 @@ _Static_assert(sizeof(OBJECT_ATTRIBUTES) == 48, "OBJECT_ATTRIBUTES is 48 bytes")
 	} while (0)
 #endif
 
-/* Not yet in ntstatus_defs.h (the rtl layer's status table owns that list). */
-#ifndef STATUS_CHILD_MUST_BE_VOLATILE
-#define STATUS_CHILD_MUST_BE_VOLATILE ((NTSTATUS)0xC0000181L)
-#endif
-
 /* Key access rights. */
 #define KEY_QUERY_VALUE 0x0001
 #define KEY_SET_VALUE 0x0002

@@ -6,21 +6,28 @@
 #include <time.h>
 
 #include "host/registry.h"
+#include "rtl/rtl.h"
 
 /* 100-ns intervals between 1601-01-01 and 1970-01-01. */
 #define REG_UNIX_EPOCH_100NS 116444736000000000LL
 
 /*
- * Windows compares registry names by upcasing each character on its own;
- * g_unichar_toupper is that simple mapping (no "ß" -> "SS" expansion).
+ * Windows compares registry names by upcasing each UTF-16 unit on its own,
+ * with the table RtlUpcaseUnicodeChar uses (rtl_upcase).
  */
 char *reg_name_fold(const char *utf8)
 {
-	GString *out = g_string_sized_new(strlen(utf8));
+	size_t chars;
+	WCHAR *w = reg_utf8_to_utf16(utf8, &chars);
+	char *fold;
 
-	for (const char *p = utf8; *p; p = g_utf8_next_char(p))
-		g_string_append_unichar(out, g_unichar_toupper(g_utf8_get_char(p)));
-	return g_string_free(out, FALSE);
+	if (!w)
+		return g_strdup(utf8);
+	for (size_t i = 0; i < chars; i++)
+		w[i] = rtl_upcase(w[i]);
+	fold = g_utf16_to_utf8((const gunichar2 *)w, (glong)chars, NULL, NULL, NULL);
+	g_free(w);
+	return fold ? fold : g_strdup(utf8);
 }
 
 char *reg_utf16_to_utf8(const WCHAR *s, size_t chars)

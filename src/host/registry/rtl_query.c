@@ -18,10 +18,10 @@
  * deletes each value once reported.  A routine's failure status ends the
  * query and is returned.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "ke/ke.h"
+#include "rtl/rtl.h"
 #include "host/registry.h"
 
 #define REG_QUERY_DEFAULT_TYPE(t) ((t) & ~(ULONG)RTL_QUERY_REGISTRY_TYPECHECK_MASK)
@@ -90,7 +90,7 @@ static NTSTATUS reg_query_store_string(PUNICODE_STRING out, const void *data, UL
 		return STATUS_BUFFER_TOO_SMALL;
 	if (!out->Buffer) {
 		/* Freed by the caller with RtlFreeUnicodeString. */
-		out->Buffer = malloc(bytes + sizeof(WCHAR));
+		out->Buffer = rtl_allocate(bytes + sizeof(WCHAR), RTL_STRING_TAG);
 		if (!out->Buffer)
 			return STATUS_INSUFFICIENT_RESOURCES;
 		out->MaximumLength = (USHORT)(bytes + sizeof(WCHAR));
