@@ -2,6 +2,7 @@
 #include "test_registry_util.h"
 
 #include <altitude/bugcheck.h>
+#include <pthread.h>
 
 static const char scanner[] =
 	"[Service]\n"
@@ -489,7 +490,8 @@ static void delete_key_rules(void **state)
 
 static void unknown_handles(void **state)
 {
-	HANDLE bogus[] = { NULL, (HANDLE)4, (HANDLE)(ULONG_PTR)0xffffa00000000004ULL, (HANDLE)-1 };
+	HANDLE bogus[] = { NULL, (HANDLE)4, (HANDLE)(ULONG_PTR)0xFFFFFFFFC0000000ULL,
+			   (HANDLE)(ULONG_PTR)0xFFFFFFFFFFFFFFFCULL, (HANDLE)-1 };
 	HANDLE h = open_ok(PARAMS, KEY_READ), child;
 	UNICODE_STRING name = reg_us(L"Word");
 	OBJECT_ATTRIBUTES oa;
@@ -607,6 +609,64 @@ static void raised_irql_bugchecks(void **state)
 	assert_ptr_equal(h, (HANDLE)1);
 }
 
+#define WORKERS 4
+#define ROUNDS 300
+
+static void *worker(void *arg)
+{
+	HANDLE parent = arg, key;
+	WCHAR name_buffer[16] = L"V0";
+	UNICODE_STRING name;
+	UCHAR buffer[64];
+	ULONG length, mine = (ULONG)(ULONG_PTR)g_thread_self();
+	long failures = 0;
+
+	for (int i = 0; i < ROUNDS; i++) {
+		name_buffer[1] = (WCHAR)(L'0' + i % 10);
+		name = reg_us(name_buffer);
+		failures += ZwSetValueKey(parent, &name, 0, REG_DWORD, &mine, 4) != STATUS_SUCCESS;
+		failures += ZwQueryValueKey(parent, &name, KeyValuePartialInformation, buffer,
+					    sizeof(buffer), &length) != STATUS_SUCCESS;
+		failures += ZwEnumerateValueKey(parent, 0, KeyValueBasicInformation, buffer,
+						sizeof(buffer), &length) != STATUS_SUCCESS;
+		failures += reg_create_path(parent, L"Child", REG_OPTION_VOLATILE, &key, NULL) !=
+			    STATUS_SUCCESS;
+		failures += ZwQueryKey(key, KeyFullInformation, buffer, sizeof(buffer), &length) !=
+			    STATUS_SUCCESS;
+		failures += ZwClose(key) != STATUS_SUCCESS;
+	}
+	return (void *)failures;
+}
+
+/* Many threads on one key: every call succeeds, nothing races (run under TSan too). */
+static void concurrent_use(void **state)
+{
+	HANDLE svc = open_ok(SERVICES_PATH L"\\Scanner", KEY_ALL_ACCESS), scratch;
+	pthread_t threads[WORKERS];
+	ULONG values = 0;
+	UCHAR buffer[128];
+	ULONG length;
+
+	(void)state;
+	assert_int_equal(reg_create_path(svc, L"Scratch", REG_OPTION_VOLATILE, &scratch, NULL),
+			 STATUS_SUCCESS);
+	for (int i = 0; i < WORKERS; i++)
+		assert_int_equal(pthread_create(&threads[i], NULL, worker, scratch), 0);
+	for (int i = 0; i < WORKERS; i++) {
+		void *failures;
+
+		assert_int_equal(pthread_join(threads[i], &failures), 0);
+		assert_int_equal((long)failures, 0);
+	}
+	assert_int_equal(ZwQueryKey(scratch, KeyFullInformation, buffer, sizeof(buffer), &length),
+			 STATUS_SUCCESS);
+	values = ((PKEY_FULL_INFORMATION)buffer)->Values;
+	assert_int_equal(values, 10);
+	assert_int_equal(((PKEY_FULL_INFORMATION)buffer)->SubKeys, 1);
+	assert_int_equal(ZwClose(scratch), STATUS_SUCCESS);
+	assert_int_equal(ZwClose(svc), STATUS_SUCCESS);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, reg_fixture_teardown)
 
 int main(void)
@@ -616,7 +676,7 @@ int main(void)
 		T(query_value_buffer_rules), T(enumerate_values_and_keys), T(enumerate_services),
 		T(query_key_classes),  T(set_and_delete_values), T(delete_key_rules),
 		T(unknown_handles),    T(access_rights),       T(unicode_names),
-		T(raised_irql_bugchecks),
+		T(raised_irql_bugchecks), T(concurrent_use),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
