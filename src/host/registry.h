@@ -181,9 +181,6 @@ NTSTATUS reg_handle_open(struct reg_key *key, ACCESS_MASK access, PHANDLE handle
  * for a deleted key.
  */
 NTSTATUS reg_handle_key(HANDLE handle, ACCESS_MASK needed, struct reg_key **key);
-/* TRUE when `handle` is a registry key handle. */
-BOOLEAN reg_handle_is_key(HANDLE handle);
-NTSTATUS reg_handle_close(HANDLE handle);
 /* Closes every handle (store shutdown). */
 void reg_handles_close_all(void);
 

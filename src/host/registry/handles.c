@@ -83,9 +83,11 @@ NTSTATUS reg_handle_key(HANDLE handle, ACCESS_MASK needed, struct reg_key **key)
 	return STATUS_SUCCESS;
 }
 
-BOOLEAN reg_handle_is_key(HANDLE handle)
+static NTSTATUS reg_handle_close(HANDLE handle)
 {
-	return reg_handle_lookup(handle) != NULL;
+	if (!reg_store.handles || !g_hash_table_remove(reg_store.handles, handle))
+		return STATUS_INVALID_HANDLE;
+	return STATUS_SUCCESS;
 }
 
 NTSTATUS host_registry_close_handle(HANDLE handle)
@@ -96,13 +98,6 @@ NTSTATUS host_registry_close_handle(HANDLE handle)
 	status = reg_handle_close(handle);
 	reg_unlock();
 	return status;
-}
-
-NTSTATUS reg_handle_close(HANDLE handle)
-{
-	if (!reg_store.handles || !g_hash_table_remove(reg_store.handles, handle))
-		return STATUS_INVALID_HANDLE;
-	return STATUS_SUCCESS;
 }
 
 void reg_handles_close_all(void)
