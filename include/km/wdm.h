@@ -10,4 +10,5 @@
 #include <nt/rtl.h>
 #include <nt/irql.h>
 #include <nt/bugcheck.h>
+#include <nt/dbg.h>
 #endif
