@@ -10,4 +10,9 @@
 #include <nt/rtl.h>
 #include <nt/irql.h>
 #include <nt/bugcheck.h>
+#include <nt/spinlock.h>
+#include <nt/apc.h>
+#include <nt/ex.h>
+#include <nt/timefields.h>
+#include <nt/mm.h>
 #endif
