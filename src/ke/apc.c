@@ -4,16 +4,6 @@
 static __thread ULONG ke_critical_depth;
 static __thread ULONG ke_guarded_depth;
 
-ULONG ke_critical_region_depth(void)
-{
-	return ke_critical_depth;
-}
-
-ULONG ke_guarded_region_depth(void)
-{
-	return ke_guarded_depth;
-}
-
 static void ke_region_mismatch(const char *routine)
 {
 	ke_bugcheck(APC_INDEX_MISMATCH, 0, 0, (ke_guarded_depth << 16) | ke_critical_depth, 0,

@@ -33,8 +33,4 @@ void ke_futex_unlock(volatile LONG *word);
  */
 void ke_spin_pause(ULONG *spins);
 
-/* Counters of the calling thread's critical and guarded regions. */
-ULONG ke_critical_region_depth(void);
-ULONG ke_guarded_region_depth(void);
-
 #endif /* ALTITUDE_SRC_KE_KESVC_H */

@@ -161,7 +161,12 @@ typedef FREE_FUNCTION_EX *PFREE_FUNCTION_EX;
 	};                                                                  \
 	ULONG Future[2];
 
-typedef struct DECLSPEC_ALIGN(64) _GENERAL_LOOKASIDE {
+/*
+ * The WDK declares GENERAL_LOOKASIDE cache aligned, but the documentation
+ * only asks callers for 16-byte alignment (pool blocks give no more), so it
+ * is declared 16-byte aligned here: 96 bytes instead of 128.
+ */
+typedef struct DECLSPEC_ALIGN(16) _GENERAL_LOOKASIDE {
 	ALTITUDE_GENERAL_LOOKASIDE_FIELDS
 } GENERAL_LOOKASIDE, *PGENERAL_LOOKASIDE;
 
@@ -181,7 +186,7 @@ typedef struct _LOOKASIDE_LIST_EX {
 	GENERAL_LOOKASIDE_POOL L;
 } LOOKASIDE_LIST_EX, *PLOOKASIDE_LIST_EX;
 
-_Static_assert(sizeof(GENERAL_LOOKASIDE) == 128, "GENERAL_LOOKASIDE layout");
+_Static_assert(sizeof(GENERAL_LOOKASIDE) == 96, "GENERAL_LOOKASIDE layout");
 _Static_assert(sizeof(LOOKASIDE_LIST_EX) == 96, "LOOKASIDE_LIST_EX layout");
 
 #define LOOKASIDE_MINIMUM_BLOCK_SIZE (RTL_SIZEOF_THROUGH_FIELD(SINGLE_LIST_ENTRY, Next))
