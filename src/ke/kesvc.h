@@ -33,4 +33,17 @@ void ke_futex_unlock(volatile LONG *word);
  */
 void ke_spin_pause(ULONG *spins);
 
+/* Spin locks (spinlock.c, queuedspinlock.c). */
+
+/* The value an executive holder stores in a KSPIN_LOCK: its thread token, odd. */
+ULONG_PTR ke_spin_token(void);
+/* TRUE when `self` may take `lock`; otherwise reports SPIN_LOCK_ALREADY_OWNED. */
+BOOLEAN ke_spin_lock_not_mine(PKSPIN_LOCK lock, ULONG_PTR self, const char *routine);
+/* TRUE when the caller holds `lock` as an in-stack queued spin lock. */
+BOOLEAN ke_queued_spin_lock_held(PKSPIN_LOCK lock);
+/* TRUE at IRQL >= DISPATCH_LEVEL; otherwise reports IRQL_NOT_GREATER_OR_EQUAL. */
+BOOLEAN ke_at_dpc_level(const char *routine);
+/* Raises to DISPATCH_LEVEL, *old = previous IRQL; FALSE (reported) when above it. */
+BOOLEAN ke_raise_to_dpc(KIRQL *old, const char *routine);
+
 #endif /* ALTITUDE_SRC_KE_KESVC_H */

@@ -1,12 +1,19 @@
 /*
- * Executive and in-stack queued spin locks (KSPIN_LOCK): 0 when free, the
- * owner's thread token when held.  See <nt/spinlock.h>.
+ * Executive spin locks (KSPIN_LOCK) and reader/writer spin locks
+ * (EX_SPIN_LOCK).  An executive holder stores its spin token (odd) in the
+ * lock word; in-stack queued holders (queuedspinlock.c) store the tail of
+ * their queue (an even pointer).  See <nt/spinlock.h>.
  */
 #include "ke/kesvc.h"
 
 VOID NTAPI KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
 {
 	__atomic_store_n(SpinLock, 0, __ATOMIC_RELEASE);
+}
+
+ULONG_PTR ke_spin_token(void)
+{
+	return ke_thread_token() | 1;
 }
 
 /* Spins until the lock word goes from 0 to `self`. */
@@ -25,28 +32,26 @@ static void ke_spin_lock_take(PKSPIN_LOCK lock, ULONG_PTR self)
 	}
 }
 
-/* TRUE when the caller may take the lock: it does not hold it already. */
-static BOOLEAN ke_spin_lock_not_mine(PKSPIN_LOCK lock, ULONG_PTR self, const char *routine)
+BOOLEAN ke_spin_lock_not_mine(PKSPIN_LOCK lock, ULONG_PTR self, const char *routine)
 {
-	if (__atomic_load_n(lock, __ATOMIC_RELAXED) != self)
+	if (__atomic_load_n(lock, __ATOMIC_RELAXED) != self && !ke_queued_spin_lock_held(lock))
 		return TRUE;
 	ke_bugcheck(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)lock, self, 0, 0, routine);
 	return FALSE;
 }
 
-/* TRUE when the caller holds the lock and may release it. */
+/* TRUE when the caller holds the lock (as an executive spin lock) and may release it. */
 static BOOLEAN ke_spin_lock_mine(PKSPIN_LOCK lock, const char *routine)
 {
-	ULONG_PTR owner = lock ? __atomic_load_n(lock, __ATOMIC_RELAXED) : 0;
+	ULONG_PTR owner = __atomic_load_n(lock, __ATOMIC_RELAXED);
 
-	if (lock != NULL && owner == ke_thread_token())
+	if (owner == ke_spin_token())
 		return TRUE;
 	ke_bugcheck(SPIN_LOCK_NOT_OWNED, (ULONG_PTR)lock, owner, 0, 0, routine);
 	return FALSE;
 }
 
-/* TRUE at DISPATCH_LEVEL or above, as the ...AtDpcLevel routines require. */
-static BOOLEAN ke_at_dpc_level(const char *routine)
+BOOLEAN ke_at_dpc_level(const char *routine)
 {
 	KIRQL irql = KeGetCurrentIrql();
 
@@ -58,7 +63,7 @@ static BOOLEAN ke_at_dpc_level(const char *routine)
 
 KIRQL NTAPI KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock)
 {
-	ULONG_PTR self = ke_thread_token();
+	ULONG_PTR self = ke_spin_token();
 	KIRQL old = KeGetCurrentIrql();
 
 	if (!ke_spin_lock_not_mine(SpinLock, self, "KeAcquireSpinLock"))
@@ -88,7 +93,7 @@ VOID NTAPI KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
 
 VOID NTAPI KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 {
-	ULONG_PTR self = ke_thread_token();
+	ULONG_PTR self = ke_spin_token();
 
 	if (!ke_at_dpc_level("KeAcquireSpinLockAtDpcLevel"))
 		return;
@@ -108,7 +113,7 @@ VOID NTAPI KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
 
 BOOLEAN FASTCALL KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 {
-	ULONG_PTR self = ke_thread_token();
+	ULONG_PTR self = ke_spin_token();
 	ULONG_PTR expected = 0;
 
 	if (!ke_at_dpc_level("KeTryToAcquireSpinLockAtDpcLevel"))
@@ -122,64 +127,6 @@ BOOLEAN FASTCALL KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 BOOLEAN FASTCALL KeTestSpinLock(PKSPIN_LOCK SpinLock)
 {
 	return __atomic_load_n(SpinLock, __ATOMIC_RELAXED) == 0;
-}
-
-VOID FASTCALL KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle)
-{
-	ULONG_PTR self = ke_thread_token();
-	KIRQL old = KeGetCurrentIrql();
-
-	if (!ke_spin_lock_not_mine(SpinLock, self, "KeAcquireInStackQueuedSpinLock"))
-		return;
-	if (old > DISPATCH_LEVEL) {
-		ke_bugcheck(IRQL_NOT_GREATER_OR_EQUAL, old, DISPATCH_LEVEL, 0, 0,
-			    "KeAcquireInStackQueuedSpinLock");
-		return;
-	}
-	ke_irql_set(DISPATCH_LEVEL);
-	ke_spin_lock_take(SpinLock, self);
-	LockHandle->LockQueue.Next = NULL;
-	LockHandle->LockQueue.Lock = SpinLock;
-	LockHandle->OldIrql = old;
-}
-
-VOID FASTCALL KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)
-{
-	PKSPIN_LOCK lock = LockHandle->LockQueue.Lock;
-	KIRQL old = LockHandle->OldIrql;
-
-	if (!ke_spin_lock_mine(lock, "KeReleaseInStackQueuedSpinLock"))
-		return;
-	LockHandle->LockQueue.Lock = NULL;
-	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
-	ke_irql_set(old);
-}
-
-VOID FASTCALL KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
-						       PKLOCK_QUEUE_HANDLE LockHandle)
-{
-	ULONG_PTR self = ke_thread_token();
-
-	if (!ke_at_dpc_level("KeAcquireInStackQueuedSpinLockAtDpcLevel"))
-		return;
-	if (!ke_spin_lock_not_mine(SpinLock, self, "KeAcquireInStackQueuedSpinLockAtDpcLevel"))
-		return;
-	ke_spin_lock_take(SpinLock, self);
-	LockHandle->LockQueue.Next = NULL;
-	LockHandle->LockQueue.Lock = SpinLock;
-	LockHandle->OldIrql = DISPATCH_LEVEL;
-}
-
-VOID FASTCALL KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
-{
-	PKSPIN_LOCK lock = LockHandle->LockQueue.Lock;
-
-	if (!ke_at_dpc_level("KeReleaseInStackQueuedSpinLockFromDpcLevel"))
-		return;
-	if (!ke_spin_lock_mine(lock, "KeReleaseInStackQueuedSpinLockFromDpcLevel"))
-		return;
-	LockHandle->LockQueue.Lock = NULL;
-	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 }
 
 /* EX_SPIN_LOCK word: exclusive owner bit, exclusive waiter bit, shared count. */
@@ -242,8 +189,7 @@ static BOOLEAN ke_ex_spin_held_exclusive(PEX_SPIN_LOCK lock, const char *routine
 	return FALSE;
 }
 
-/* Raises to DISPATCH_LEVEL; FALSE (after a bugcheck) when above it already. */
-static BOOLEAN ke_raise_to_dpc(KIRQL *old, const char *routine)
+BOOLEAN ke_raise_to_dpc(KIRQL *old, const char *routine)
 {
 	*old = KeGetCurrentIrql();
 	if (*old > DISPATCH_LEVEL) {

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <pthread.h>
 #include <sched.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include <wdm.h>
@@ -166,7 +167,8 @@ static void dpc_level_routines_require_dispatch(void **state)
 	assert_true(KeTryToAcquireSpinLockAtDpcLevel(&lock));
 	KeReleaseSpinLockFromDpcLevel(&lock);
 	KeAcquireInStackQueuedSpinLockAtDpcLevel(&lock, &h);
-	assert_ptr_equal(h.LockQueue.Lock, &lock);
+	assert_false(KeTestSpinLock(&lock));
+	assert_int_equal(h.OldIrql, DISPATCH_LEVEL);
 	KeReleaseInStackQueuedSpinLockFromDpcLevel(&h);
 	assert_true(KeTestSpinLock(&lock));
 	assert_int_equal(KeGetCurrentIrql(), DISPATCH_LEVEL);
@@ -205,6 +207,90 @@ static void in_stack_queued_keeps_old_irql(void **state)
 	assert_int_equal(KeGetCurrentIrql(), APC_LEVEL);
 	assert_true(KeTestSpinLock(&lock));
 	assert_int_equal(altitude_bugcheck_count(), 0);
+}
+
+static void queued_ownership_is_checked(void **state)
+{
+	KSPIN_LOCK lock;
+	KLOCK_QUEUE_HANDLE h, other;
+	KIRQL old;
+
+	(void)state;
+	KeInitializeSpinLock(&lock);
+	KeAcquireInStackQueuedSpinLock(&lock, &h);
+	KeAcquireInStackQueuedSpinLock(&lock, &other);
+	assert_int_equal(last.code, SPIN_LOCK_ALREADY_OWNED);
+	last.code = 0;
+	KeAcquireSpinLock(&lock, &old);
+	assert_int_equal(last.code, SPIN_LOCK_ALREADY_OWNED);
+	last.code = 0;
+	KeReleaseSpinLock(&lock, PASSIVE_LEVEL);
+	assert_int_equal(last.code, SPIN_LOCK_NOT_OWNED);
+	last.code = 0;
+	memset(&other, 0, sizeof(other));
+	KeReleaseInStackQueuedSpinLock(&other);
+	assert_int_equal(last.code, SPIN_LOCK_NOT_OWNED);
+	assert_false(KeTestSpinLock(&lock));
+	assert_int_equal(KeGetCurrentIrql(), DISPATCH_LEVEL);
+	KeReleaseInStackQueuedSpinLock(&h);
+	assert_true(KeTestSpinLock(&lock));
+	assert_int_equal(KeGetCurrentIrql(), PASSIVE_LEVEL);
+	last.code = 0;
+	KeReleaseInStackQueuedSpinLock(&h);
+	assert_int_equal(last.code, SPIN_LOCK_NOT_OWNED);
+	assert_int_equal(altitude_bugcheck_count(), 5);
+}
+
+struct queuer {
+	PKSPIN_LOCK lock;
+	volatile LONG *next_turn;
+	LONG turn;
+};
+
+static void *queue_up(void *arg)
+{
+	struct queuer *q = arg;
+	KLOCK_QUEUE_HANDLE h;
+
+	KeAcquireInStackQueuedSpinLock(q->lock, &h);
+	q->turn = __atomic_fetch_add(q->next_turn, 1, __ATOMIC_RELAXED);
+	KeReleaseInStackQueuedSpinLock(&h);
+	return NULL;
+}
+
+/* Waits until the lock word (the queue's tail) moves past `seen`. */
+static ULONG_PTR wait_for_new_tail(PKSPIN_LOCK lock, ULONG_PTR seen)
+{
+	ULONG_PTR now;
+
+	while ((now = __atomic_load_n(lock, __ATOMIC_ACQUIRE)) == seen)
+		sched_yield();
+	return now;
+}
+
+static void queued_waiters_are_served_in_order(void **state)
+{
+	KSPIN_LOCK lock;
+	KLOCK_QUEUE_HANDLE h;
+	volatile LONG next_turn = 0;
+	struct queuer a = { &lock, &next_turn, -1 }, b = { &lock, &next_turn, -1 };
+	pthread_t ta, tb;
+	ULONG_PTR tail;
+
+	(void)state;
+	KeInitializeSpinLock(&lock);
+	KeAcquireInStackQueuedSpinLock(&lock, &h);
+	tail = __atomic_load_n(&lock, __ATOMIC_ACQUIRE);
+	assert_int_equal(pthread_create(&ta, NULL, queue_up, &a), 0);
+	tail = wait_for_new_tail(&lock, tail);
+	assert_int_equal(pthread_create(&tb, NULL, queue_up, &b), 0);
+	wait_for_new_tail(&lock, tail);
+	KeReleaseInStackQueuedSpinLock(&h);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	assert_int_equal(a.turn, 0);
+	assert_int_equal(b.turn, 1);
+	assert_true(KeTestSpinLock(&lock));
 }
 
 static void ex_spin_lock_shared_and_exclusive(void **state)
@@ -332,6 +418,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dpc_level_routines_require_dispatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(acquire_above_dispatch_bugchecks, setup, teardown),
 		cmocka_unit_test_setup_teardown(in_stack_queued_keeps_old_irql, setup, teardown),
+		cmocka_unit_test_setup_teardown(queued_ownership_is_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(queued_waiters_are_served_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(ex_spin_lock_shared_and_exclusive, setup, teardown),
 		cmocka_unit_test_setup_teardown(contended_spin_lock_excludes, setup, teardown),
 		cmocka_unit_test_setup_teardown(contended_ex_spin_lock_excludes_writers, setup,

@@ -9,10 +9,13 @@
  * hold bugchecks SPIN_LOCK_NOT_OWNED (parameter 1: the lock's address); under
  * a harness hook the lock and the IRQL are left unchanged.
  *
- * In-stack queued spin locks share the KSPIN_LOCK word with the executive
- * routines: they give the same mutual exclusion and ownership checks, with
- * the lock and the previous IRQL kept in the caller's KLOCK_QUEUE_HANDLE.
- * Waiters are not granted the lock in strict FIFO order.
+ * In-stack queued spin locks grant the lock first come, first served: the
+ * lock word holds the tail of a queue of KLOCK_QUEUE_HANDLEs and each waiter
+ * spins on its own handle.  Re-acquiring one the thread holds bugchecks
+ * SPIN_LOCK_ALREADY_OWNED; releasing through a handle that does not own its
+ * lock bugchecks SPIN_LOCK_NOT_OWNED.  Windows forbids using one lock with
+ * both the executive and the queued routines; here that is safe but not
+ * fair (an executive acquirer waits for the queue to drain).
  *
  * EX_SPIN_LOCK is a 32-bit word: bit 31 marks an exclusive owner, bit 30 an
  * exclusive waiter (new shared acquirers then wait, so writers are not
