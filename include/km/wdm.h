@@ -11,4 +11,9 @@
 #include <nt/irql.h>
 #include <nt/bugcheck.h>
 #include <nt/dbg.h>
+#include <nt/spinlock.h>
+#include <nt/apc.h>
+#include <nt/ex.h>
+#include <nt/timefields.h>
+#include <nt/mm.h>
 #endif
