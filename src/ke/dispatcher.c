@@ -18,15 +18,39 @@
 #include "ke/dispatcher.h"
 
 static pthread_mutex_t ke_dispatcher_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Threads whose wait ended under the lock, woken by ke_unlock. */
+static struct _KTHREAD *ke_ready_list;
 
 void ke_lock(void)
 {
 	pthread_mutex_lock(&ke_dispatcher_lock);
 }
 
+/*
+ * Waiters are woken only after the lock is released and the waker has
+ * stopped touching the objects: a waiter may free the event it waited on
+ * (an event on its stack) as soon as it runs, as on Windows.
+ */
 void ke_unlock(void)
 {
+	struct _KTHREAD *thread = ke_ready_list;
+
+	ke_ready_list = NULL;
 	pthread_mutex_unlock(&ke_dispatcher_lock);
+	while (thread != NULL) {
+		struct _KTHREAD *next = thread->ready_next;
+
+		/* After this store the thread may run and its record go away;
+		 * FUTEX_WAKE on a stale address wakes nobody. */
+		__atomic_store_n(&thread->wake, 1, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &thread->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+		thread = next;
+	}
+}
+
+BOOLEAN ke_ready_pending(void)
+{
+	return (BOOLEAN)(ke_ready_list != NULL);
 }
 
 pthread_mutex_t *ke_dispatcher_mutex(void)
@@ -164,9 +188,8 @@ void ke_thread_unwait(struct _KTHREAD *thread, NTSTATUS status)
 	thread->waiting = FALSE;
 	thread->wait_status = status;
 	ke_waiters_add(-1);
-	/* The thread record cannot go away here: freeing it takes this lock. */
-	__atomic_store_n(&thread->wake, 1, __ATOMIC_RELEASE);
-	syscall(SYS_futex, &thread->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	thread->ready_next = ke_ready_list;
+	ke_ready_list = thread;
 }
 
 void ke_thread_block(struct _KTHREAD *thread)

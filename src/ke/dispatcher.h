@@ -45,6 +45,7 @@ struct _KTHREAD {
 	PRKEVENT abort_event;
 	NTSTATUS wait_status;
 	int wake; /* futex word, atomic: 1 once the wait is satisfied */
+	struct _KTHREAD *ready_next; /* on the list ke_unlock wakes */
 	KWAIT_BLOCK builtin_blocks[THREAD_WAIT_OBJECTS];
 	KWAIT_BLOCK timer_block;
 	KWAIT_BLOCK abort_block;
@@ -57,7 +58,10 @@ struct _ETHREAD {
 
 /* dispatcher.c */
 void ke_lock(void);
+/* Unlocks, then wakes the threads whose waits ended meanwhile. */
 void ke_unlock(void);
+/* Under the lock: TRUE when ke_unlock has threads to wake. */
+BOOLEAN ke_ready_pending(void);
 /* For condition variables that wait under the dispatcher lock. */
 pthread_mutex_t *ke_dispatcher_mutex(void);
 void ke_dispatcher_init_header(PDISPATCHER_HEADER header, UCHAR type, UCHAR size, LONG state);
@@ -66,7 +70,7 @@ BOOLEAN ke_object_signalled_for(PDISPATCHER_HEADER header, struct _KTHREAD *thre
 BOOLEAN ke_object_acquire(PDISPATCHER_HEADER header, struct _KTHREAD *thread);
 /* Satisfies the waits that the object's signal state now allows. */
 void ke_object_wake(PDISPATCHER_HEADER header);
-/* Ends `thread`'s wait with `status` and wakes it. */
+/* Ends `thread`'s wait with `status`; ke_unlock wakes it. */
 void ke_thread_unwait(struct _KTHREAD *thread, NTSTATUS status);
 /* Blocks the calling thread until ke_thread_unwait (lock not held). */
 void ke_thread_block(struct _KTHREAD *thread);

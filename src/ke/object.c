@@ -17,6 +17,7 @@
 struct ke_object_header {
 	LONG_PTR refs;
 	POBJECT_TYPE type;
+	BOOLEAN permanent; /* never freed (the process object) */
 } __attribute__((aligned(16)));
 
 struct ke_handle_entry {
@@ -47,6 +48,11 @@ PVOID ke_object_create(POBJECT_TYPE type, size_t size)
 	return header + 1;
 }
 
+void ke_object_make_permanent(PVOID body)
+{
+	ke_object_header(body)->permanent = TRUE;
+}
+
 POBJECT_TYPE ke_object_type(PVOID body)
 {
 	return ke_object_header(body)->type;
@@ -68,7 +74,7 @@ LONG_PTR FASTCALL ObfDereferenceObject(PVOID Object)
 			    "ObDereferenceObject");
 		return 0;
 	}
-	if (refs == 0) {
+	if (refs == 0 && !header->permanent) {
 		if (header->type->delete_procedure != NULL)
 			header->type->delete_procedure(Object);
 		free(header);

@@ -12,6 +12,8 @@ struct _OBJECT_TYPE {
 /* A zeroed object body of `size` bytes with one reference, or NULL. */
 PVOID ke_object_create(POBJECT_TYPE type, size_t size);
 POBJECT_TYPE ke_object_type(PVOID body);
+/* The object survives its last reference; one more dereference bugchecks. */
+void ke_object_make_permanent(PVOID body);
 /* A handle holding a new reference to `body`; NULL when out of memory. */
 HANDLE ke_handle_create(PVOID body, ACCESS_MASK access, BOOLEAN kernel);
 

@@ -29,6 +29,7 @@ static void ke_process_init(void)
 		ke_bugcheck(NO_MORE_SYSTEM_PTES, sizeof(struct _EPROCESS), 0, 0, 0, "PsGetCurrentProcess");
 		return;
 	}
+	ke_object_make_permanent(ke_process);
 	ke_dispatcher_init_header(&ke_process->Pcb.Header, ProcessObject, 0, 0);
 }
 

@@ -168,6 +168,12 @@ static void *ke_timerq_main(void *arg)
 
 		if (!ke_clock_virtual())
 			ke_timerq_expire_due();
+		if (ke_ready_pending()) {
+			/* Wake the waiters whose timeouts expired. */
+			ke_unlock();
+			ke_lock();
+			continue;
+		}
 		if (!ke_timerq_sleep_for(&sleep)) {
 			pthread_cond_wait(&ke_timerq_cond, ke_dispatcher_mutex());
 			continue;
