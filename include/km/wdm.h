@@ -16,4 +16,8 @@
 #include <nt/ex.h>
 #include <nt/timefields.h>
 #include <nt/mm.h>
+#include <nt/ke.h>
+#include <nt/ob.h>
+#include <nt/ps.h>
+#include <nt/work.h>
 #endif
