@@ -72,7 +72,7 @@ static void ke_clock_settle(void)
 	ke_lock();
 }
 
-void altitude_clock_use_virtual(LONGLONG system_time, LONGLONG interrupt_time)
+void altitude_clock_use_virtual_at(LONGLONG system_time, LONGLONG interrupt_time)
 {
 	ke_lock();
 	ke_timerq_shift_relative(interrupt_time - ke_clock_interrupt());
@@ -83,6 +83,11 @@ void altitude_clock_use_virtual(LONGLONG system_time, LONGLONG interrupt_time)
 	ke_timerq_kick();
 	ke_clock_settle();
 	ke_unlock();
+}
+
+void altitude_clock_use_virtual(LONGLONG system_time)
+{
+	altitude_clock_use_virtual_at(system_time, 0);
 }
 
 void altitude_clock_use_real(void)

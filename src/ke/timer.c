@@ -18,7 +18,7 @@ VOID NTAPI KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
 {
 	UCHAR type = Type == SynchronizationTimer ? TimerSynchronizationObject : TimerNotificationObject;
 
-	ke_dispatcher_init_header(&Timer->Header, type, sizeof(KTIMER) / sizeof(LONG_PTR), 0);
+	ke_dispatcher_init_header(&Timer->Header, type, sizeof(KTIMER) / sizeof(LONG), 0);
 	Timer->Header.TimerControlFlags = 0;
 	Timer->Header.TimerMiscFlags = 0;
 	Timer->DueTime.QuadPart = 0;

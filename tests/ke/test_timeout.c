@@ -114,7 +114,7 @@ static void delay_execution_follows_the_clock(void **state)
 
 	(void)state;
 	assert_int_equal(pthread_create(&t, NULL, delay_main, &interval), 0);
-	assert_true(altitude_clock_wait_for_waiters(1, WAIT_LIMIT_MS));
+	assert_true(altitude_clock_wait_for_waiters(1));
 	assert_true(altitude_clock_advance(MS(20)));
 	assert_int_equal(pthread_join(t, &result), 0);
 	assert_int_equal((NTSTATUS)(LONG_PTR)result, STATUS_SUCCESS);
@@ -145,9 +145,17 @@ static void time_queries_read_the_virtual_clock(void **state)
 	assert_int_equal(counter.QuadPart, 156250 * 3 + 7);
 	assert_false(altitude_clock_advance(-1));
 	assert_int_equal(altitude_clock_interrupt_time(), 156250 * 3 + 7);
-	altitude_clock_use_virtual(T0_SYSTEM, 1000);
+	altitude_clock_use_virtual_at(T0_SYSTEM, 1000);
 	assert_int_equal(altitude_clock_interrupt_time(), 1000);
 	assert_int_equal(altitude_clock_system_time(), T0_SYSTEM);
+}
+
+static void waiting_for_waiters_gives_up_when_nobody_waits(void **state)
+{
+	(void)state;
+	assert_int_equal(altitude_clock_waiters(), 0);
+	assert_false(altitude_clock_wait_for_waiters_timeout(1, 1));
+	assert_true(altitude_clock_wait_for_waiters(0));
 }
 
 static void real_clock_reads_are_near_the_system_clock(void **state)
@@ -204,6 +212,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(past_absolute_deadline_times_out_at_once, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(delay_execution_follows_the_clock, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(time_queries_read_the_virtual_clock, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(waiting_for_waiters_gives_up_when_nobody_waits, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(real_clock_reads_are_near_the_system_clock, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(local_time_uses_the_time_zone, test_setup, test_teardown),
 	};
