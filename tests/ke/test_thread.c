@@ -91,7 +91,7 @@ static void terminate_system_thread_ends_it_and_abandons_its_mutex(void **state)
 			 STATUS_ABANDONED_WAIT_0);
 	KeReleaseMutex(&m, FALSE);
 	ObDereferenceObject(thread);
-	assert_int_equal(NtClose(h), STATUS_SUCCESS);
+	assert_int_equal(ZwClose(h), STATUS_SUCCESS);
 	/* Not a PsCreateSystemThread thread: refused. */
 	assert_int_equal(PsTerminateSystemThread(STATUS_SUCCESS), STATUS_INVALID_PARAMETER);
 	assert_false(PsIsSystemThread(PsGetCurrentThread()));
