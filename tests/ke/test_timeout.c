@@ -179,6 +179,40 @@ static void real_clock_reads_are_near_the_system_clock(void **state)
 	altitude_clock_set_system_time(unix_now);
 }
 
+static void real_clock_absolute_timeout_follows_set_system_time(void **state)
+{
+	struct waiter w = { 0 };
+	LONGLONG now, deadline;
+	KEVENT e;
+
+	(void)state;
+	altitude_clock_use_real();
+	now = altitude_clock_system_time();
+	deadline = now + MS(3600 * 1000);
+	KeInitializeEvent(&e, NotificationEvent, FALSE);
+	waiter_start_single(&w, &e, &deadline, 0);
+	altitude_clock_set_system_time(deadline + MS(1000));
+	assert_int_equal(waiter_join(&w), STATUS_TIMEOUT);
+	altitude_clock_set_system_time(now);
+}
+
+static void switching_clocks_keeps_the_remaining_relative_time(void **state)
+{
+	struct waiter w = { 0 };
+	LONGLONG timeout = -MS(3600 * 1000);
+	KEVENT e;
+
+	(void)state;
+	altitude_clock_use_real();
+	KeInitializeEvent(&e, NotificationEvent, FALSE);
+	waiter_start_single(&w, &e, &timeout, 0);
+	altitude_clock_use_virtual(T0_SYSTEM);
+	/* Less than an hour is left: at most an hour of virtual time ends it. */
+	assert_int_equal(altitude_clock_waiters(), 1);
+	assert_true(altitude_clock_advance(MS(3600 * 1000)));
+	assert_int_equal(waiter_join(&w), STATUS_TIMEOUT);
+}
+
 static void local_time_uses_the_time_zone(void **state)
 {
 	LARGE_INTEGER sys = { .QuadPart = T0_SYSTEM + MS(6LL * 30 * 24 * 3600 * 1000) }, local, back;
@@ -214,6 +248,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(time_queries_read_the_virtual_clock, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(waiting_for_waiters_gives_up_when_nobody_waits, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(real_clock_reads_are_near_the_system_clock, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(real_clock_absolute_timeout_follows_set_system_time, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(switching_clocks_keeps_the_remaining_relative_time, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(local_time_uses_the_time_zone, test_setup, test_teardown),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
