@@ -160,7 +160,7 @@ static BOOLEAN ke_wait_arm_timer(struct _KTHREAD *thread, LONGLONG timeout)
 		if (due <= ke_clock_system())
 			return FALSE;
 	} else {
-		due = ke_clock_interrupt() - timeout;
+		due = ke_time_relative_due(timeout);
 	}
 	timer->Header.SignalState = 0;
 	thread->timer_block.WaitType = WaitAny;

@@ -83,6 +83,28 @@ static void absolute_timeout_lengthens_when_system_time_is_set_back(void **state
 	assert_int_equal(waiter_join(&w), STATUS_TIMEOUT);
 }
 
+static void extreme_timeouts_do_not_wrap(void **state)
+{
+	struct waiter w = { 0 };
+	LONGLONG longest = -MAXLONGLONG - 1;
+	LARGE_INTEGER due = { .QuadPart = -MAXLONGLONG - 1 };
+	KEVENT e;
+	KTIMER t;
+
+	(void)state;
+	KeInitializeEvent(&e, SynchronizationEvent, FALSE);
+	waiter_start_single(&w, &e, &longest, 0);
+	assert_true(altitude_clock_advance(MAXLONGLONG / 2));
+	assert_int_equal(altitude_clock_waiters(), 1);
+	KeSetEvent(&e, IO_NO_INCREMENT, FALSE);
+	assert_int_equal(waiter_join(&w), STATUS_SUCCESS);
+	KeInitializeTimer(&t);
+	assert_false(KeSetTimerEx(&t, due, MAXLONG, NULL));
+	assert_true(altitude_clock_advance(MAXLONGLONG / 2));
+	assert_false(KeReadStateTimer(&t));
+	assert_true(KeCancelTimer(&t));
+}
+
 static void past_absolute_deadline_times_out_at_once(void **state)
 {
 	LARGE_INTEGER deadline = { .QuadPart = T0_SYSTEM - 1 };
@@ -243,6 +265,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(relative_timeout_ignores_system_time_changes, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(absolute_timeout_ends_early_when_system_time_is_set_past_it, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(absolute_timeout_lengthens_when_system_time_is_set_back, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(extreme_timeouts_do_not_wrap, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(past_absolute_deadline_times_out_at_once, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(delay_execution_follows_the_clock, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(time_queries_read_the_virtual_clock, test_setup, test_teardown),
