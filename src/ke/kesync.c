@@ -10,13 +10,8 @@
 
 #include "ke/kesvc.h"
 
-/* Its address is the token: 8-byte aligned, so bit 0 is free for spin locks. */
-static __thread ULONG_PTR ke_thread_token_word;
-
-ULONG_PTR ke_thread_token(void)
-{
-	return (ULONG_PTR)&ke_thread_token_word;
-}
+/* Its address is the thread's token: 8-byte aligned, so bit 0 is free for spin locks. */
+__thread ULONG_PTR ke_thread_token_word;
 
 void ke_futex_wait(volatile LONG *word, LONG expected)
 {

@@ -17,7 +17,7 @@
 #define KE_QUEUED_HELD_MAX 16
 
 static __thread PKSPIN_LOCK ke_queued_held[KE_QUEUED_HELD_MAX];
-static __thread ULONG ke_queued_held_count;
+__thread ULONG ke_queued_held_count;
 
 BOOLEAN ke_queued_spin_lock_held(PKSPIN_LOCK lock)
 {

@@ -11,11 +11,6 @@ VOID NTAPI KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
 	__atomic_store_n(SpinLock, 0, __ATOMIC_RELEASE);
 }
 
-ULONG_PTR ke_spin_token(void)
-{
-	return ke_thread_token() | 1;
-}
-
 /* Spins until the lock word goes from 0 to `self`. */
 static void ke_spin_lock_take(PKSPIN_LOCK lock, ULONG_PTR self)
 {
@@ -30,14 +25,6 @@ static void ke_spin_lock_take(PKSPIN_LOCK lock, ULONG_PTR self)
 		while (__atomic_load_n(lock, __ATOMIC_RELAXED) != 0)
 			ke_spin_pause(&spins);
 	}
-}
-
-BOOLEAN ke_spin_lock_not_mine(PKSPIN_LOCK lock, ULONG_PTR self, const char *routine)
-{
-	if (__atomic_load_n(lock, __ATOMIC_RELAXED) != self && !ke_queued_spin_lock_held(lock))
-		return TRUE;
-	ke_bugcheck(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)lock, self, 0, 0, routine);
-	return FALSE;
 }
 
 /* TRUE when the caller holds the lock (as an executive spin lock) and may release it. */
