@@ -11,5 +11,14 @@
 #include <nt/irql.h>
 #include <nt/bugcheck.h>
 #include <nt/dbg.h>
+#include <nt/spinlock.h>
+#include <nt/apc.h>
+#include <nt/ex.h>
+#include <nt/timefields.h>
+#include <nt/mm.h>
+#include <nt/ke.h>
+#include <nt/ob.h>
+#include <nt/ps.h>
+#include <nt/work.h>
 #include <nt/registry.h>
 #endif

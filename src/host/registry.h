@@ -173,7 +173,7 @@ void reg_report(const char *message);
 
 /* ---- handles (handles.c) ---- */
 
-/* Opens a handle to `key` with the (generic-mapped) access. */
+/* Opens a handle to `key` with the (generic-mapped) access; ZwClose closes it. */
 NTSTATUS reg_handle_open(struct reg_key *key, ACCESS_MASK access, PHANDLE handle);
 /*
  * Resolves a handle; returns STATUS_INVALID_HANDLE for an unknown one,
@@ -181,7 +181,7 @@ NTSTATUS reg_handle_open(struct reg_key *key, ACCESS_MASK access, PHANDLE handle
  * for a deleted key.
  */
 NTSTATUS reg_handle_key(HANDLE handle, ACCESS_MASK needed, struct reg_key **key);
-/* Closes every handle (store shutdown). */
+/* Closes every key handle (store shutdown); takes the lock itself. */
 void reg_handles_close_all(void);
 
 /* ---- information classes (info.c) ---- */
@@ -265,12 +265,6 @@ void host_registry_filter_config_free(struct host_registry_filter_config *config
  */
 NTSTATUS host_registry_install(const char *service, const char *image_path, const char *altitude,
 			       const char *const *params, size_t param_count, char **error);
-
-/*
- * Closes a key handle (what ZwClose does for keys); STATUS_INVALID_HANDLE
- * when `handle` is not an open key handle.
- */
-NTSTATUS host_registry_close_handle(HANDLE handle);
 
 /*
  * Binds a driver object to its service name, for IoOpenDriverRegistryKey

@@ -69,7 +69,8 @@ static size_t string_cch(NTSTRSAFE_PCWSTR psz)
 	return cch > NTSTRSAFE_UNICODE_STRING_MAX_CCH ? SIZE_MAX : cch;
 }
 
-NTSTATUS NTAPI RtlUnicodeStringCopy(PUNICODE_STRING DestinationString, PCUNICODE_STRING SourceString)
+NTSTATUS NTAPI RtlUnicodeStringCopy(PUNICODE_STRING DestinationString,
+				    PCUNICODE_STRING SourceString)
 {
 	if (!valid(SourceString))
 		return STATUS_INVALID_PARAMETER;
@@ -86,7 +87,8 @@ NTSTATUS NTAPI RtlUnicodeStringCopyString(PUNICODE_STRING DestinationString,
 	return copy(DestinationString, pszSrc, cch);
 }
 
-NTSTATUS NTAPI RtlUnicodeStringCat(PUNICODE_STRING DestinationString, PCUNICODE_STRING SourceString)
+NTSTATUS NTAPI RtlUnicodeStringCat(PUNICODE_STRING DestinationString,
+				   PCUNICODE_STRING SourceString)
 {
 	if (!valid(SourceString))
 		return STATUS_INVALID_PARAMETER;

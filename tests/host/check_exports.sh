@@ -4,11 +4,13 @@
 set -euo pipefail
 lib=$1
 syms=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TWDBRV]$/ {print $3}' | sed 's/@.*//')
-bad=$(grep -Ev '^(Flt|Fs|Ke|Kd|Ex|Io|Ps|Mm|Ob|Se|Zw|Rtl|Dbg|Interlocked|altitude_)' <<<"$syms" || true)
+bad=$(grep -Ev '^(Flt|Fs|Ke|Kf|Kd|Ex|Io|Ps|Mm|Ob|Se|Zw|Rtl|Dbg|vDbgPrint|Interlocked|altitude_)' <<<"$syms" || true)
 if [ -n "$bad" ]; then
   echo "unexpected exports from $lib:"
   echo "$bad"
   exit 1
 fi
-grep -qx KeGetCurrentIrql <<<"$syms" || { echo "KeGetCurrentIrql is not exported"; exit 1; }
+for s in KeGetCurrentIrql KfRaiseIrql KeLowerIrql; do
+  grep -qx "$s" <<<"$syms" || { echo "$s is not exported"; exit 1; }
+done
 echo "$(wc -l <<<"$syms") exports, all with Windows or altitude_ names"

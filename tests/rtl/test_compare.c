@@ -166,6 +166,26 @@ static void ansi_compare(void **state)
 	assert_true(RtlCompareString(&c, &a, TRUE) < 0);
 }
 
+static void ansi_copy(void **state)
+{
+	STRING src = RTL_CONSTANT_STRING("Some Wild String");
+	char storage[5];
+	char big[32];
+	STRING dst;
+
+	(void)state;
+	RtlInitEmptyAnsiString(&dst, storage, sizeof(storage));
+	RtlCopyString(&dst, &src);
+	assert_int_equal(dst.Length, 5);
+	assert_memory_equal(storage, "Some ", 5);
+	RtlInitEmptyAnsiString(&dst, big, sizeof(big));
+	RtlCopyString(&dst, &src);
+	assert_int_equal(dst.Length, 16);
+	assert_string_equal(big, "Some Wild String");
+	RtlCopyString(&dst, NULL);
+	assert_int_equal(dst.Length, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +197,7 @@ int main(void)
 		cmocka_unit_test(upcase_and_downcase_strings),
 		cmocka_unit_test(hash_x65599),
 		cmocka_unit_test(ansi_compare),
+		cmocka_unit_test(ansi_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,13 +9,13 @@
 
 static void utf8_to_unicode(void **state)
 {
+	/* "aé€😀" */
+	static const char text[] = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
 	WCHAR out[8];
 	ULONG n = 0;
 
 	(void)state;
-	/* "aé€😀" */
-	assert_int_equal(RtlUTF8ToUnicodeN(out, sizeof(out), &n, "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10),
-			 STATUS_SUCCESS);
+	assert_int_equal(RtlUTF8ToUnicodeN(out, sizeof(out), &n, text, 10), STATUS_SUCCESS);
 	assert_int_equal(n, 10);
 	assert_int_equal(out[0], L'a');
 	assert_int_equal(out[1], 0x00E9);

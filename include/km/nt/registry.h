@@ -11,71 +11,10 @@
 #define ALTITUDE_NT_REGISTRY_H
 
 #include <ntdef.h>
+#include <nt/ob.h> /* OBJECT_ATTRIBUTES, access rights, ZwClose */
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/*
- * Access rights, object attributes: nt/ob.h declares the same, under the same
- * guards, so either header may come first.
- */
-#ifndef DELETE
-#define DELETE 0x00010000L
-#define READ_CONTROL 0x00020000L
-#define WRITE_DAC 0x00040000L
-#define WRITE_OWNER 0x00080000L
-#define SYNCHRONIZE 0x00100000L
-#define STANDARD_RIGHTS_REQUIRED 0x000F0000L
-#define STANDARD_RIGHTS_READ READ_CONTROL
-#define STANDARD_RIGHTS_WRITE READ_CONTROL
-#define STANDARD_RIGHTS_EXECUTE READ_CONTROL
-#define STANDARD_RIGHTS_ALL 0x001F0000L
-#define SPECIFIC_RIGHTS_ALL 0x0000FFFFL
-#define ACCESS_SYSTEM_SECURITY 0x01000000L
-#define MAXIMUM_ALLOWED 0x02000000L
-#define GENERIC_READ 0x80000000L
-#define GENERIC_WRITE 0x40000000L
-#define GENERIC_EXECUTE 0x20000000L
-#define GENERIC_ALL 0x10000000L
-#endif
-
-#ifndef OBJ_INHERIT
-#define OBJ_INHERIT 0x00000002L
-#define OBJ_PERMANENT 0x00000010L
-#define OBJ_EXCLUSIVE 0x00000020L
-#define OBJ_CASE_INSENSITIVE 0x00000040L
-#define OBJ_OPENIF 0x00000080L
-#define OBJ_OPENLINK 0x00000100L
-#define OBJ_KERNEL_HANDLE 0x00000200L
-#define OBJ_FORCE_ACCESS_CHECK 0x00000400L
-#define OBJ_IGNORE_IMPERSONATED_DEVICEMAP 0x00000800L
-#define OBJ_DONT_REPARSE 0x00001000L
-#define OBJ_VALID_ATTRIBUTES 0x00001FF2L
-#endif
-
-#ifndef ALTITUDE_OBJECT_ATTRIBUTES_DEFINED
-#define ALTITUDE_OBJECT_ATTRIBUTES_DEFINED
-typedef struct _OBJECT_ATTRIBUTES {
-	ULONG Length;
-	HANDLE RootDirectory;
-	PUNICODE_STRING ObjectName;
-	ULONG Attributes;
-	PVOID SecurityDescriptor;
-	PVOID SecurityQualityOfService;
-} OBJECT_ATTRIBUTES, *POBJECT_ATTRIBUTES;
-typedef const OBJECT_ATTRIBUTES *PCOBJECT_ATTRIBUTES;
-_Static_assert(sizeof(OBJECT_ATTRIBUTES) == 48, "OBJECT_ATTRIBUTES is 48 bytes");
-
-#define InitializeObjectAttributes(p, n, a, r, s)          \
-	do {                                               \
-		(p)->Length = sizeof(OBJECT_ATTRIBUTES);   \
-		(p)->RootDirectory = (r);                  \
-		(p)->Attributes = (a);                     \
-		(p)->ObjectName = (n);                     \
-		(p)->SecurityDescriptor = (s);             \
-		(p)->SecurityQualityOfService = NULL;      \
-	} while (0)
 #endif
 
 /* Key access rights. */
@@ -260,8 +199,6 @@ NTSYSAPI NTSTATUS NTAPI ZwEnumerateValueKey(HANDLE KeyHandle, ULONG Index,
 NTSYSAPI NTSTATUS NTAPI ZwSetValueKey(HANDLE KeyHandle, PUNICODE_STRING ValueName,
 				      ULONG TitleIndex, ULONG Type, PVOID Data, ULONG DataSize);
 NTSYSAPI NTSTATUS NTAPI ZwDeleteValueKey(HANDLE KeyHandle, PUNICODE_STRING ValueName);
-/* Closes a key handle (the ke layer's ZwClose handles the other object types). */
-NTSYSAPI NTSTATUS NTAPI ZwClose(HANDLE Handle);
 
 /* Rtl registry helpers. */
 #define RTL_REGISTRY_ABSOLUTE 0

@@ -1,21 +1,22 @@
 /*
- * Key handles: process-wide, looked up in a hash table so that any stale or
- * made-up value is rejected with STATUS_INVALID_HANDLE.  They look like
- * Windows kernel handles (sign bit set, multiples of 4) and take the upper
- * quarter of that space (indexes from 2^28), which the ke layer's handle
- * table never reaches, so neither table mistakes the other's handles.  A
- * value is used again only after the 2^28 values after it (and never while
- * it is open).
+ * Key handles are the ke layer's handles to "Key" objects: ZwClose (ke's)
+ * drops the handle's reference and the object's delete procedure closes the
+ * key here.  The store keeps its own table from handle value to key and
+ * granted access, so a registry routine given any other value answers
+ * STATUS_INVALID_HANDLE.
  */
 #include "host/registry/store.h"
+#include "ke/object.h"
 
-#define REG_HANDLE_BASE 0xFFFFFFFFC0000000ULL
-#define REG_HANDLE_COUNT 0x10000000ULL
-
-struct reg_handle {
+struct reg_handle { /* the body of a Key object */
 	struct reg_key *key;
 	ACCESS_MASK access;
+	HANDLE value;
 };
+
+static void reg_handle_delete(PVOID body);
+
+static struct _OBJECT_TYPE reg_key_object_type = { "Key", reg_handle_delete };
 
 static ACCESS_MASK reg_map_generic(ACCESS_MASK access)
 {
@@ -33,45 +34,54 @@ static ACCESS_MASK reg_map_generic(ACCESS_MASK access)
 	return mapped;
 }
 
-static void reg_handle_free(gpointer p)
+/*
+ * The last reference is gone (ZwClose).  The value may already name a new
+ * handle (ke reuses values), so only this handle's own entry is removed.
+ */
+static void reg_handle_delete(PVOID body)
 {
-	struct reg_handle *h = p;
+	struct reg_handle *h = body;
 
+	if (!h->key)
+		return;
+	reg_lock();
+	if (reg_store.handles && g_hash_table_lookup(reg_store.handles, h->value) == h)
+		g_hash_table_remove(reg_store.handles, h->value);
 	h->key->handles--;
 	reg_key_release(h->key);
-	g_free(h);
+	reg_unlock();
 }
 
 NTSTATUS reg_handle_open(struct reg_key *key, ACCESS_MASK access, PHANDLE handle)
 {
-	struct reg_handle *h = g_new0(struct reg_handle, 1);
+	struct reg_handle *h = ke_object_create(&reg_key_object_type, sizeof(*h));
+	ACCESS_MASK granted = reg_map_generic(access);
 	HANDLE value;
 
+	if (!h)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	value = ke_handle_create(h, granted, TRUE);
+	if (!value) {
+		ObDereferenceObject(h);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
 	if (!reg_store.handles)
-		reg_store.handles = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-							  reg_handle_free);
+		reg_store.handles = g_hash_table_new(g_direct_hash, g_direct_equal);
 	h->key = key;
-	h->access = reg_map_generic(access);
+	h->access = granted;
+	h->value = value;
 	key->handles++;
-	do {
-		reg_store.next_handle = (reg_store.next_handle + 1) % REG_HANDLE_COUNT;
-		value = (HANDLE)(ULONG_PTR)(REG_HANDLE_BASE + 4 * reg_store.next_handle);
-	} while (g_hash_table_contains(reg_store.handles, value));
 	g_hash_table_insert(reg_store.handles, value, h);
+	/* The handle holds the object now. */
+	ObDereferenceObject(h);
 	*handle = value;
 	return STATUS_SUCCESS;
 }
 
-static struct reg_handle *reg_handle_lookup(HANDLE handle)
-{
-	if (!reg_store.handles)
-		return NULL;
-	return g_hash_table_lookup(reg_store.handles, handle);
-}
-
 NTSTATUS reg_handle_key(HANDLE handle, ACCESS_MASK needed, struct reg_key **key)
 {
-	struct reg_handle *h = reg_handle_lookup(handle);
+	struct reg_handle *h = reg_store.handles ? g_hash_table_lookup(reg_store.handles, handle)
+						 : NULL;
 
 	if (!h)
 		return STATUS_INVALID_HANDLE;
@@ -83,26 +93,19 @@ NTSTATUS reg_handle_key(HANDLE handle, ACCESS_MASK needed, struct reg_key **key)
 	return STATUS_SUCCESS;
 }
 
-static NTSTATUS reg_handle_close(HANDLE handle)
-{
-	if (!reg_store.handles || !g_hash_table_remove(reg_store.handles, handle))
-		return STATUS_INVALID_HANDLE;
-	return STATUS_SUCCESS;
-}
-
-NTSTATUS host_registry_close_handle(HANDLE handle)
-{
-	NTSTATUS status;
-
-	reg_lock();
-	status = reg_handle_close(handle);
-	reg_unlock();
-	return status;
-}
-
 void reg_handles_close_all(void)
 {
+	GList *values;
+
+	reg_lock();
+	values = reg_store.handles ? g_hash_table_get_keys(reg_store.handles) : NULL;
+	reg_unlock();
+	for (GList *v = values; v; v = v->next)
+		ZwClose(v->data);
+	g_list_free(values);
+	reg_lock();
 	if (reg_store.handles)
 		g_hash_table_destroy(reg_store.handles);
 	reg_store.handles = NULL;
+	reg_unlock();
 }

@@ -5,9 +5,9 @@
  */
 #include "host/registry/store.h"
 
+/* Under the lock, after reg_handles_close_all. */
 static void reg_store_drop(void)
 {
-	reg_handles_close_all();
 	if (reg_store.root)
 		reg_key_free(reg_store.root);
 	reg_store.root = NULL;
@@ -25,6 +25,7 @@ static void reg_store_drop(void)
 
 NTSTATUS host_registry_init(const char *directory)
 {
+	reg_handles_close_all();
 	reg_lock();
 	reg_store_drop();
 	reg_store.directory = g_strdup(directory);
@@ -34,6 +35,7 @@ NTSTATUS host_registry_init(const char *directory)
 
 void host_registry_shutdown(void)
 {
+	reg_handles_close_all();
 	reg_lock();
 	reg_store_drop();
 	reg_unlock();

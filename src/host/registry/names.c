@@ -3,13 +3,9 @@
  * (GLib's), the case-insensitive comparison form, name validation, time.
  */
 #include <string.h>
-#include <time.h>
 
 #include "host/registry.h"
 #include "rtl/rtl.h"
-
-/* 100-ns intervals between 1601-01-01 and 1970-01-01. */
-#define REG_UNIX_EPOCH_100NS 116444736000000000LL
 
 /*
  * Windows compares registry names by upcasing each UTF-16 unit on its own,
@@ -71,10 +67,10 @@ BOOLEAN reg_key_name_valid(const char *utf8)
 
 LONGLONG reg_now(void)
 {
-	struct timespec ts;
+	LARGE_INTEGER now;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return REG_UNIX_EPOCH_100NS + (LONGLONG)ts.tv_sec * 10000000LL + ts.tv_nsec / 100;
+	KeQuerySystemTime(&now);
+	return now.QuadPart;
 }
 
 NTSTATUS reg_unicode_to_utf8(PCUNICODE_STRING s, char **utf8)

@@ -6,6 +6,7 @@
  * file is reported once (file:line) and its service answers
  * STATUS_REGISTRY_CORRUPT until it is forgotten.
  */
+#define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,8 +17,13 @@
 /* After the project headers: GLib defines TRUE and FALSE only when they are not yet. */
 #include <glib/gstdio.h>
 
+/*
+ * Recursive: a key handle's delete procedure takes the lock, and the last
+ * reference can be dropped by a thread that holds it (a handle closed while
+ * it is being opened).
+ */
 struct reg_store reg_store = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP,
 };
 
 void reg_lock(void)

@@ -14,8 +14,7 @@ struct reg_store {
 	GHashTable *corrupt;         /* upcased names of services whose file is malformed */
 	host_registry_error_sink sink;
 	void *sink_context;
-	GHashTable *handles;         /* HANDLE -> struct reg_handle * */
-	guint64 next_handle;
+	GHashTable *handles;         /* HANDLE -> struct reg_handle * (not owned) */
 	GHashTable *drivers;         /* PDRIVER_OBJECT -> service name */
 };
 
