@@ -173,8 +173,12 @@ void reg_report(const char *message);
 
 /* ---- handles (handles.c) ---- */
 
-/* Opens a handle to `key` with the (generic-mapped) access; ZwClose closes it. */
-NTSTATUS reg_handle_open(struct reg_key *key, ACCESS_MASK access, PHANDLE handle);
+/*
+ * Opens a handle to `key` with the (generic-mapped) access, a kernel handle
+ * when `kernel` (OBJ_KERNEL_HANDLE); ZwClose closes it.
+ */
+NTSTATUS reg_handle_open(struct reg_key *key, ACCESS_MASK access, BOOLEAN kernel,
+			 PHANDLE handle);
 /*
  * Resolves a handle; returns STATUS_INVALID_HANDLE for an unknown one,
  * STATUS_ACCESS_DENIED when `needed` is not granted, STATUS_KEY_DELETED

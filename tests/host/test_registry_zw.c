@@ -66,8 +66,10 @@ static void open_paths(void **state)
 
 	/* Relative to a root handle; an absolute name with a root is a syntax error. */
 	root = open_ok(SERVICES_PATH L"\\Scanner", KEY_READ);
+	assert_true((LONG_PTR)root < 0); /* OBJ_KERNEL_HANDLE: a kernel handle */
 	InitializeObjectAttributes(&oa, &name, OBJ_CASE_INSENSITIVE, root, NULL);
 	assert_int_equal(ZwOpenKey(&h, KEY_READ, &oa), STATUS_SUCCESS);
+	assert_true((LONG_PTR)h > 0); /* without it, a process handle */
 	assert_int_equal(ZwClose(h), STATUS_SUCCESS);
 	InitializeObjectAttributes(&oa, &abs, OBJ_CASE_INSENSITIVE, root, NULL);
 	assert_int_equal(ZwOpenKey(&h, KEY_READ, &oa), STATUS_OBJECT_PATH_SYNTAX_BAD);

@@ -52,7 +52,8 @@ static void reg_handle_delete(PVOID body)
 	reg_unlock();
 }
 
-NTSTATUS reg_handle_open(struct reg_key *key, ACCESS_MASK access, PHANDLE handle)
+NTSTATUS reg_handle_open(struct reg_key *key, ACCESS_MASK access, BOOLEAN kernel,
+			 PHANDLE handle)
 {
 	struct reg_handle *h = ke_object_create(&reg_key_object_type, sizeof(*h));
 	ACCESS_MASK granted = reg_map_generic(access);
@@ -60,7 +61,7 @@ NTSTATUS reg_handle_open(struct reg_key *key, ACCESS_MASK access, PHANDLE handle
 
 	if (!h)
 		return STATUS_INSUFFICIENT_RESOURCES;
-	value = ke_handle_create(h, granted, TRUE);
+	value = ke_handle_create(h, granted, kernel);
 	if (!value) {
 		ObDereferenceObject(h);
 		return STATUS_INSUFFICIENT_RESOURCES;

@@ -47,7 +47,8 @@ static NTSTATUS reg_open(PHANDLE handle, const struct reg_open *open, PULONG dis
 		status = reg_path_lookup(base, path, open->create, cls ? cls->Buffer : NULL,
 					 cls ? cls->Length : 0, open->is_volatile, &key, &created);
 	if (NT_SUCCESS(status))
-		status = reg_handle_open(key, open->access, handle);
+		status = reg_handle_open(key, open->access,
+					 (open->attributes->Attributes & OBJ_KERNEL_HANDLE) != 0, handle);
 	reg_unlock();
 	if (NT_SUCCESS(status) && disposition)
 		*disposition = created ? REG_CREATED_NEW_KEY : REG_OPENED_EXISTING_KEY;
