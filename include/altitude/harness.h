@@ -68,7 +68,9 @@ NTSTATUS altitude_filter_load(const altitude_filter_config *config, PDRIVER_INIT
  * Unloads a filter: its FilterUnloadCallback runs with
  * FLTFL_FILTER_UNLOAD_MANDATORY when `mandatory`.  A non-mandatory unload
  * may be refused (the callback's status, or STATUS_FLT_DO_NOT_DETACH when
- * the filter has no unload callback).
+ * the filter has no unload callback).  A mandatory unload always unloads:
+ * a filter that did not unregister in its callback (or has none) is
+ * unregistered by the Filter Manager.
  */
 NTSTATUS altitude_filter_unload(const WCHAR *name, BOOLEAN mandatory);
 

@@ -260,7 +260,7 @@ NTSTATUS flt_filter_unload(PFLT_FILTER filter, BOOLEAN mandatory)
 	pthread_mutex_lock(&flt_topology_lock);
 	if (filter->unloading || filter->unregistering)
 		status = STATUS_FLT_DELETING_OBJECT;
-	else if (!filter->reg.FilterUnloadCallback)
+	else if (!filter->reg.FilterUnloadCallback && !mandatory)
 		status = STATUS_FLT_DO_NOT_DETACH;
 	else
 		filter->unloading = TRUE;
@@ -268,14 +268,17 @@ NTSTATUS flt_filter_unload(PFLT_FILTER filter, BOOLEAN mandatory)
 	if (!NT_SUCCESS(status))
 		return status;
 	filter->unload_flags = flags;
-	status = filter->reg.FilterUnloadCallback(flags);
+	status = STATUS_SUCCESS;
+	if (filter->reg.FilterUnloadCallback)
+		status = filter->reg.FilterUnloadCallback(flags);
 	if (!NT_SUCCESS(status) && !mandatory && flt_loader_filter(driver) == filter) {
 		pthread_mutex_lock(&flt_topology_lock);
 		filter->unloading = FALSE;
 		pthread_mutex_unlock(&flt_topology_lock);
 		return status;
 	}
-	/* The callback should have unregistered; a mandatory unload finishes it. */
+	/* The callback should have unregistered; a mandatory unload finishes it
+	 * (also for a filter without unload callback). */
 	if (flt_loader_filter(driver) == filter)
 		FltUnregisterFilter(filter);
 	flt_loader_release(driver);
