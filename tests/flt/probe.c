@@ -32,6 +32,16 @@ void probe_reset(void)
 	probe_trace[0] = 0;
 }
 
+void probe_quiet(void)
+{
+	for (int i = 0; i < PROBE_MAX; i++) {
+		probes[i].pre_hook = NULL;
+		probes[i].post_hook = NULL;
+		probes[i].pre_status = FLT_PREOP_SUCCESS_WITH_CALLBACK;
+		probes[i].post_status = FLT_POSTOP_FINISHED_PROCESSING;
+	}
+}
+
 static struct probe *probe_of(PCFLT_RELATED_OBJECTS objs)
 {
 	for (int i = 0; i < PROBE_MAX; i++) {

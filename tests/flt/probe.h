@@ -55,6 +55,8 @@ extern struct probe probes[PROBE_MAX];
 extern char probe_trace[256];
 
 void probe_reset(void);
+/* Clears hooks and configured statuses, keeping the loaded filters. */
+void probe_quiet(void);
 /* Loads probe i as filter `name` with one instance "<name>I" at `altitude`, and starts it. */
 NTSTATUS probe_load(int i, const WCHAR *name, const WCHAR *altitude);
 /* Installs a bugcheck hook that records reports; returns the report store. */
