@@ -221,14 +221,14 @@ struct flt_when_safe {
 
 static void flt_when_safe_run(void *ctx)
 {
-	struct flt_when_safe *w = ctx;
-	PFLT_CALLBACK_DATA data = w->data;
-	FLT_POSTOP_CALLBACK_STATUS st = w->callback(data, &w->objects, w->context, w->flags);
+	struct flt_when_safe *w = ctx, copy = *w;
+	FLT_POSTOP_CALLBACK_STATUS st;
 
 	free(w);
 	flt_live_add(-1);
+	st = copy.callback(copy.data, &copy.objects, copy.context, copy.flags);
 	if (st != FLT_POSTOP_MORE_PROCESSING_REQUIRED)
-		FltCompletePendedPostOperation(data);
+		FltCompletePendedPostOperation(copy.data);
 }
 
 BOOLEAN FLTAPI FltDoCompletionProcessingWhenSafe(PFLT_CALLBACK_DATA Data,

@@ -23,6 +23,7 @@ struct scenario {
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
 	BOOLEAN worker_done;
+	BOOLEAN hook_done;
 };
 
 static struct scenario sc;
@@ -77,6 +78,23 @@ static void worker_wait(void)
 	pthread_mutex_unlock(&sc.lock);
 }
 
+static void hook_signal(void)
+{
+	pthread_mutex_lock(&sc.lock);
+	sc.hook_done = TRUE;
+	pthread_cond_broadcast(&sc.cv);
+	pthread_mutex_unlock(&sc.lock);
+}
+
+/* Waits until the post hook has stored its observations. */
+static void hook_wait(void)
+{
+	pthread_mutex_lock(&sc.lock);
+	while (!sc.hook_done)
+		pthread_cond_wait(&sc.cv, &sc.lock);
+	pthread_mutex_unlock(&sc.lock);
+}
+
 static VOID FLTAPI deferred_routine(PFLT_DEFERRED_IO_WORKITEM item, PFLT_CALLBACK_DATA data, PVOID ctx)
 {
 	(void)ctx;
@@ -115,15 +133,27 @@ static FLT_POSTOP_CALLBACK_STATUS posting_post(struct probe *p, PFLT_CALLBACK_DA
 	if (sc.use_when_safe) {
 		FLT_POSTOP_CALLBACK_STATUS st = FLT_POSTOP_FINISHED_PROCESSING;
 
-		sc.safe_returned = FltDoCompletionProcessingWhenSafe(data, objs, ctx, flags, safe_post, &st);
+		BOOLEAN r = FltDoCompletionProcessingWhenSafe(data, objs, ctx, flags, safe_post, &st);
+
+		pthread_mutex_lock(&sc.lock);
+		sc.safe_returned = r;
 		sc.safe_status = st;
+		pthread_mutex_unlock(&sc.lock);
+		hook_signal();
 		return st;
 	}
 	item = FltAllocateDeferredIoWorkItem();
 	assert_non_null(item);
-	sc.queue_status = FltQueueDeferredIoWorkItem(item, data, deferred_routine, DelayedWorkQueue, NULL);
-	if (NT_SUCCESS(sc.queue_status))
-		return FLT_POSTOP_MORE_PROCESSING_REQUIRED;
+	{
+		NTSTATUS s = FltQueueDeferredIoWorkItem(item, data, deferred_routine, DelayedWorkQueue, NULL);
+
+		pthread_mutex_lock(&sc.lock);
+		sc.queue_status = s;
+		pthread_mutex_unlock(&sc.lock);
+		hook_signal();
+		if (NT_SUCCESS(s))
+			return FLT_POSTOP_MORE_PROCESSING_REQUIRED;
+	}
 	FltFreeDeferredIoWorkItem(item);
 	return FLT_POSTOP_FINISHED_PROCESSING;
 }
@@ -143,6 +173,7 @@ static void deferred_item_pends_post_until_passive(void **state)
 	probes[1].post_hook = posting_post;
 	assert_int_equal(read_with(ALTITUDE_OP_ASYNC_COMPLETION), STATUS_SUCCESS);
 	worker_wait();
+	hook_wait();
 	assert_int_equal(sc.queue_status, STATUS_SUCCESS);
 	assert_int_equal(sc.worker_irql, PASSIVE_LEVEL);
 	assert_false(pthread_equal(sc.worker_thread, pthread_self()));
@@ -206,6 +237,7 @@ static void when_safe_posts_at_dispatch(void **state)
 	probes[1].post_hook = posting_post;
 	assert_int_equal(read_with(ALTITUDE_OP_ASYNC_COMPLETION), STATUS_SUCCESS);
 	worker_wait();
+	hook_wait();
 	assert_true(sc.safe_returned);
 	assert_int_equal(sc.safe_status, FLT_POSTOP_MORE_PROCESSING_REQUIRED);
 	assert_int_equal(sc.worker_irql, PASSIVE_LEVEL);
