@@ -18,6 +18,19 @@
 #include "flt/flt.h"
 
 static __thread char flt_thread_identity;
+static atomic_ulong flt_process_id;
+
+/* getpid() is a system call; the requestor's id is read once. */
+static ULONG flt_requestor_pid(void)
+{
+	ULONG pid = (ULONG)atomic_load_explicit(&flt_process_id, memory_order_relaxed);
+
+	if (!pid) {
+		pid = (ULONG)getpid();
+		atomic_store_explicit(&flt_process_id, pid, memory_order_relaxed);
+	}
+	return pid;
+}
 static __thread BOOLEAN flt_thread_in_drain;
 
 BOOLEAN flt_thread_draining(void)
@@ -50,7 +63,7 @@ static void flt_op_reset(struct flt_op *op, PFLT_VOLUME v, struct flt_snapshot *
 	op->volume = v;
 	op->snap = snap;
 	op->done = NULL;
-	op->requestor_pid = (ULONG)getpid();
+	op->requestor_pid = flt_requestor_pid();
 	atomic_store(&op->holds, 1);
 	op->pended_pre = -1;
 	op->pended_post = -1;
@@ -227,8 +240,8 @@ static BOOLEAN flt_pre_apply(struct flt_op *op, LONG i, FLT_PREOP_CALLBACK_STATU
 		s->context = ctx;
 		s->iopb = op->iopb;
 		s->sync = flt_pre_effective(op, st) == FLT_PREOP_SYNCHRONIZE;
-		atomic_store(&s->state, FLT_SLOT_WAIT_POST);
-		if (atomic_load(&inst->tearing))
+		atomic_store_explicit(&s->state, FLT_SLOT_WAIT_POST, memory_order_release);
+		if (atomic_load_explicit(&inst->tearing, memory_order_relaxed))
 			flt_instance_kick();
 		if (!s->sync)
 			return TRUE;
@@ -328,7 +341,8 @@ static void flt_post_walk(struct flt_op *op, LONG i, BOOLEAN own_first)
 			flt_sync_signal(op, i);
 			return;
 		}
-		if (!atomic_compare_exchange_strong(&s->state, &expect, FLT_SLOT_CLAIMED))
+		if (!atomic_compare_exchange_strong_explicit(&s->state, &expect, FLT_SLOT_CLAIMED,
+							     memory_order_acq_rel, memory_order_acquire))
 			continue;
 		op->iopb = s->iopb;
 		/* Set before the call: a work item may complete the operation

@@ -158,6 +158,7 @@ extern LIST_ENTRY flt_volumes;
 void flt_wait_lock(void);
 void flt_wait_unlock(void);
 void flt_wait(void);
+void flt_wait_timed(ULONG ms);
 void flt_wake_all(void);
 
 /* Filters. */
