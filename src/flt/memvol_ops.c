@@ -76,9 +76,7 @@ static NTSTATUS memvol_create(struct memvol_node *root, LONGLONG *next_id, PFLT_
 		return memvol_done(d, STATUS_INVALID_PARAMETER, 0);
 	node = memvol_lookup(root, f->FileName.Buffer, f->FileName.Length / sizeof(WCHAR), &parent,
 			     &leaf, &chars);
-	if (!node && leaf && !parent)
-		return memvol_done(d, STATUS_OBJECT_PATH_NOT_FOUND, 0);
-	if (!node && !parent && !leaf)
+	if (!node && !parent)
 		return memvol_done(d, STATUS_OBJECT_PATH_NOT_FOUND, 0);
 	if (node && node->delete_pending)
 		return memvol_done(d, STATUS_DELETE_PENDING, 0);

@@ -56,8 +56,12 @@ struct memvol_node *memvol_lookup(struct memvol_node *root, const WCHAR *path, U
 		start = i;
 		while (i < chars && path[i] != L'\\')
 			i++;
-		if (!dir || !dir->dir)
-			return NULL; /* a path component is missing or not a directory */
+		if (!dir || !dir->dir) {
+			/* a directory on the way is missing or is a file */
+			*parent = NULL;
+			*leaf = NULL;
+			return NULL;
+		}
 		*parent = dir;
 		*leaf = path + start;
 		*leaf_chars = (USHORT)(i - start);
