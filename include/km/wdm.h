@@ -10,4 +10,8 @@
 #include <nt/rtl.h>
 #include <nt/irql.h>
 #include <nt/bugcheck.h>
+#include <nt/ke.h>
+#include <nt/ob.h>
+#include <nt/ps.h>
+#include <nt/work.h>
 #endif
