@@ -163,6 +163,16 @@ PFILE_OBJECT altitude_file_object(altitude_file *file);
 
 /* ---- accounting --------------------------------------------------------- */
 
+/*
+ * Engine and harness memory comes from nonpaged pool under these tags, so
+ * <altitude/pool.h> accounts for it per tag (altitude_pool_query_tag,
+ * altitude_pool_leak_report) and altitude_pool_fail_next injects failures:
+ * "FMfl" filters, "FMvo" volumes, "FMin" instances, "FMsn" instance
+ * snapshots, "FMop" operation records, "FMst" names, "FMdr" driver objects,
+ * "FMwi" work items, "FMtp" temporary lists, "FMhs" harness operations and
+ * files, "FMmv" the memory volume's tree.
+ */
+
 /* Engine objects alive (filters, volumes, instances, driver objects, work items). */
 LONG altitude_flt_live_objects(void);
 

@@ -12,7 +12,6 @@
  * downwards, then waits until the post walk reaches its slot, and runs the
  * post callbacks from there upwards itself (at its own IRQL, PASSIVE).
  */
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "flt/flt.h"
@@ -43,7 +42,7 @@ static void flt_post_walk(struct flt_op *op, LONG i, BOOLEAN own_first);
 
 static struct flt_op *flt_op_alloc(ULONG capacity)
 {
-	struct flt_op *op = calloc(1, sizeof(*op) + capacity * sizeof(struct flt_slot));
+	struct flt_op *op = flt_alloc(sizeof(*op) + capacity * sizeof(struct flt_slot), FLT_TAG_OPERATION);
 
 	if (!op)
 		return NULL;
@@ -134,7 +133,7 @@ static void flt_op_release(struct flt_op *op)
 	if (discard) {
 		pthread_mutex_destroy(&discard->sync_lock);
 		pthread_cond_destroy(&discard->sync_cv);
-		free(discard);
+		flt_free(discard, FLT_TAG_OPERATION);
 	}
 }
 

@@ -5,7 +5,6 @@
  * InstanceTeardownComplete.  After that no callback reaches the instance.
  */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "flt/flt.h"
 
@@ -18,7 +17,7 @@ void flt_instance_put(PFLT_INSTANCE inst)
 	flt_string_free(&inst->name);
 	flt_string_free(&inst->altitude_text);
 	flt_filter_put(inst->filter);
-	free(inst);
+	flt_free(inst, FLT_TAG_INSTANCE);
 	flt_live_add(-1);
 }
 
@@ -112,7 +111,7 @@ static NTSTATUS flt_instance_admit_locked(PFLT_INSTANCE inst)
 static PFLT_INSTANCE flt_instance_new(PFLT_FILTER filter, PFLT_VOLUME volume,
 				      PCUNICODE_STRING altitude, PCUNICODE_STRING name)
 {
-	PFLT_INSTANCE inst = calloc(1, sizeof(*inst));
+	PFLT_INSTANCE inst = flt_alloc(sizeof(*inst), FLT_TAG_INSTANCE);
 
 	if (!inst)
 		return NULL;

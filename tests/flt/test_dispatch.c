@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <altitude/pool.h>
 
 #include "probe.h"
 
@@ -44,7 +46,7 @@ static int teardown(void **state)
 	altitude_filter_unload(L"gamma", TRUE);
 	altitude_memvol_destroy(vol);
 	altitude_bugcheck_set_hook(NULL, NULL);
-	return altitude_flt_live_objects() == 0 ? 0 : -1;
+	return altitude_flt_live_objects() == 0 && altitude_pool_leak_report(stderr) == 0 ? 0 : -1;
 }
 
 static void with_callback_passes_the_completion_context(void **state)

@@ -15,6 +15,8 @@
 #include <stdatomic.h>
 
 #include <altitude/harness.h>
+#include <altitude/pool.h>
+#include <stdio.h>
 
 #define OPS 1000
 #define FILTERS 3
@@ -335,6 +337,9 @@ static void thousand_operations_drain_and_unload(void **state)
 	for (int f = 0; f < FILTERS; f++)
 		pthread_mutex_destroy(&filters[f].lock);
 	assert_int_equal(altitude_flt_live_objects(), 0);
+	/* pool tag accounting: nothing the engine allocated is still live */
+	assert_int_equal(altitude_pool_leak_report(stderr), 0);
+	assert_int_equal(altitude_pool_live_allocations(), 0);
 }
 
 int main(void)

@@ -4,6 +4,8 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <altitude/pool.h>
 
 #include <altitude/harness.h>
 
@@ -24,7 +26,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	altitude_memvol_destroy(vol);
-	return altitude_flt_live_objects() == 0 ? 0 : -1;
+	return altitude_flt_live_objects() == 0 && altitude_pool_leak_report(stderr) == 0 ? 0 : -1;
 }
 
 static altitude_file *open_path(const WCHAR *path, ULONG disposition, ULONG options, NTSTATUS expect)

@@ -4,8 +4,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <altitude/pool.h>
+#include <stdio.h>
 
 #include "probe.h"
+#include "flt/alloc.h"
 
 #define VOL L"\\Device\\AltitudeVolume1"
 
@@ -35,7 +38,7 @@ static int teardown(void **state)
 	altitude_bugcheck_set_hook(NULL, NULL);
 	if (altitude_flt_live_objects() != 0)
 		fprintf(stderr, "live engine objects: %d\n", (int)altitude_flt_live_objects());
-	return altitude_flt_live_objects() == 0 ? 0 : -1;
+	return altitude_flt_live_objects() == 0 && altitude_pool_leak_report(stderr) == 0 ? 0 : -1;
 }
 
 /* A driver whose DriverEntry registers `custom_reg` and keeps the status. */
@@ -348,6 +351,34 @@ static void enumeration_names_and_properties(void **state)
 	FltObjectDereference(inst);
 }
 
+static void allocation_failures_are_reported(void **state)
+{
+	altitude_op_options o = { 0 };
+	altitude_op *held;
+	altitude_file *file;
+	IO_STATUS_BLOCK iosb;
+	char buf[4];
+
+	(void)state;
+	altitude_pool_fail_next(FLT_TAG_FILTER, 1);
+	assert_int_equal(probe_load(0, L"alpha", L"385100"), STATUS_INSUFFICIENT_RESOURCES);
+	assert_int_equal(probe_load(0, L"alpha", L"385100"), STATUS_SUCCESS);
+	altitude_memvol_add_file(vol, L"\\a.txt", "abcd", 4);
+	assert_int_equal(altitude_create(vol, L"\\a.txt", FILE_GENERIC_READ, FILE_OPEN, 0, NULL, &file, &iosb),
+			 STATUS_SUCCESS);
+	/* the only operation record is busy: the next operation needs a new one */
+	o.flags = ALTITUDE_OP_HOLD;
+	o.async_out = &held;
+	assert_int_equal(altitude_read(file, 0, buf, 4, &o, NULL), STATUS_PENDING);
+	altitude_pool_fail_next(FLT_TAG_OPERATION, 1);
+	assert_int_equal(altitude_read(file, 0, buf, 4, NULL, &iosb), STATUS_INSUFFICIENT_RESOURCES);
+	assert_int_equal(altitude_read(file, 0, buf, 4, NULL, &iosb), STATUS_SUCCESS);
+	altitude_memvol_release_held(vol);
+	assert_int_equal(altitude_op_wait(held, NULL), STATUS_SUCCESS);
+	altitude_op_free(held);
+	altitude_close_file(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +389,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(manual_detach_asks_query_teardown, setup, teardown),
 		cmocka_unit_test_setup_teardown(unload_refusal_and_mandatory_unload, setup, teardown),
 		cmocka_unit_test_setup_teardown(enumeration_names_and_properties, setup, teardown),
+		cmocka_unit_test_setup_teardown(allocation_failures_are_reported, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
