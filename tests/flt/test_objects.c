@@ -53,9 +53,11 @@ static NTSTATUS FLTAPI custom_unload(FLT_FILTER_UNLOAD_FLAGS flags)
 	return STATUS_SUCCESS;
 }
 
+static UNICODE_STRING custom_path;
+
 static NTSTATUS custom_entry(PDRIVER_OBJECT driver, PUNICODE_STRING path)
 {
-	(void)path;
+	custom_path = *path;
 	custom_status = FltRegisterFilter(driver, &custom_reg, &custom_filter);
 	return custom_status;
 }
@@ -113,6 +115,12 @@ static void registration_is_validated(void **state)
 	custom_reg.Version = FLT_REGISTRATION_VERSION_0200;
 	custom_reg.Size = (USHORT)RTL_SIZEOF_THROUGH_FIELD(FLT_REGISTRATION, NormalizeContextCleanupCallback);
 	assert_int_equal(register_custom(), STATUS_SUCCESS);
+	{
+		static const WCHAR expect[] = L"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\custom";
+
+		assert_int_equal(custom_path.Length, sizeof(expect) - 2);
+		assert_memory_equal(custom_path.Buffer, expect, sizeof(expect) - 2);
+	}
 	assert_int_equal(altitude_filter_unload(L"custom", FALSE), STATUS_SUCCESS);
 
 	assert_int_equal(FltRegisterFilter(&stranger, &custom_reg, &f), STATUS_OBJECT_NAME_NOT_FOUND);
@@ -250,6 +258,7 @@ static void manual_detach_asks_query_teardown(void **state)
 	assert_int_equal(FltDetachVolume(probes[0].filter, v, NULL), STATUS_SUCCESS);
 	assert_int_equal(probes[0].teardown_reason, FLTFL_INSTANCE_TEARDOWN_MANUAL);
 	assert_string_equal(probe_trace, "ASAC");
+	assert_int_equal(probes[0].reference_in_teardown_complete, STATUS_FLT_DELETING_OBJECT);
 	assert_int_equal(FltDetachVolume(probes[0].filter, v, NULL), STATUS_FLT_INSTANCE_NOT_FOUND);
 	assert_int_equal(FltAttachVolume(probes[0].filter, v, NULL, NULL), STATUS_SUCCESS);
 	assert_int_equal(probes[0].setup_flags, FLTFL_INSTANCE_SETUP_MANUAL_ATTACHMENT);
