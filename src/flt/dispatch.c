@@ -75,6 +75,14 @@ static void flt_op_reset(struct flt_op *op, PFLT_VOLUME v, struct flt_snapshot *
 	}
 }
 
+/* Resets op for `snap` and makes it visible to teardown (volume lock held). */
+static void flt_op_enlist(struct flt_op *op, PFLT_VOLUME v, struct flt_snapshot *snap)
+{
+	flt_op_reset(op, v, snap);
+	InsertTailList(&v->inflight, &op->link);
+	v->inflight_count++;
+}
+
 PFLT_CALLBACK_DATA flt_op_begin(PFLT_VOLUME v)
 {
 	struct flt_snapshot *snap;
@@ -87,25 +95,20 @@ PFLT_CALLBACK_DATA flt_op_begin(PFLT_VOLUME v)
 		op = v->free_ops;
 		v->free_ops = op->next_free;
 		v->free_count--;
-	}
-	if (op) {
-		InsertTailList(&v->inflight, &op->link);
-		v->inflight_count++;
+		flt_op_enlist(op, v, snap);
 	}
 	pthread_mutex_unlock(&v->lock);
+	if (op)
+		return &op->data;
+	op = flt_op_alloc(snap->count > 4 ? snap->count : 4);
 	if (!op) {
-		op = flt_op_alloc(snap->count > 4 ? snap->count : 4);
-		if (!op) {
-			flt_snapshot_put(snap);
-			return NULL;
-		}
-		pthread_mutex_lock(&v->lock);
-		v->op_allocations++;
-		InsertTailList(&v->inflight, &op->link);
-		v->inflight_count++;
-		pthread_mutex_unlock(&v->lock);
+		flt_snapshot_put(snap);
+		return NULL;
 	}
-	flt_op_reset(op, v, snap);
+	pthread_mutex_lock(&v->lock);
+	v->op_allocations++;
+	flt_op_enlist(op, v, snap);
+	pthread_mutex_unlock(&v->lock);
 	return &op->data;
 }
 
