@@ -35,7 +35,8 @@ struct filter {
 	ULONG pended_count;
 };
 
-static struct record records[FILTERS][OPS];
+/* records[f][OPS] is shared by the operations the background issuer sends */
+static struct record records[FILTERS][OPS + 1];
 static struct filter filters[FILTERS];
 static char buffers[OPS][4];
 static altitude_op *ops[OPS];
@@ -64,9 +65,15 @@ static int filter_of(PCFLT_RELATED_OBJECTS objs)
 	return -1;
 }
 
+static char background_buffer[4];
+
 static ULONG op_index(PFLT_CALLBACK_DATA data)
 {
-	return (ULONG)(((char *)data->Iopb->Parameters.Read.ReadBuffer - buffers[0]) / sizeof(buffers[0]));
+	char *b = data->Iopb->Parameters.Read.ReadBuffer;
+
+	if (b == background_buffer)
+		return OPS;
+	return (ULONG)((b - buffers[0]) / sizeof(buffers[0]));
 }
 
 static void check_alive(int f)
@@ -85,6 +92,10 @@ static FLT_PREOP_CALLBACK_STATUS FLTAPI drain_pre(PFLT_CALLBACK_DATA data, PCFLT
 	check_alive(f);
 	atomic_fetch_add(&r->pre, 1);
 	*ctx = r;
+	if (i == OPS) {
+		atomic_fetch_add(&r->asked, 1);
+		return FLT_PREOP_SUCCESS_WITH_CALLBACK;
+	}
 	if (h % 7 == 0)
 		return FLT_PREOP_SUCCESS_NO_CALLBACK;
 	atomic_fetch_add(&r->asked, 1);
@@ -121,7 +132,7 @@ static FLT_POSTOP_CALLBACK_STATUS FLTAPI drain_post(PFLT_CALLBACK_DATA data, PCF
 		return FLT_POSTOP_FINISHED_PROCESSING;
 	}
 	atomic_fetch_add(&r->post, 1);
-	if (hash(op_index(data), f, 2) % 3 != 0)
+	if (op_index(data) == OPS || hash(op_index(data), f, 2) % 3 != 0)
 		return FLT_POSTOP_FINISHED_PROCESSING;
 	item = FltAllocateDeferredIoWorkItem();
 	if (item && NT_SUCCESS(FltQueueDeferredIoWorkItem(item, data, drain_deferred, DelayedWorkQueue, NULL)))
@@ -248,6 +259,27 @@ static void load(int f, PDRIVER_INITIALIZE e, const WCHAR *name, const WCHAR *in
 	assert_int_equal(altitude_filter_load(&cfg, e, NULL), STATUS_SUCCESS);
 }
 
+static atomic_int background_stop;
+static atomic_int background_done;
+
+/* Keeps issuing operations while instances are detached and filters unloaded. */
+static void *background_main(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&background_stop)) {
+		altitude_op_options o = { 0 };
+		IO_STATUS_BLOCK iosb;
+
+		o.flags = atomic_load(&background_done) % 2 ? ALTITUDE_OP_ASYNC_COMPLETION : 0;
+		if (altitude_read(file, 0, background_buffer, sizeof(background_buffer), &o, &iosb) !=
+			    STATUS_SUCCESS ||
+		    iosb.Information != 4)
+			return (void *)1;
+		atomic_fetch_add(&background_done, 1);
+	}
+	return NULL;
+}
+
 static void *release_main(void *arg)
 {
 	(void)arg;
@@ -274,10 +306,10 @@ static void check_records(void)
 	for (int f = 0; f < FILTERS; f++) {
 		assert_int_equal(atomic_load(&filters[f].late), 0);
 		assert_int_equal(atomic_load(&filters[f].torn), 1);
-		for (ULONG i = 0; i < OPS; i++) {
+		for (ULONG i = 0; i <= OPS; i++) {
 			struct record *r = &records[f][i];
 
-			assert_true(atomic_load(&r->pre) <= 1);
+			assert_true(i == OPS || atomic_load(&r->pre) <= 1);
 			/* exactly the post callbacks that were asked for, each once */
 			assert_int_equal(atomic_load(&r->post) + atomic_load(&r->drained), atomic_load(&r->asked));
 			asked += (ULONG)atomic_load(&r->asked);
@@ -291,7 +323,8 @@ static void check_records(void)
 static void thousand_operations_drain_and_unload(void **state)
 {
 	ULONGLONG completed_before;
-	pthread_t completer, releaser;
+	pthread_t completer, releaser, background;
+	void *background_result;
 	IO_STATUS_BLOCK iosb;
 
 	(void)state;
@@ -310,12 +343,18 @@ static void thousand_operations_drain_and_unload(void **state)
 
 	issue_all();
 
+	atomic_store(&background_stop, 0);
+	atomic_store(&background_done, 0);
+	pthread_create(&background, NULL, background_main, NULL);
 	pthread_create(&releaser, NULL, release_main, NULL);
 	assert_int_equal(FltDetachVolume(filters[1].handle, altitude_memvol_volume(vol), NULL), STATUS_SUCCESS);
 	assert_int_equal(altitude_filter_unload(L"top", FALSE), STATUS_SUCCESS);
 	pthread_join(releaser, NULL);
 	assert_int_equal(altitude_filter_unload(L"bottom", TRUE), STATUS_SUCCESS);
 	assert_int_equal(altitude_filter_unload(L"middle", TRUE), STATUS_SUCCESS);
+	atomic_store(&background_stop, 1);
+	pthread_join(background, &background_result);
+	assert_null(background_result);
 
 	pthread_mutex_lock(&completer_lock);
 	completer_stop = TRUE;
@@ -329,7 +368,8 @@ static void thousand_operations_drain_and_unload(void **state)
 		assert_int_equal(iosb.Information, 4);
 		altitude_op_free(ops[i]);
 	}
-	assert_int_equal(altitude_ops_completed() - completed_before, OPS);
+	assert_int_equal(altitude_ops_completed() - completed_before,
+			 OPS + (ULONGLONG)atomic_load(&background_done));
 	check_records();
 
 	altitude_close_file(file);
