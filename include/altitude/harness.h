@@ -32,7 +32,9 @@
  * Every call that issues an operation takes an optional altitude_op_options
  * (NULL: an ordinary synchronous IRP completed inline by the volume).
  * Functions return the operation's final status (also in *iosb), or
- * STATUS_PENDING when opts->async_out asks for an asynchronous operation.
+ * STATUS_PENDING when opts->async_out asks for an asynchronous operation
+ * (not for altitude_create and altitude_close, nor for a directory query
+ * with a pattern: STATUS_INVALID_PARAMETER).
  */
 #ifndef ALTITUDE_HARNESS_H
 #define ALTITUDE_HARNESS_H

@@ -357,6 +357,25 @@ static void enumeration_names_and_properties(void **state)
 						      &inst),
 			 STATUS_SUCCESS);
 	assert_ptr_equal(inst, instance_of(1));
+	{
+		PFLT_VOLUME v;
+		PFLT_FILTER f;
+		UNICODE_STRING vn = { sizeof(VOL) - 2, sizeof(VOL), VOL };
+
+		assert_int_equal(FltGetVolumeFromInstance(inst, &v), STATUS_SUCCESS);
+		assert_ptr_equal(v, vols[0]);
+		FltObjectDereference(v);
+		assert_int_equal(FltGetFilterFromInstance(inst, &f), STATUS_SUCCESS);
+		assert_ptr_equal(f, probes[1].filter);
+		FltObjectDereference(f);
+		assert_int_equal(FltGetVolumeFromName(probes[0].filter, &vn, &v), STATUS_SUCCESS);
+		assert_ptr_equal(v, vols[0]);
+		FltObjectDereference(v);
+		vn.Length -= 2;
+		assert_int_equal(FltGetVolumeFromName(probes[0].filter, &vn, &v), STATUS_FLT_VOLUME_NOT_FOUND);
+		assert_int_equal(FltEnumerateInstances(NULL, NULL, NULL, 0, &n), STATUS_BUFFER_TOO_SMALL);
+		assert_int_equal(n, 2);
+	}
 	FltObjectDereference(inst);
 }
 
