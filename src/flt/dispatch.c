@@ -16,7 +16,6 @@
 
 #include "flt/flt.h"
 
-static __thread char flt_thread_identity;
 static atomic_ulong flt_process_id;
 
 /* getpid() is a system call; the requestor's id is read once. */
@@ -57,7 +56,7 @@ static void flt_op_reset(struct flt_op *op, PFLT_VOLUME v, struct flt_snapshot *
 	memset(&op->data, 0, sizeof(op->data));
 	memset(&op->iopb, 0, sizeof(op->iopb));
 	*(PFLT_IO_PARAMETER_BLOCK *)&op->data.Iopb = &op->iopb;
-	*(PETHREAD *)&op->data.Thread = (PETHREAD)&flt_thread_identity;
+	*(PETHREAD *)&op->data.Thread = PsGetCurrentThread();
 	op->data.RequestorMode = KernelMode;
 	op->volume = v;
 	op->snap = snap;

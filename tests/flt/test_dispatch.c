@@ -376,6 +376,7 @@ static FLT_PREOP_CALLBACK_STATUS inspect_pre(struct probe *p, PFLT_CALLBACK_DATA
 	data->Iopb->Parameters.Read.Length = 2;
 	FltSetCallbackDataDirty(data);
 	assert_true(FltIsCallbackDataDirty(data));
+	assert_ptr_equal(data->Thread, PsGetCurrentThread());
 	assert_int_equal(FltGetRequestorProcessId(data), 4242);
 	assert_ptr_equal(FltGetRequestorProcessIdEx(data), (HANDLE)4242);
 	assert_true(FltIsOperationSynchronous(data));
