@@ -229,7 +229,8 @@ static BOOLEAN flt_pre_apply(struct flt_op *op, LONG i, FLT_PREOP_CALLBACK_STATU
 	struct flt_slot *s = &op->slots[i];
 	PFLT_INSTANCE inst = s->inst;
 
-	switch (flt_pre_effective(op, st)) {
+	st = flt_pre_effective(op, st);
+	switch (st) {
 	case FLT_PREOP_SUCCESS_WITH_CALLBACK:
 	case FLT_PREOP_SYNCHRONIZE:
 		if (!inst->filter->ops[op->iopb.MajorFunction].post) {
@@ -240,7 +241,7 @@ static BOOLEAN flt_pre_apply(struct flt_op *op, LONG i, FLT_PREOP_CALLBACK_STATU
 		}
 		s->context = ctx;
 		s->iopb = op->iopb;
-		s->sync = flt_pre_effective(op, st) == FLT_PREOP_SYNCHRONIZE;
+		s->sync = st == FLT_PREOP_SYNCHRONIZE;
 		atomic_store_explicit(&s->state, FLT_SLOT_WAIT_POST, memory_order_release);
 		if (atomic_load_explicit(&inst->tearing, memory_order_relaxed))
 			flt_instance_kick();
