@@ -5,4 +5,9 @@
 #ifndef __FLTKERNEL__
 #define __FLTKERNEL__
 #include <ntifs.h>
+#include <flt/types.h>
+#include <flt/callback_data.h>
+#include <flt/registration.h>
+#include <flt/objects.h>
+#include <flt/workitem.h>
 #endif
