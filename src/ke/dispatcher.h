@@ -16,7 +16,7 @@
 #include <sys/types.h>
 #include <semaphore.h>
 
-#include "ke/ke.h"
+#include "ke/kesvc.h"
 
 /* Wait keys of the internal wait blocks (object blocks use 0..63). */
 #define KE_WAIT_KEY_TIMEOUT 0x0102 /* the thread's own timer: STATUS_TIMEOUT */
@@ -79,8 +79,7 @@ void ke_waiters_add(LONG delta);
 /* mutex.c */
 void ke_mutex_abandon_all(struct _KTHREAD *thread);
 
-/* thread.c */
-struct _KTHREAD *ke_thread_current(void);
+/* thread.c (ke_thread_current is in kesvc.h) */
 /* Marks the calling thread as a system thread (runtime worker threads). */
 void ke_thread_mark_system(void);
 

@@ -16,7 +16,7 @@ static PVOID ke_mutex_owner(PFAST_MUTEX m)
 /* TRUE when the caller may wait for the mutex (it does not hold it). */
 static BOOLEAN ke_mutex_not_mine(PFAST_MUTEX m, const char *routine)
 {
-	PVOID self = (PVOID)ke_thread_token();
+	PVOID self = (PVOID)ke_thread_current();
 
 	if (ke_mutex_owner(m) != self)
 		return TRUE;
@@ -27,7 +27,7 @@ static BOOLEAN ke_mutex_not_mine(PFAST_MUTEX m, const char *routine)
 /* TRUE when the caller holds the mutex and may release it. */
 static BOOLEAN ke_mutex_mine(PFAST_MUTEX m, const char *routine)
 {
-	PVOID self = (PVOID)ke_thread_token();
+	PVOID self = (PVOID)ke_thread_current();
 	PVOID owner = ke_mutex_owner(m);
 
 	if (owner == self)
@@ -41,14 +41,14 @@ static void ke_mutex_take(PFAST_MUTEX m)
 {
 	if (ke_futex_lock(&m->Count))
 		m->Contention++;
-	__atomic_store_n(&m->Owner, (PVOID)ke_thread_token(), __ATOMIC_RELAXED);
+	__atomic_store_n(&m->Owner, (PVOID)ke_thread_current(), __ATOMIC_RELAXED);
 }
 
 static BOOLEAN ke_mutex_try_take(PFAST_MUTEX m)
 {
 	if (!ke_futex_trylock(&m->Count))
 		return FALSE;
-	__atomic_store_n(&m->Owner, (PVOID)ke_thread_token(), __ATOMIC_RELAXED);
+	__atomic_store_n(&m->Owner, (PVOID)ke_thread_current(), __ATOMIC_RELAXED);
 	return TRUE;
 }
 

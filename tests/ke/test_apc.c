@@ -97,12 +97,18 @@ static void regions_are_per_thread(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(critical_regions_nest, test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(guarded_regions_disable_all_apcs, test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(apc_level_disables_all_apcs, test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(leaving_unentered_region_bugchecks, test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(regions_above_apc_level_bugcheck, test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(regions_are_per_thread, test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(critical_regions_nest,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(guarded_regions_disable_all_apcs,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(apc_level_disables_all_apcs,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(leaving_unentered_region_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(regions_above_apc_level_bugcheck,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(regions_are_per_thread,
+						test_setup_no_clock, test_teardown_no_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

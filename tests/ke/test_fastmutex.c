@@ -97,7 +97,7 @@ static void unsafe_variants_leave_irql_alone(void **state)
 	KeEnterCriticalRegion();
 	ExAcquireFastMutexUnsafe(&m);
 	assert_int_equal(KeGetCurrentIrql(), PASSIVE_LEVEL);
-	assert_non_null(m.Owner);
+	assert_ptr_equal(m.Owner, KeGetCurrentThread());
 	ExReleaseFastMutexUnsafe(&m);
 	assert_null(m.Owner);
 	KeLeaveCriticalRegion();
@@ -183,14 +183,20 @@ static void contended_fast_mutex_excludes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(fast_mutex_raises_to_apc_and_restores, test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(fast_mutex_raises_to_apc_and_restores,
+						test_setup_no_clock, test_teardown_no_clock),
 		cmocka_unit_test_setup_teardown(recursive_acquire_bugchecks_instead_of_deadlocking,
 						test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(release_not_owned_bugchecks, test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(acquire_at_dispatch_bugchecks, test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(unsafe_variants_leave_irql_alone, test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(guarded_mutex_uses_a_guarded_region, test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(contended_fast_mutex_excludes, test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(release_not_owned_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(acquire_at_dispatch_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(unsafe_variants_leave_irql_alone,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(guarded_mutex_uses_a_guarded_region,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(contended_fast_mutex_excludes,
+						test_setup_no_clock, test_teardown_no_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -243,15 +243,20 @@ static void concurrent_use_balances(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(npaged_list_caches_entries_under_its_tag, test_setup_no_clock,
-						teardown),
-		cmocka_unit_test_setup_teardown(depth_bounds_the_cache, test_setup_no_clock, teardown),
-		cmocka_unit_test_setup_teardown(paged_list_at_dispatch_bugchecks, test_setup_no_clock, teardown),
-		cmocka_unit_test_setup_teardown(ex_list_uses_custom_routines_and_flushes, test_setup_no_clock,
-						teardown),
-		cmocka_unit_test_setup_teardown(ex_list_failure_flags, test_setup_no_clock, teardown),
-		cmocka_unit_test_setup_teardown(tiny_entries_still_hold_the_link, test_setup_no_clock, teardown),
-		cmocka_unit_test_setup_teardown(concurrent_use_balances, test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(npaged_list_caches_entries_under_its_tag,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(depth_bounds_the_cache,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(paged_list_at_dispatch_bugchecks,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(ex_list_uses_custom_routines_and_flushes,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(ex_list_failure_flags,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(tiny_entries_still_hold_the_link,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_use_balances,
+						test_setup_no_clock, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

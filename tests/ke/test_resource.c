@@ -67,6 +67,32 @@ static void exclusive_is_recursive_and_includes_shared(void **state)
 	assert_int_equal(altitude_bugcheck_count(), 0);
 }
 
+static void *resource_thread_of(void *arg)
+{
+	(void)arg;
+	return (void *)ExGetCurrentResourceThread();
+}
+
+/* As on Windows, the resource thread is the current PETHREAD, and owners are recorded by it. */
+static void resource_thread_is_the_current_thread(void **state)
+{
+	ERESOURCE r;
+
+	(void)state;
+	assert_int_equal(ExGetCurrentResourceThread(), (ERESOURCE_THREAD)PsGetCurrentThread());
+	assert_int_equal(ExGetCurrentResourceThread(), (ERESOURCE_THREAD)KeGetCurrentThread());
+	assert_int_not_equal(on_other_thread(resource_thread_of, NULL), ExGetCurrentResourceThread());
+	assert_int_equal(ExInitializeResourceLite(&r), STATUS_SUCCESS);
+	KeEnterCriticalRegion();
+	assert_true(ExAcquireResourceExclusiveLite(&r, TRUE));
+	assert_int_equal(r.OwnerEntry.OwnerThread, (ERESOURCE_THREAD)PsGetCurrentThread());
+	ExReleaseResourceForThreadLite(&r, (ERESOURCE_THREAD)PsGetCurrentThread());
+	assert_false(ExIsResourceAcquiredExclusiveLite(&r));
+	KeLeaveCriticalRegion();
+	ExDeleteResourceLite(&r);
+	assert_int_equal(altitude_bugcheck_count(), 0);
+}
+
 static void shared_owners_coexist(void **state)
 {
 	ERESOURCE r;
@@ -313,19 +339,26 @@ static void contended_resource_excludes_writers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(exclusive_is_recursive_and_includes_shared, test_setup_no_clock,
-						test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(shared_owners_coexist, test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(shared_owner_waiting_for_exclusive_bugchecks, test_setup_no_clock,
-						test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(release_not_owned_bugchecks, test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(acquire_above_apc_bugchecks, test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(convert_exclusive_to_shared, test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(exclusive_is_recursive_and_includes_shared,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(shared_owners_coexist,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(shared_owner_waiting_for_exclusive_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(release_not_owned_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(acquire_above_apc_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(convert_exclusive_to_shared,
+						test_setup_no_clock, test_teardown_no_clock),
 		cmocka_unit_test_setup_teardown(exclusive_waiter_blocks_new_shared_but_not_starvers,
 						test_setup_no_clock, test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(shared_waiter_counted_while_exclusive_held, test_setup_no_clock,
-						test_teardown_no_clock),
-		cmocka_unit_test_setup_teardown(contended_resource_excludes_writers, test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(shared_waiter_counted_while_exclusive_held,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(resource_thread_is_the_current_thread,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(contended_resource_excludes_writers,
+						test_setup_no_clock, test_teardown_no_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
