@@ -202,6 +202,23 @@ static void ke_wait_link(struct _KTHREAD *thread, ULONG count, PVOID objects[], 
 	ke_waiters_add(1);
 }
 
+/*
+ * A wait-all cannot name one object twice: it would take the object twice
+ * (a semaphore with one unit would satisfy a wait for two).  Windows rejects
+ * this with STATUS_INVALID_PARAMETER_MIX (NtWaitForMultipleObjects, the
+ * ERROR_INVALID_PARAMETER of WaitForMultipleObjects); so does the runtime.
+ */
+static BOOLEAN ke_wait_has_duplicates(ULONG count, PVOID objects[])
+{
+	for (ULONG i = 1; i < count; i++) {
+		for (ULONG j = 0; j < i; j++) {
+			if (objects[i] == objects[j])
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
 static NTSTATUS ke_wait_check_args(ULONG count, PVOID objects[], WAIT_TYPE type,
 				   PLARGE_INTEGER timeout, PKWAIT_BLOCK blocks,
 				   const char *routine)
@@ -220,6 +237,8 @@ static NTSTATUS ke_wait_check_args(ULONG count, PVOID objects[], WAIT_TYPE type,
 		if (!ke_wait_valid_object(objects[i]))
 			return STATUS_INVALID_PARAMETER;
 	}
+	if (type == WaitAll && ke_wait_has_duplicates(count, objects))
+		return STATUS_INVALID_PARAMETER_MIX;
 	return STATUS_SUCCESS;
 }
 
