@@ -58,9 +58,15 @@ static void ke_mutex_give(PFAST_MUTEX m)
 	ke_futex_unlock(&m->Count);
 }
 
+static void ke_mutex_init(PFAST_MUTEX m)
+{
+	memset(m, 0, sizeof(*m));
+	KeInitializeEvent(&m->Event, SynchronizationEvent, FALSE);
+}
+
 VOID NTAPI ExInitializeFastMutex(PFAST_MUTEX FastMutex)
 {
-	memset(FastMutex, 0, sizeof(*FastMutex));
+	ke_mutex_init(FastMutex);
 }
 
 VOID FASTCALL ExAcquireFastMutex(PFAST_MUTEX FastMutex)
@@ -124,7 +130,7 @@ VOID FASTCALL ExReleaseFastMutexUnsafe(PFAST_MUTEX FastMutex)
 
 VOID NTAPI KeInitializeGuardedMutex(PKGUARDED_MUTEX Mutex)
 {
-	memset(Mutex, 0, sizeof(*Mutex));
+	ke_mutex_init(Mutex);
 }
 
 VOID FASTCALL KeAcquireGuardedMutex(PKGUARDED_MUTEX Mutex)

@@ -8,6 +8,8 @@ static void fast_mutex_raises_to_apc_and_restores(void **state)
 
 	(void)state;
 	ExInitializeFastMutex(&m);
+	assert_int_equal(m.Event.Header.Type, EventSynchronizationObject);
+	assert_int_equal(KeReadStateEvent(&m.Event), 0);
 	assert_false(KeAreAllApcsDisabled());
 	ExAcquireFastMutex(&m);
 	assert_int_equal(KeGetCurrentIrql(), APC_LEVEL);
