@@ -25,7 +25,7 @@ __thread PKTHREAD ke_thread_self;
 static pthread_key_t ke_thread_key;
 static pthread_once_t ke_thread_once = PTHREAD_ONCE_INIT;
 
-static void ke_thread_exit(void *record);
+static void ke_thread_exit(void *allocation);
 
 static void ke_thread_init_key(void)
 {
@@ -51,7 +51,9 @@ static void ke_thread_attach(struct _KTHREAD *thread)
 	pthread_once(&ke_thread_once, ke_thread_init_key);
 	thread->tid = gettid();
 	ke_thread_self = thread;
-	pthread_setspecific(ke_thread_key, thread);
+	/* The key holds the record's memory block: for the main thread, whose
+	 * key destructor never runs, valgrind then reports it as reachable. */
+	pthread_setspecific(ke_thread_key, ke_object_allocation(thread));
 }
 
 PKTHREAD ke_thread_attach_new(void)
@@ -66,9 +68,9 @@ PKTHREAD ke_thread_attach_new(void)
 	return thread;
 }
 
-static void ke_thread_exit(void *record)
+static void ke_thread_exit(void *allocation)
 {
-	struct _KTHREAD *thread = record;
+	struct _KTHREAD *thread = ke_object_from_allocation(allocation);
 
 	ke_lock();
 	ke_mutex_abandon_all(thread);
