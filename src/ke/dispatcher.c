@@ -12,6 +12,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ke/dispatcher.h"
@@ -55,6 +56,37 @@ BOOLEAN ke_ready_pending(void)
 pthread_mutex_t *ke_dispatcher_mutex(void)
 {
 	return &ke_dispatcher_lock;
+}
+
+void ke_cond_init_monotonic(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+void ke_monotonic_deadline(struct timespec *deadline, LONGLONG interval)
+{
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += interval / 10000000LL;
+	deadline->tv_nsec += (long)(interval % 10000000LL) * 100;
+	if (deadline->tv_nsec >= 1000000000L) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000L;
+	}
+}
+
+LONG ke_read_signal_state(PDISPATCHER_HEADER header)
+{
+	LONG state;
+
+	ke_lock();
+	state = header->SignalState;
+	ke_unlock();
+	return state;
 }
 
 void ke_dispatcher_init_header(PDISPATCHER_HEADER header, UCHAR type, UCHAR size, LONG state)

@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <sys/types.h>
+#include <time.h>
 #include <semaphore.h>
 
 #include "ke/kesvc.h"
@@ -64,6 +65,12 @@ void ke_unlock(void);
 BOOLEAN ke_ready_pending(void);
 /* For condition variables that wait under the dispatcher lock. */
 pthread_mutex_t *ke_dispatcher_mutex(void);
+/* A condition variable whose timed waits use CLOCK_MONOTONIC deadlines. */
+void ke_cond_init_monotonic(pthread_cond_t *cond);
+/* The CLOCK_MONOTONIC time `interval` (100-ns units, >= 0) from now. */
+void ke_monotonic_deadline(struct timespec *deadline, LONGLONG interval);
+/* The object's SignalState, read under the lock (the KeReadState* routines). */
+LONG ke_read_signal_state(PDISPATCHER_HEADER header);
 void ke_dispatcher_init_header(PDISPATCHER_HEADER header, UCHAR type, UCHAR size, LONG state);
 BOOLEAN ke_object_signalled_for(PDISPATCHER_HEADER header, struct _KTHREAD *thread);
 /* Consumes one signal for `thread`; returns TRUE when it took an abandoned mutex. */

@@ -69,10 +69,5 @@ VOID NTAPI KeClearEvent(PRKEVENT Event)
 
 LONG NTAPI KeReadStateEvent(PRKEVENT Event)
 {
-	LONG state;
-
-	ke_lock();
-	state = Event->Header.SignalState;
-	ke_unlock();
-	return state;
+	return ke_read_signal_state(&Event->Header);
 }

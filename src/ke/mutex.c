@@ -52,12 +52,7 @@ out:
 
 LONG NTAPI KeReadStateMutex(PRKMUTEX Mutex)
 {
-	LONG state;
-
-	ke_lock();
-	state = Mutex->Header.SignalState;
-	ke_unlock();
-	return state;
+	return ke_read_signal_state(&Mutex->Header);
 }
 
 void ke_mutex_abandon_all(struct _KTHREAD *thread)

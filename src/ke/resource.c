@@ -322,24 +322,25 @@ ULONG NTAPI ExIsResourceAcquiredSharedLite(PERESOURCE Resource)
 	return count;
 }
 
-ULONG NTAPI ExGetExclusiveWaiterCount(PERESOURCE Resource)
+/* Reads a counter of the resource under its lock. */
+static ULONG ex_res_read(PERESOURCE r, const ULONG *counter)
 {
 	ULONG n;
 
-	ke_futex_lock(ex_res_lock_word(Resource));
-	n = Resource->NumberOfExclusiveWaiters;
-	ke_futex_unlock(ex_res_lock_word(Resource));
+	ke_futex_lock(ex_res_lock_word(r));
+	n = *counter;
+	ke_futex_unlock(ex_res_lock_word(r));
 	return n;
+}
+
+ULONG NTAPI ExGetExclusiveWaiterCount(PERESOURCE Resource)
+{
+	return ex_res_read(Resource, &Resource->NumberOfExclusiveWaiters);
 }
 
 ULONG NTAPI ExGetSharedWaiterCount(PERESOURCE Resource)
 {
-	ULONG n;
-
-	ke_futex_lock(ex_res_lock_word(Resource));
-	n = Resource->NumberOfSharedWaiters;
-	ke_futex_unlock(ex_res_lock_word(Resource));
-	return n;
+	return ex_res_read(Resource, &Resource->NumberOfSharedWaiters);
 }
 
 ERESOURCE_THREAD NTAPI ExGetCurrentResourceThread(VOID)
