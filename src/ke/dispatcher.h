@@ -85,6 +85,8 @@ void ke_waiters_add(LONG delta);
 
 /* mutex.c */
 void ke_mutex_abandon_all(struct _KTHREAD *thread);
+/* TRUE when the calling thread owns a mutex (KMUTEX). */
+BOOLEAN ke_mutex_owned_by_current(void);
 
 /* thread.c (ke_thread_current is in kesvc.h) */
 /* Marks the calling thread as a system thread (runtime worker threads). */

@@ -7,14 +7,19 @@ static void release_returns_previous_state_through_ten_recursions(void **state)
 	(void)state;
 	KeInitializeMutex(&m, 0);
 	assert_int_equal(KeReadStateMutex(&m), 1);
+	assert_false(KeAreApcsDisabled());
 	for (int i = 0; i < 10; i++)
 		assert_int_equal(KeWaitForMutexObject(&m, Executive, KernelMode, FALSE, NULL), STATUS_SUCCESS);
 	assert_ptr_equal(m.OwnerThread, KeGetCurrentThread());
 	assert_int_equal(KeReadStateMutex(&m), -9);
+	/* Owning a mutex is an implicit critical region. */
+	assert_true(KeAreApcsDisabled());
+	assert_false(KeAreAllApcsDisabled());
 	for (int i = 9; i >= 0; i--)
 		assert_int_equal(KeReleaseMutex(&m, FALSE), -i);
 	assert_int_equal(KeReadStateMutex(&m), 1);
 	assert_null(m.OwnerThread);
+	assert_false(KeAreApcsDisabled());
 	assert_int_equal(test_last_bugcheck.code, 0);
 }
 
