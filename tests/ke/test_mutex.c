@@ -31,6 +31,7 @@ static void release_by_a_non_owner_raises_mutant_not_owned(void **state)
 	KeInitializeMutex(&m, 0);
 	assert_int_equal(KeReleaseMutex(&m, FALSE), 1);
 	assert_int_equal(test_last_bugcheck.code, (ULONG)STATUS_MUTANT_NOT_OWNED);
+	assert_string_equal(altitude_bugcheck_name(test_last_bugcheck.code), "STATUS_MUTANT_NOT_OWNED");
 	assert_string_equal(test_last_bugcheck.routine, "KeReleaseMutex");
 	assert_int_equal(KeReadStateMutex(&m), 1);
 }
