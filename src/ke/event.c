@@ -62,6 +62,8 @@ LONG NTAPI KeResetEvent(PRKEVENT Event)
 
 VOID NTAPI KeClearEvent(PRKEVENT Event)
 {
+	if (!ke_irql_at_most(DISPATCH_LEVEL, "KeClearEvent"))
+		return;
 	ke_lock();
 	Event->Header.SignalState = 0;
 	ke_unlock();
