@@ -9,11 +9,8 @@
  * takes all of them.  The walk restarts after each satisfied wait because
  * satisfying a wait unlinks all of that thread's blocks.
  */
-#include <linux/futex.h>
 #include <pthread.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "ke/dispatcher.h"
 
@@ -43,7 +40,7 @@ void ke_unlock(void)
 		/* After this store the thread may run and its record go away;
 		 * FUTEX_WAKE on a stale address wakes nobody. */
 		__atomic_store_n(&thread->wake, 1, __ATOMIC_RELEASE);
-		syscall(SYS_futex, &thread->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+		ke_futex_wake(&thread->wake, 1);
 		thread = next;
 	}
 }
@@ -226,5 +223,5 @@ void ke_thread_unwait(struct _KTHREAD *thread, NTSTATUS status)
 void ke_thread_block(struct _KTHREAD *thread)
 {
 	while (__atomic_load_n(&thread->wake, __ATOMIC_ACQUIRE) == 0)
-		syscall(SYS_futex, &thread->wake, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+		ke_futex_wait(&thread->wake, 0);
 }

@@ -45,7 +45,7 @@ struct _KTHREAD {
 	ULONG wait_count;
 	PRKEVENT abort_event;
 	NTSTATUS wait_status;
-	int wake; /* futex word, atomic: 1 once the wait is satisfied */
+	volatile LONG wake; /* futex word, atomic: 1 once the wait is satisfied */
 	struct _KTHREAD *ready_next; /* on the list ke_unlock wakes */
 	KWAIT_BLOCK builtin_blocks[THREAD_WAIT_OBJECTS];
 	KWAIT_BLOCK timer_block;
