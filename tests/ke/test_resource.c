@@ -73,9 +73,19 @@ static void *resource_thread_of(void *arg)
 	return (void *)ExGetCurrentResourceThread();
 }
 
+/* Takes the resource shared and leaves it for another thread to release. */
+static void *acquire_shared_for_release_elsewhere(void *arg)
+{
+	KeEnterCriticalRegion();
+	assert_true(ExAcquireResourceSharedLite(arg, TRUE));
+	KeLeaveCriticalRegion();
+	return (void *)ExGetCurrentResourceThread();
+}
+
 /* As on Windows, the resource thread is the current PETHREAD, and owners are recorded by it. */
 static void resource_thread_is_the_current_thread(void **state)
 {
+	ERESOURCE_THREAD owner;
 	ERESOURCE r;
 
 	(void)state;
@@ -88,6 +98,12 @@ static void resource_thread_is_the_current_thread(void **state)
 	assert_int_equal(r.OwnerEntry.OwnerThread, (ERESOURCE_THREAD)PsGetCurrentThread());
 	ExReleaseResourceForThreadLite(&r, (ERESOURCE_THREAD)PsGetCurrentThread());
 	assert_false(ExIsResourceAcquiredExclusiveLite(&r));
+	owner = on_other_thread(acquire_shared_for_release_elsewhere, &r);
+	assert_int_equal(ExIsResourceAcquiredSharedLite(&r), 0);
+	assert_false(ExAcquireResourceExclusiveLite(&r, FALSE));
+	ExReleaseResourceForThreadLite(&r, owner);
+	assert_true(ExAcquireResourceExclusiveLite(&r, FALSE));
+	ExReleaseResourceLite(&r);
 	KeLeaveCriticalRegion();
 	ExDeleteResourceLite(&r);
 	assert_int_equal(altitude_bugcheck_count(), 0);

@@ -26,7 +26,11 @@
  * deadlocking, and releasing one the caller does not hold bugchecks
  * THREAD_NOT_MUTEX_OWNER (mutex, owner thread, caller).
  *
- * Resources: releasing a resource the thread does not own bugchecks
+ * Resources: owners are recorded by ERESOURCE_THREAD, which is the owning
+ * thread's PETHREAD as on Windows (ExGetCurrentResourceThread() ==
+ * (ERESOURCE_THREAD)PsGetCurrentThread()), so ExReleaseResourceForThreadLite
+ * takes the value another thread got from ExGetCurrentResourceThread.
+ * Releasing a resource the thread does not own bugchecks
  * RESOURCE_NOT_OWNED (resource, thread, owner table, 0).  A thread that holds
  * a resource shared and asks for it exclusively with Wait = TRUE would wait
  * for itself forever on Windows; here that is reported as RESOURCE_NOT_OWNED
