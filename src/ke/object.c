@@ -31,6 +31,7 @@ struct ke_handle_entry {
 
 static pthread_mutex_t ke_handle_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Permanent objects stay reachable from here (leak checkers see them as such). */
+static pthread_mutex_t ke_permanent_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ke_object_header *ke_permanent_objects;
 static struct ke_handle_entry *ke_handles;
 static ULONG ke_handle_capacity;
@@ -55,11 +56,11 @@ void ke_object_make_permanent(PVOID body)
 {
 	struct ke_object_header *header = ke_object_header(body);
 
-	pthread_mutex_lock(&ke_handle_lock);
+	pthread_mutex_lock(&ke_permanent_lock);
 	header->permanent = TRUE;
 	header->next_permanent = ke_permanent_objects;
 	ke_permanent_objects = header;
-	pthread_mutex_unlock(&ke_handle_lock);
+	pthread_mutex_unlock(&ke_permanent_lock);
 }
 
 void *ke_object_allocation(PVOID body)
