@@ -129,6 +129,7 @@ static void flt_op_finish(struct flt_op *op)
 {
 	if (op->done)
 		op->done(&op->data, op->done_ctx);
+	flt_mdl_release_locked(&op->data);
 	flt_op_release(op);
 }
 
@@ -177,8 +178,10 @@ static void flt_sync_wait(struct flt_op *op, LONG i)
 static void flt_lower(struct flt_op *op)
 {
 	op->iopb.TargetInstance = NULL;
+	flt_name_observe(op->volume, &op->data, FALSE);
 	if (op->volume->lower->dispatch(op->volume->lower_ctx, &op->data) == STATUS_PENDING)
 		return;
+	flt_name_observe(op->volume, &op->data, TRUE);
 	flt_post_walk(op, (LONG)op->snap->count - 1, FALSE);
 }
 
@@ -187,6 +190,7 @@ void flt_volume_complete(PFLT_CALLBACK_DATA data)
 	struct flt_op *op = flt_op_from_data(data);
 	KIRQL old = KeGetCurrentIrql();
 
+	flt_name_observe(op->volume, data, TRUE);
 	/* Asynchronous completion: post callbacks run at DISPATCH_LEVEL. */
 	if (old < DISPATCH_LEVEL)
 		KfRaiseIrql(DISPATCH_LEVEL);
@@ -349,6 +353,30 @@ void flt_op_start(PFLT_CALLBACK_DATA data, flt_op_done_fn done, void *ctx)
 	op->done = done;
 	op->done_ctx = ctx;
 	flt_pre_walk(op, 0);
+}
+
+void flt_op_start_at(PFLT_CALLBACK_DATA data, ULONG first, flt_op_done_fn done, void *ctx)
+{
+	struct flt_op *op = flt_op_from_data(data);
+
+	op->pended_pre = -1;
+	op->pended_post = -1;
+	op->sync_reached = -1;
+	for (ULONG i = 0; i < op->snap->count; i++) {
+		op->slots[i].inst = NULL;
+		op->slots[i].sync = FALSE;
+		op->slots[i].context = NULL;
+		atomic_store(&op->slots[i].state, FLT_SLOT_NONE);
+	}
+	atomic_fetch_add(&op->holds, 1);
+	op->done = done;
+	op->done_ctx = ctx;
+	flt_pre_walk(op, (LONG)first);
+}
+
+void flt_op_free(PFLT_CALLBACK_DATA data)
+{
+	flt_op_release(flt_op_from_data(data));
 }
 
 VOID FLTAPI FltCompletePendedPreOperation(PFLT_CALLBACK_DATA CallbackData,

@@ -57,6 +57,7 @@ static void flt_volume_free(PFLT_VOLUME v)
 		free(op);
 	}
 	flt_snapshot_put(v->snap);
+	flt_name_cache_free(v);
 	pthread_mutex_destroy(&v->lock);
 	pthread_cond_destroy(&v->idle);
 	flt_string_free(&v->name);

@@ -1,0 +1,237 @@
+/*
+ * Targeted I/O core: running a filter-built operation below its issuing
+ * instance, synchronously or with a completion routine, and
+ * FltReadFile/FltWriteFile on top of it.
+ *
+ * The issuer's place in the operation's instance snapshot decides where
+ * the walk starts: just below the issuer (or, if the issuer is not in the
+ * snapshot, at the first instance of lower altitude).  Between operations
+ * Iopb->TargetInstance is the issuer again.
+ */
+#include <stdlib.h>
+
+#include "flt/flt.h"
+
+struct flt_io_end {
+	PFLT_INSTANCE issuer;
+	PFILE_OBJECT file;
+	BOOLEAN restore_offset; /* FLTFL_IO_OPERATION_DO_NOT_UPDATE_BYTE_OFFSET */
+	LARGE_INTEGER offset;
+};
+
+struct flt_io_sync {
+	struct flt_io_end end;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	BOOLEAN done;
+};
+
+struct flt_io_async {
+	struct flt_io_end end;
+	PFLT_COMPLETED_ASYNC_IO_CALLBACK routine;
+	PVOID context;
+	BOOLEAN free_data;
+};
+
+static ULONG flt_io_first(PFLT_CALLBACK_DATA data, PFLT_INSTANCE issuer, BOOLEAN bypass)
+{
+	struct flt_snapshot *snap = flt_op_from_data(data)->snap;
+
+	if (bypass)
+		return snap->count;
+	if (!issuer)
+		return 0;
+	for (ULONG i = 0; i < snap->count; i++) {
+		if (snap->inst[i] == issuer)
+			return i + 1;
+	}
+	for (ULONG i = 0; i < snap->count; i++) {
+		if (flt_altitude_compare(&snap->inst[i]->altitude, &issuer->altitude) < 0)
+			return i;
+	}
+	return snap->count;
+}
+
+NTSTATUS flt_io_allocate(PFLT_VOLUME volume, PFLT_INSTANCE issuer, PFILE_OBJECT file,
+			 PFLT_CALLBACK_DATA *out)
+{
+	PFLT_CALLBACK_DATA d = flt_op_begin(volume);
+
+	if (!d)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	d->Flags = FLTFL_CALLBACK_DATA_IRP_OPERATION | FLTFL_CALLBACK_DATA_GENERATED_IO;
+	d->Iopb->TargetInstance = issuer;
+	d->Iopb->TargetFileObject = file;
+	*out = d;
+	return STATUS_SUCCESS;
+}
+
+static void flt_io_end_init(struct flt_io_end *end, PFLT_CALLBACK_DATA data, BOOLEAN restore)
+{
+	end->issuer = data->Iopb->TargetInstance;
+	end->file = data->Iopb->TargetFileObject;
+	end->restore_offset = restore && end->file;
+	if (end->restore_offset)
+		end->offset = end->file->CurrentByteOffset;
+}
+
+static void flt_io_end(PFLT_CALLBACK_DATA data, const struct flt_io_end *end)
+{
+	data->Iopb->TargetInstance = end->issuer;
+	if (end->restore_offset)
+		end->file->CurrentByteOffset = end->offset;
+}
+
+static void flt_io_sync_done(PFLT_CALLBACK_DATA data, void *ctx)
+{
+	struct flt_io_sync *w = ctx;
+
+	flt_io_end(data, &w->end);
+	pthread_mutex_lock(&w->lock);
+	w->done = TRUE;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static NTSTATUS flt_io_run_sync(PFLT_CALLBACK_DATA data, BOOLEAN bypass, BOOLEAN restore)
+{
+	struct flt_io_sync w;
+
+	flt_io_end_init(&w.end, data, restore);
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	w.done = FALSE;
+	data->Iopb->IrpFlags |= IRP_SYNCHRONOUS_API;
+	flt_op_start_at(data, flt_io_first(data, w.end.issuer, bypass), flt_io_sync_done, &w);
+	pthread_mutex_lock(&w.lock);
+	while (!w.done)
+		pthread_cond_wait(&w.cv, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	pthread_mutex_destroy(&w.lock);
+	pthread_cond_destroy(&w.cv);
+	return data->IoStatus.Status;
+}
+
+NTSTATUS flt_io_run(PFLT_CALLBACK_DATA data, BOOLEAN bypass)
+{
+	return flt_io_run_sync(data, bypass, FALSE);
+}
+
+static void flt_io_async_done(PFLT_CALLBACK_DATA data, void *ctx)
+{
+	struct flt_io_async *a = ctx;
+
+	flt_io_end(data, &a->end);
+	a->routine(data, a->context);
+	if (a->free_data)
+		FltFreeCallbackData(data);
+	free(a);
+}
+
+static NTSTATUS flt_io_run_async(PFLT_CALLBACK_DATA data, BOOLEAN restore,
+				 PFLT_COMPLETED_ASYNC_IO_CALLBACK routine, PVOID context,
+				 BOOLEAN free_data)
+{
+	struct flt_io_async *a = malloc(sizeof(*a));
+
+	if (!a)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	flt_io_end_init(&a->end, data, restore);
+	a->routine = routine;
+	a->context = context;
+	a->free_data = free_data;
+	flt_op_start_at(data, flt_io_first(data, a->end.issuer, FALSE), flt_io_async_done, a);
+	return STATUS_PENDING;
+}
+
+VOID FLTAPI FltPerformSynchronousIo(PFLT_CALLBACK_DATA CallbackData)
+{
+	if (!CallbackData || !ke_irql_at_most(APC_LEVEL, "FltPerformSynchronousIo"))
+		return;
+	flt_io_run_sync(CallbackData, FALSE, FALSE);
+}
+
+NTSTATUS FLTAPI FltPerformAsynchronousIo(PFLT_CALLBACK_DATA CallbackData,
+					 PFLT_COMPLETED_ASYNC_IO_CALLBACK CallbackRoutine,
+					 PVOID CallbackContext)
+{
+	if (!CallbackData || !CallbackRoutine)
+		return STATUS_INVALID_PARAMETER;
+	if (!FLT_IS_IRP_OPERATION(CallbackData))
+		return STATUS_FLT_INVALID_ASYNCHRONOUS_REQUEST;
+	if (!ke_irql_at_most(APC_LEVEL, "FltPerformAsynchronousIo"))
+		return STATUS_UNSUCCESSFUL;
+	return flt_io_run_async(CallbackData, FALSE, CallbackRoutine, CallbackContext, FALSE);
+}
+
+static ULONG flt_io_irp_flags(ULONG flags)
+{
+	ULONG irpf = 0;
+
+	if (flags & FLTFL_IO_OPERATION_NON_CACHED)
+		irpf |= IRP_NOCACHE;
+	if (flags & FLTFL_IO_OPERATION_PAGING)
+		irpf |= IRP_PAGING_IO | IRP_NOCACHE;
+	if (flags & FLTFL_IO_OPERATION_SYNCHRONOUS_PAGING)
+		irpf |= IRP_SYNCHRONOUS_PAGING_IO;
+	return irpf;
+}
+
+/* Read or write: the shared body of FltReadFile and FltWriteFile. */
+static NTSTATUS flt_io_rw(UCHAR major, PFLT_INSTANCE inst, PFILE_OBJECT file, PLARGE_INTEGER offset,
+			  ULONG length, PVOID buffer, ULONG flags, PULONG done_bytes,
+			  PFLT_COMPLETED_ASYNC_IO_CALLBACK routine, PVOID context, const char *name)
+{
+	BOOLEAN keep_offset = (flags & FLTFL_IO_OPERATION_DO_NOT_UPDATE_BYTE_OFFSET) != 0;
+	PFLT_CALLBACK_DATA d;
+	LARGE_INTEGER off;
+	NTSTATUS s;
+
+	if (!inst || !file || (length && !buffer))
+		return STATUS_INVALID_PARAMETER;
+	if (!ke_irql_at_most(APC_LEVEL, name))
+		return STATUS_UNSUCCESSFUL;
+	s = flt_io_allocate(inst->volume, inst, file, &d);
+	if (!NT_SUCCESS(s))
+		return s;
+	off.HighPart = -1;
+	off.LowPart = FILE_USE_FILE_POINTER_POSITION;
+	if (offset)
+		off = *offset;
+	d->Iopb->MajorFunction = major;
+	d->Iopb->IrpFlags = flt_io_irp_flags(flags) |
+			    (major == IRP_MJ_READ ? IRP_READ_OPERATION : IRP_WRITE_OPERATION);
+	/* Read and Write share their layout in FLT_PARAMETERS. */
+	d->Iopb->Parameters.Read.Length = length;
+	d->Iopb->Parameters.Read.ByteOffset = off;
+	d->Iopb->Parameters.Read.ReadBuffer = buffer;
+	if (routine) {
+		s = flt_io_run_async(d, keep_offset, routine, context, TRUE);
+		if (!NT_SUCCESS(s))
+			FltFreeCallbackData(d);
+		return s;
+	}
+	s = flt_io_run_sync(d, FALSE, keep_offset);
+	if (done_bytes)
+		*done_bytes = (ULONG)d->IoStatus.Information;
+	FltFreeCallbackData(d);
+	return s;
+}
+
+NTSTATUS FLTAPI FltReadFile(PFLT_INSTANCE InitiatingInstance, PFILE_OBJECT FileObject,
+			    PLARGE_INTEGER ByteOffset, ULONG Length, PVOID Buffer, ULONG Flags,
+			    PULONG BytesRead, PFLT_COMPLETED_ASYNC_IO_CALLBACK CallbackRoutine,
+			    PVOID CallbackContext)
+{
+	return flt_io_rw(IRP_MJ_READ, InitiatingInstance, FileObject, ByteOffset, Length, Buffer, Flags,
+			 BytesRead, CallbackRoutine, CallbackContext, "FltReadFile");
+}
+
+NTSTATUS FLTAPI FltWriteFile(PFLT_INSTANCE InitiatingInstance, PFILE_OBJECT FileObject,
+			     PLARGE_INTEGER ByteOffset, ULONG Length, PVOID Buffer, ULONG Flags,
+			     PULONG BytesWritten, PFLT_COMPLETED_ASYNC_IO_CALLBACK CallbackRoutine,
+			     PVOID CallbackContext)
+{
+	return flt_io_rw(IRP_MJ_WRITE, InitiatingInstance, FileObject, ByteOffset, Length, Buffer,
+			 Flags, BytesWritten, CallbackRoutine, CallbackContext, "FltWriteFile");
+}
