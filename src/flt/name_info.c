@@ -54,8 +54,10 @@ NTSTATUS flt_name_new(PCUNICODE_STRING volume, const WCHAR *path, USHORT path_ch
 	pthread_mutex_init(&n->parse_lock, NULL);
 	if (vol_chars)
 		memcpy(n->text, volume->Buffer, vol_chars * sizeof(WCHAR));
-	memcpy(n->text + vol_chars, path, path_chars * sizeof(WCHAR));
-	memcpy(n->text + vol_chars + path_chars, stream, stream_chars * sizeof(WCHAR));
+	if (path_chars)
+		memcpy(n->text + vol_chars, path, path_chars * sizeof(WCHAR));
+	if (stream_chars)
+		memcpy(n->text + vol_chars + path_chars, stream, stream_chars * sizeof(WCHAR));
 	n->text[chars] = 0;
 	n->info.Size = sizeof(FLT_FILE_NAME_INFORMATION);
 	n->info.Format = format;

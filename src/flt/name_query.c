@@ -334,9 +334,11 @@ static NTSTATUS flt_name_dest_path(PFLT_INSTANCE inst, PFILE_OBJECT file, HANDLE
 		free(base);
 		return STATUS_INSUFFICIENT_RESOURCES;
 	}
-	memcpy(p, base, base_chars * sizeof(WCHAR));
+	if (base_chars)
+		memcpy(p, base, base_chars * sizeof(WCHAR));
 	p[base_chars] = L'\\';
-	memcpy(p + base_chars + 1, name, chars * sizeof(WCHAR));
+	if (chars)
+		memcpy(p + base_chars + 1, name, chars * sizeof(WCHAR));
 	*path = p;
 	*out_chars = (USHORT)(base_chars + 1 + chars);
 	free(base);

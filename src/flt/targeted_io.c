@@ -19,12 +19,20 @@ struct flt_io_end {
 	LARGE_INTEGER offset;
 };
 
+/*
+ * A synchronous caller waits on one process-wide condition variable only
+ * when its operation did not complete inline (the usual case completes
+ * before flt_op_start_at returns and takes no lock at all).
+ */
+enum { FLT_IO_RUNNING, FLT_IO_WAITING, FLT_IO_DONE };
+
 struct flt_io_sync {
 	struct flt_io_end end;
-	pthread_mutex_t lock;
-	pthread_cond_t cv;
-	BOOLEAN done;
+	atomic_int state;
 };
+
+static pthread_mutex_t flt_io_wait_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t flt_io_wait_cv = PTHREAD_COND_INITIALIZER;
 
 struct flt_io_async {
 	struct flt_io_end end;
@@ -87,10 +95,26 @@ static void flt_io_sync_done(PFLT_CALLBACK_DATA data, void *ctx)
 	struct flt_io_sync *w = ctx;
 
 	flt_io_end(data, &w->end);
-	pthread_mutex_lock(&w->lock);
-	w->done = TRUE;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->lock);
+	/* After this exchange the waiter may return: w is not touched again. */
+	if (atomic_exchange(&w->state, FLT_IO_DONE) != FLT_IO_WAITING)
+		return;
+	pthread_mutex_lock(&flt_io_wait_lock);
+	pthread_cond_broadcast(&flt_io_wait_cv);
+	pthread_mutex_unlock(&flt_io_wait_lock);
+}
+
+static void flt_io_sync_wait(struct flt_io_sync *w)
+{
+	int expect = FLT_IO_RUNNING;
+
+	if (atomic_load(&w->state) == FLT_IO_DONE)
+		return;
+	pthread_mutex_lock(&flt_io_wait_lock);
+	if (atomic_compare_exchange_strong(&w->state, &expect, FLT_IO_WAITING)) {
+		while (atomic_load(&w->state) != FLT_IO_DONE)
+			pthread_cond_wait(&flt_io_wait_cv, &flt_io_wait_lock);
+	}
+	pthread_mutex_unlock(&flt_io_wait_lock);
 }
 
 static NTSTATUS flt_io_run_sync(PFLT_CALLBACK_DATA data, BOOLEAN bypass, BOOLEAN restore)
@@ -98,17 +122,10 @@ static NTSTATUS flt_io_run_sync(PFLT_CALLBACK_DATA data, BOOLEAN bypass, BOOLEAN
 	struct flt_io_sync w;
 
 	flt_io_end_init(&w.end, data, restore);
-	pthread_mutex_init(&w.lock, NULL);
-	pthread_cond_init(&w.cv, NULL);
-	w.done = FALSE;
+	atomic_init(&w.state, FLT_IO_RUNNING);
 	data->Iopb->IrpFlags |= IRP_SYNCHRONOUS_API;
 	flt_op_start_at(data, flt_io_first(data, w.end.issuer, bypass), flt_io_sync_done, &w);
-	pthread_mutex_lock(&w.lock);
-	while (!w.done)
-		pthread_cond_wait(&w.cv, &w.lock);
-	pthread_mutex_unlock(&w.lock);
-	pthread_mutex_destroy(&w.lock);
-	pthread_cond_destroy(&w.cv);
+	flt_io_sync_wait(&w);
 	return data->IoStatus.Status;
 }
 

@@ -220,6 +220,44 @@ static void async_read_completes_later_through_the_routine(void **state)
 	assert_int_equal(fo->CurrentByteOffset.QuadPart, 10);
 }
 
+static pthread_t completer;
+
+static void *complete_pended(void *arg)
+{
+	FltCompletePendedPreOperation(arg, FLT_PREOP_SUCCESS_NO_CALLBACK, NULL);
+	return NULL;
+}
+
+static FLT_PREOP_CALLBACK_STATUS pend_and_complete_elsewhere(struct probe *p, PFLT_CALLBACK_DATA data,
+							     PCFLT_RELATED_OBJECTS objs, PVOID *ctx)
+{
+	(void)p;
+	(void)objs;
+	*ctx = NULL;
+	if (pthread_create(&completer, NULL, complete_pended, data))
+		return FLT_PREOP_SUCCESS_NO_CALLBACK;
+	return FLT_PREOP_PENDING;
+}
+
+static void sync_read_waits_for_a_lower_filter_that_pends(void **state)
+{
+	LARGE_INTEGER off = { .QuadPart = 1 };
+	ULONG got = 0;
+	char buf[4];
+
+	(void)state;
+	probes[2].pre_hook = pend_and_complete_elsewhere;
+	for (int i = 0; i < 20; i++) {
+		memset(buf, 0, sizeof(buf));
+		assert_int_equal(FltReadFile(inst[0], altitude_file_object(file), &off, 3, buf, 0, &got,
+					     NULL, NULL),
+				 STATUS_SUCCESS);
+		pthread_join(completer, NULL);
+		assert_int_equal(got, 3);
+		assert_memory_equal(buf, "123", 3);
+	}
+}
+
 static void async_write_keeps_the_offset_when_asked(void **state)
 {
 	PFILE_OBJECT fo = altitude_file_object(file);
@@ -587,6 +625,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(write_then_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(async_read_completes_later_through_the_routine, setup, teardown),
 		cmocka_unit_test_setup_teardown(async_write_keeps_the_offset_when_asked, setup, teardown),
+		cmocka_unit_test_setup_teardown(sync_read_waits_for_a_lower_filter_that_pends, setup, teardown),
 		cmocka_unit_test_setup_teardown(callback_data_allocated_performed_and_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(callback_data_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(filter_opens_reads_and_closes_a_file, setup, teardown),
