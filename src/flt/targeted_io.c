@@ -34,11 +34,16 @@ struct flt_io_sync {
 static pthread_mutex_t flt_io_wait_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t flt_io_wait_cv = PTHREAD_COND_INITIALIZER;
 
+/* Whichever of the completion and the issuer comes second frees the record. */
+enum { FLT_IO_ASYNC_RUNNING, FLT_IO_ASYNC_DONE, FLT_IO_ASYNC_RETURNED };
+
 struct flt_io_async {
 	struct flt_io_end end;
 	PFLT_COMPLETED_ASYNC_IO_CALLBACK routine;
 	PVOID context;
 	BOOLEAN free_data;
+	NTSTATUS status; /* the operation's, read by the issuer when it completed inline */
+	atomic_int state;
 };
 
 static ULONG flt_io_first(PFLT_CALLBACK_DATA data, PFLT_INSTANCE issuer, BOOLEAN bypass)
@@ -139,31 +144,56 @@ static void flt_io_async_done(PFLT_CALLBACK_DATA data, void *ctx)
 	struct flt_io_async *a = ctx;
 
 	flt_io_end(data, &a->end);
+	a->status = data->IoStatus.Status;
 	a->routine(data, a->context);
 	if (a->free_data)
 		FltFreeCallbackData(data);
-	free(a);
+	if (atomic_exchange(&a->state, FLT_IO_ASYNC_DONE) == FLT_IO_ASYNC_RETURNED)
+		free(a);
 }
 
+/*
+ * Starts `data` with a completion routine, which is always called (also
+ * when out of memory).  STATUS_SUCCESS with the operation's status in
+ * *final when it completed before this returns, else STATUS_PENDING.
+ */
 static NTSTATUS flt_io_run_async(PFLT_CALLBACK_DATA data, BOOLEAN restore,
 				 PFLT_COMPLETED_ASYNC_IO_CALLBACK routine, PVOID context,
-				 BOOLEAN free_data)
+				 BOOLEAN free_data, NTSTATUS *final)
 {
 	struct flt_io_async *a = malloc(sizeof(*a));
 
-	if (!a)
+	if (!a) {
+		data->IoStatus.Status = STATUS_INSUFFICIENT_RESOURCES;
+		data->IoStatus.Information = 0;
+		routine(data, context);
+		if (free_data)
+			FltFreeCallbackData(data);
 		return STATUS_INSUFFICIENT_RESOURCES;
+	}
 	flt_io_end_init(&a->end, data, restore);
 	a->routine = routine;
 	a->context = context;
 	a->free_data = free_data;
+	atomic_init(&a->state, FLT_IO_ASYNC_RUNNING);
 	flt_op_start_at(data, flt_io_first(data, a->end.issuer, FALSE), flt_io_async_done, a);
-	return STATUS_PENDING;
+	if (atomic_exchange(&a->state, FLT_IO_ASYNC_RETURNED) != FLT_IO_ASYNC_DONE)
+		return STATUS_PENDING;
+	*final = a->status;
+	free(a);
+	return STATUS_SUCCESS;
+}
+
+/* Paging I/O may be issued at APC_LEVEL, anything else at PASSIVE_LEVEL. */
+static BOOLEAN flt_io_irql_ok(PFLT_CALLBACK_DATA data, const char *routine)
+{
+	return ke_irql_at_most((data->Iopb->IrpFlags & IRP_PAGING_IO) ? APC_LEVEL : PASSIVE_LEVEL,
+			       routine);
 }
 
 VOID FLTAPI FltPerformSynchronousIo(PFLT_CALLBACK_DATA CallbackData)
 {
-	if (!CallbackData || !ke_irql_at_most(APC_LEVEL, "FltPerformSynchronousIo"))
+	if (!CallbackData || !flt_io_irql_ok(CallbackData, "FltPerformSynchronousIo"))
 		return;
 	flt_io_run_sync(CallbackData, FALSE, FALSE);
 }
@@ -172,13 +202,20 @@ NTSTATUS FLTAPI FltPerformAsynchronousIo(PFLT_CALLBACK_DATA CallbackData,
 					 PFLT_COMPLETED_ASYNC_IO_CALLBACK CallbackRoutine,
 					 PVOID CallbackContext)
 {
+	NTSTATUS final;
+
 	if (!CallbackData || !CallbackRoutine)
 		return STATUS_INVALID_PARAMETER;
-	if (!FLT_IS_IRP_OPERATION(CallbackData))
-		return STATUS_FLT_INVALID_ASYNCHRONOUS_REQUEST;
-	if (!ke_irql_at_most(APC_LEVEL, "FltPerformAsynchronousIo"))
+	if (!flt_io_irql_ok(CallbackData, "FltPerformAsynchronousIo"))
 		return STATUS_UNSUCCESSFUL;
-	return flt_io_run_async(CallbackData, FALSE, CallbackRoutine, CallbackContext, FALSE);
+	if (!FLT_IS_IRP_OPERATION(CallbackData) || CallbackData->Iopb->MajorFunction == IRP_MJ_CREATE) {
+		/* The routine is called even when the request is refused. */
+		CallbackData->IoStatus.Status = STATUS_FLT_INVALID_ASYNCHRONOUS_REQUEST;
+		CallbackData->IoStatus.Information = 0;
+		CallbackRoutine(CallbackData, CallbackContext);
+		return STATUS_FLT_INVALID_ASYNCHRONOUS_REQUEST;
+	}
+	return flt_io_run_async(CallbackData, FALSE, CallbackRoutine, CallbackContext, FALSE, &final);
 }
 
 static ULONG flt_io_irp_flags(ULONG flags)
@@ -199,12 +236,18 @@ static NTSTATUS flt_io_rw(UCHAR major, PFLT_INSTANCE inst, PFILE_OBJECT file, PL
 			  ULONG length, PVOID buffer, ULONG flags, PULONG done_bytes,
 			  PFLT_COMPLETED_ASYNC_IO_CALLBACK routine, PVOID context, const char *name)
 {
-	BOOLEAN keep_offset = (flags & FLTFL_IO_OPERATION_DO_NOT_UPDATE_BYTE_OFFSET) != 0;
+	BOOLEAN sync_file, keep_offset;
 	PFLT_CALLBACK_DATA d;
 	LARGE_INTEGER off;
-	NTSTATUS s;
+	NTSTATUS s, final;
 
 	if (!inst || !file || (length && !buffer))
+		return STATUS_INVALID_PARAMETER;
+	/* Only a file opened for synchronous I/O has a current position to use or update. */
+	sync_file = (file->Flags & FO_SYNCHRONOUS_IO) != 0;
+	keep_offset = !sync_file || (flags & FLTFL_IO_OPERATION_DO_NOT_UPDATE_BYTE_OFFSET);
+	if (!sync_file && (!offset || (offset->HighPart == -1 &&
+				       offset->LowPart == FILE_USE_FILE_POINTER_POSITION)))
 		return STATUS_INVALID_PARAMETER;
 	if (!ke_irql_at_most(APC_LEVEL, name))
 		return STATUS_UNSUCCESSFUL;
@@ -223,10 +266,8 @@ static NTSTATUS flt_io_rw(UCHAR major, PFLT_INSTANCE inst, PFILE_OBJECT file, PL
 	d->Iopb->Parameters.Read.ByteOffset = off;
 	d->Iopb->Parameters.Read.ReadBuffer = buffer;
 	if (routine) {
-		s = flt_io_run_async(d, keep_offset, routine, context, TRUE);
-		if (!NT_SUCCESS(s))
-			FltFreeCallbackData(d);
-		return s;
+		s = flt_io_run_async(d, keep_offset, routine, context, TRUE, &final);
+		return s == STATUS_SUCCESS ? final : s;
 	}
 	s = flt_io_run_sync(d, FALSE, keep_offset);
 	if (done_bytes)

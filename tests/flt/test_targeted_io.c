@@ -52,6 +52,8 @@ static int setup(void **state)
 	if (altitude_create(vol, L"\\dir\\a.txt", FILE_GENERIC_READ | FILE_GENERIC_WRITE, FILE_OPEN, 0,
 			    NULL, &file, &iosb))
 		return -1;
+	/* As if opened with FILE_SYNCHRONOUS_IO_NONALERT: it has a current position. */
+	altitude_file_object(file)->Flags |= FO_SYNCHRONOUS_IO;
 	clear_trace();
 	return 0;
 }
@@ -268,9 +270,10 @@ static void async_write_keeps_the_offset_when_asked(void **state)
 
 	(void)state;
 	fo->CurrentByteOffset.QuadPart = 3;
+	/* Completed before returning: the final status, and the routine already ran. */
 	assert_int_equal(FltWriteFile(inst[0], fo, &off, 3, "abc",
 				      FLTFL_IO_OPERATION_DO_NOT_UPDATE_BYTE_OFFSET, NULL, on_complete, &c),
-			 STATUS_PENDING);
+			 STATUS_SUCCESS);
 	assert_int_equal(c.calls, 1);
 	assert_int_equal(c.status, STATUS_SUCCESS);
 	assert_int_equal(c.information, 3);
@@ -313,7 +316,7 @@ static void callback_data_allocated_performed_and_reused(void **state)
 	d->Iopb->Parameters.QueryFileInformation.Length = sizeof(std);
 	d->Iopb->Parameters.QueryFileInformation.FileInformationClass = FileStandardInformation;
 	d->Iopb->Parameters.QueryFileInformation.InfoBuffer = &std;
-	assert_int_equal(FltPerformAsynchronousIo(d, on_complete, &c), STATUS_PENDING);
+	assert_int_equal(FltPerformAsynchronousIo(d, on_complete, &c), STATUS_SUCCESS);
 	assert_int_equal(c.calls, 1);
 	assert_ptr_equal(c.data, d);
 	assert_int_equal(c.status, STATUS_SUCCESS);
@@ -322,6 +325,22 @@ static void callback_data_allocated_performed_and_reused(void **state)
 	FltFreeCallbackData(d);
 	/* Reuse and perform took no new operation record. */
 	assert_int_equal(altitude_memvol_op_allocations(vol), records);
+}
+
+static void create_cannot_be_asynchronous(void **state)
+{
+	PFLT_CALLBACK_DATA d = NULL;
+	struct completion c = { 0 };
+
+	(void)state;
+	assert_int_equal(FltAllocateCallbackData(inst[0], NULL, &d), STATUS_SUCCESS);
+	d->Iopb->MajorFunction = IRP_MJ_CREATE;
+	assert_int_equal(FltPerformAsynchronousIo(d, on_complete, &c),
+			 STATUS_FLT_INVALID_ASYNCHRONOUS_REQUEST);
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(c.status, STATUS_FLT_INVALID_ASYNCHRONOUS_REQUEST);
+	assert_string_equal(probe_trace, "");
+	FltFreeCallbackData(d);
 }
 
 static void callback_data_arguments(void **state)
@@ -364,7 +383,7 @@ static void filter_opens_reads_and_closes_a_file(void **state)
 
 	(void)state;
 	assert_int_equal(open_file(inst[1], probes[1].filter, VOLUME_NAME L"\\dir\\b.txt", FILE_OPEN,
-				   FILE_NON_DIRECTORY_FILE, &h, &fo, &iosb),
+				   FILE_NON_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT, &h, &fo, &iosb),
 			 STATUS_SUCCESS);
 	assert_int_equal(iosb.Information, FILE_OPENED);
 	assert_non_null(h);
@@ -382,6 +401,39 @@ static void filter_opens_reads_and_closes_a_file(void **state)
 	ObDereferenceObject(fo);
 	assert_string_equal(probe_trace, "C<C>C<C>"); /* close */
 	assert_int_equal(FltClose(h), STATUS_INVALID_HANDLE);
+}
+
+static void asynchronous_file_object_has_no_position(void **state)
+{
+	LARGE_INTEGER off = { .QuadPart = 1 }, use_position = { .LowPart = FILE_USE_FILE_POINTER_POSITION, .HighPart = -1 };
+	IO_STATUS_BLOCK iosb;
+	PFILE_OBJECT fo = NULL;
+	HANDLE h = NULL;
+	ULONG got = 0;
+	char buf[4];
+
+	(void)state;
+	assert_int_equal(open_file(inst[0], probes[0].filter, VOLUME_NAME L"\\dir\\a.txt", FILE_OPEN, 0, &h,
+				   &fo, &iosb),
+			 STATUS_SUCCESS);
+	assert_false(fo->Flags & FO_SYNCHRONOUS_IO);
+	assert_int_equal(FltReadFile(inst[0], fo, &off, 2, buf, 0, &got, NULL, NULL), STATUS_SUCCESS);
+	assert_memory_equal(buf, "12", 2);
+	assert_int_equal(fo->CurrentByteOffset.QuadPart, 0);
+	assert_int_equal(FltReadFile(inst[0], fo, NULL, 2, buf, 0, &got, NULL, NULL),
+			 STATUS_INVALID_PARAMETER);
+	assert_int_equal(FltReadFile(inst[0], fo, &use_position, 2, buf, 0, &got, NULL, NULL),
+			 STATUS_INVALID_PARAMETER);
+	assert_int_equal(FltClose(h), STATUS_SUCCESS);
+	ObDereferenceObject(fo);
+	/* Opened for synchronous I/O: the position moves. */
+	assert_int_equal(open_file(inst[0], probes[0].filter, VOLUME_NAME L"\\dir\\a.txt", FILE_OPEN,
+				   FILE_SYNCHRONOUS_IO_NONALERT, &h, &fo, &iosb),
+			 STATUS_SUCCESS);
+	assert_int_equal(FltReadFile(inst[0], fo, &off, 2, buf, 0, &got, NULL, NULL), STATUS_SUCCESS);
+	assert_int_equal(fo->CurrentByteOffset.QuadPart, 3);
+	assert_int_equal(FltClose(h), STATUS_SUCCESS);
+	ObDereferenceObject(fo);
 }
 
 static void null_instance_opens_at_the_top(void **state)
@@ -442,7 +494,8 @@ static void relative_open_from_a_directory_handle(void **state)
 	RtlInitUnicodeString(&n, L"b.txt");
 	InitializeObjectAttributes(&oa, &n, OBJ_KERNEL_HANDLE, dir, NULL);
 	assert_int_equal(FltCreateFileEx(probes[1].filter, inst[1], &h, &fo, FILE_GENERIC_READ, &oa, &iosb,
-					 NULL, 0, FILE_SHARE_READ, FILE_OPEN, 0, NULL, 0, 0),
+					 NULL, 0, FILE_SHARE_READ, FILE_OPEN, FILE_SYNCHRONOUS_IO_NONALERT, NULL,
+					 0, 0),
 			 STATUS_SUCCESS);
 	assert_int_equal(FltReadFile(inst[1], fo, NULL, 4, buf, 0, &got, NULL, NULL), STATUS_SUCCESS);
 	assert_memory_equal(buf, "bb", 2);
@@ -628,6 +681,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sync_read_waits_for_a_lower_filter_that_pends, setup, teardown),
 		cmocka_unit_test_setup_teardown(callback_data_allocated_performed_and_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(callback_data_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(create_cannot_be_asynchronous, setup, teardown),
+		cmocka_unit_test_setup_teardown(asynchronous_file_object_has_no_position, setup, teardown),
 		cmocka_unit_test_setup_teardown(filter_opens_reads_and_closes_a_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(null_instance_opens_at_the_top, setup, teardown),
 		cmocka_unit_test_setup_teardown(create_failures, setup, teardown),

@@ -12,12 +12,19 @@
  * such file before its volume goes away.  The memory volume has no share
  * access checks, so IO_IGNORE_SHARE_ACCESS_CHECK changes nothing there.
  *
- * Synchronous calls need IRQL PASSIVE_LEVEL..APC_LEVEL.  With a callback
- * routine, Flt{Read,Write}File and FltPerformAsynchronousIo return
- * STATUS_PENDING once the operation is issued and call the routine exactly
- * once (possibly before returning, at IRQL <= DISPATCH_LEVEL); the
- * callback data passed to it is freed after it returns, except for
- * FltPerformAsynchronousIo, whose caller owns (and frees) it.
+ * With a callback routine, the routine is called exactly once (also on
+ * failure), possibly before the call returns, at IRQL <= DISPATCH_LEVEL.
+ * The call returns STATUS_PENDING when the operation is still in flight;
+ * when it already completed, Flt{Read,Write}File return its final status
+ * and FltPerformAsynchronousIo STATUS_SUCCESS.  The callback data of
+ * Flt{Read,Write}File is freed after the routine returns; that of
+ * FltPerformAsynchronousIo stays the caller's.
+ *
+ * Flt{Read,Write}File use and update the file object's CurrentByteOffset
+ * only for a file opened for synchronous I/O (FO_SYNCHRONOUS_IO), unless
+ * FLTFL_IO_OPERATION_DO_NOT_UPDATE_BYTE_OFFSET (filters below still see
+ * the updated value); for other files ByteOffset is required
+ * (STATUS_INVALID_PARAMETER).
  */
 #ifndef ALTITUDE_FLT_IO_H
 #define ALTITUDE_FLT_IO_H
@@ -102,7 +109,7 @@ NTSTATUS FLTAPI FltClose(HANDLE FileHandle);
  */
 VOID FLTAPI FltCancelFileOpen(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject);
 
-/* ByteOffset NULL: the file object's current position. */
+/* ByteOffset NULL: the current position of a file opened for synchronous I/O. */
 NTSTATUS FLTAPI FltReadFile(PFLT_INSTANCE InitiatingInstance, PFILE_OBJECT FileObject,
 			    PLARGE_INTEGER ByteOffset, ULONG Length, PVOID Buffer, ULONG Flags,
 			    PULONG BytesRead, PFLT_COMPLETED_ASYNC_IO_CALLBACK CallbackRoutine,
@@ -143,7 +150,12 @@ NTSTATUS FLTAPI FltAllocateCallbackData(PFLT_INSTANCE Instance, PFILE_OBJECT Fil
 					PFLT_CALLBACK_DATA *RetNewCallbackData);
 VOID FLTAPI FltFreeCallbackData(PFLT_CALLBACK_DATA CallbackData);
 VOID FLTAPI FltReuseCallbackData(PFLT_CALLBACK_DATA CallbackData);
-/* The result is in CallbackData->IoStatus.  IRQL <= APC_LEVEL. */
+/*
+ * The result is in CallbackData->IoStatus.  IRQL PASSIVE_LEVEL (APC_LEVEL
+ * for paging I/O).  IRP_MJ_CREATE or a non-IRP operation cannot be
+ * performed asynchronously: STATUS_FLT_INVALID_ASYNCHRONOUS_REQUEST (the
+ * routine is still called, with that status).
+ */
 VOID FLTAPI FltPerformSynchronousIo(PFLT_CALLBACK_DATA CallbackData);
 NTSTATUS FLTAPI FltPerformAsynchronousIo(PFLT_CALLBACK_DATA CallbackData,
 					 PFLT_COMPLETED_ASYNC_IO_CALLBACK CallbackRoutine,
