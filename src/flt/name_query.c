@@ -265,28 +265,45 @@ NTSTATUS FLTAPI FltGetTunneledName(PFLT_CALLBACK_DATA CallbackData,
 	return STATUS_SUCCESS;
 }
 
-/* The file system path of `file` (volume-relative, malloc'd). */
-static NTSTATUS flt_name_path_of(PFLT_VOLUME v, PFLT_INSTANCE inst, PFILE_OBJECT file, WCHAR **path,
-				 USHORT *chars)
+/*
+ * The normalized path (volume-relative, malloc'd) of `file`, by the query
+ * method of `options` (so CACHE_ONLY answers from the cache or misses).
+ */
+static NTSTATUS flt_name_path_of(PFLT_INSTANCE inst, PFILE_OBJECT file, FLT_FILE_NAME_OPTIONS options,
+				 WCHAR **path, USHORT *chars)
 {
+	PFLT_FILE_NAME_INFORMATION info = NULL;
 	struct flt_name_request r;
+	USHORT vol;
+	NTSTATUS s;
 
 	memset(&r, 0, sizeof(r));
-	r.volume = v;
+	r.volume = inst->volume;
 	r.instance = inst;
 	r.file = file;
-	return flt_name_fs_query(&r, FileNameInformation, path, chars);
+	r.options = FLT_FILE_NAME_NORMALIZED | (options & ~FLT_VALID_FILE_NAME_FORMATS);
+	r.pre_create = !file->FsContext;
+	s = flt_name_get(&r, &info);
+	if (!NT_SUCCESS(s))
+		return s;
+	vol = info->Volume.Length / sizeof(WCHAR);
+	*chars = (USHORT)(info->Name.Length / sizeof(WCHAR) - vol);
+	*path = malloc(((size_t)*chars + 1) * sizeof(WCHAR));
+	if (*path)
+		memcpy(*path, info->Name.Buffer + vol, *chars * sizeof(WCHAR));
+	FltReleaseFileNameInformation(info);
+	return *path ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
 }
 
 /* Base directory path (malloc'd, volume-relative) the destination name is relative to. */
 static NTSTATUS flt_name_dest_base(PFLT_INSTANCE inst, PFILE_OBJECT file, HANDLE root,
-				   WCHAR **base, USHORT *chars)
+				   FLT_FILE_NAME_OPTIONS options, WCHAR **base, USHORT *chars)
 {
 	PFILE_OBJECT dir;
 	NTSTATUS s;
 
 	if (!root) {
-		s = flt_name_path_of(inst->volume, inst, file, base, chars);
+		s = flt_name_path_of(inst, file, options, base, chars);
 		if (NT_SUCCESS(s))
 			*chars = flt_name_parent_chars(*base, *chars);
 		return s;
@@ -294,7 +311,7 @@ static NTSTATUS flt_name_dest_base(PFLT_INSTANCE inst, PFILE_OBJECT file, HANDLE
 	s = ObReferenceObjectByHandle(root, 0, *IoFileObjectType, KernelMode, (PVOID *)&dir, NULL);
 	if (!NT_SUCCESS(s))
 		return s;
-	s = flt_name_path_of(inst->volume, inst, dir, base, chars);
+	s = flt_name_path_of(inst, dir, options, base, chars);
 	ObDereferenceObject(dir);
 	return s;
 }
@@ -313,7 +330,8 @@ static BOOLEAN flt_name_on_volume(PFLT_VOLUME v, const WCHAR *name, USHORT chars
 
 /* The destination as a volume-relative path (malloc'd). */
 static NTSTATUS flt_name_dest_path(PFLT_INSTANCE inst, PFILE_OBJECT file, HANDLE root,
-				   const WCHAR *name, USHORT chars, WCHAR **path, USHORT *out_chars)
+				   FLT_FILE_NAME_OPTIONS options, const WCHAR *name, USHORT chars,
+				   WCHAR **path, USHORT *out_chars)
 {
 	USHORT vol = inst->volume->name.Length / sizeof(WCHAR), base_chars = 0;
 	WCHAR *base = NULL, *p;
@@ -325,7 +343,7 @@ static NTSTATUS flt_name_dest_path(PFLT_INSTANCE inst, PFILE_OBJECT file, HANDLE
 	} else if (!root && chars >= 8 && !memcmp(name, L"\\Device\\", 8 * sizeof(WCHAR))) {
 		return STATUS_NOT_SAME_DEVICE;
 	} else if (root || chars == 0 || name[0] != L'\\') {
-		s = flt_name_dest_base(inst, file, root, &base, &base_chars);
+		s = flt_name_dest_base(inst, file, root, options, &base, &base_chars);
 		if (!NT_SUCCESS(s))
 			return s;
 	}
@@ -361,11 +379,13 @@ NTSTATUS FLTAPI FltGetDestinationFileNameInformation(PFLT_INSTANCE Instance, PFI
 		return STATUS_INVALID_PARAMETER;
 	*RetFileNameInformation = NULL;
 	s = flt_name_check_options(NameOptions);
-	if (!NT_SUCCESS(s) || FltGetFileNameFormat(NameOptions) == FLT_FILE_NAME_SHORT)
-		return STATUS_INVALID_PARAMETER;
+	if (!NT_SUCCESS(s))
+		return s;
+	if (FltGetFileNameFormat(NameOptions) == FLT_FILE_NAME_SHORT || IoGetTopLevelIrp())
+		return STATUS_FLT_INVALID_NAME_REQUEST;
 	if (!ke_irql_at_most(APC_LEVEL, "FltGetDestinationFileNameInformation"))
 		return STATUS_UNSUCCESSFUL;
-	s = flt_name_dest_path(Instance, FileObject, RootDirectory, FileName,
+	s = flt_name_dest_path(Instance, FileObject, RootDirectory, NameOptions, FileName,
 			       (USHORT)(FileNameLength / sizeof(WCHAR)), &path, &chars);
 	if (!NT_SUCCESS(s))
 		return s;

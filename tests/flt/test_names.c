@@ -583,6 +583,10 @@ static void destination_names(void **state)
 	HANDLE root = NULL;
 
 	(void)state;
+	assert_int_equal(FltGetDestinationFileNameInformation(alpha, fo, NULL, L"x", 2,
+							      FLT_FILE_NAME_OPENED | FLT_FILE_NAME_QUERY_CACHE_ONLY,
+							      &i),
+			 STATUS_FLT_NAME_CACHE_MISS);
 	assert_int_equal(destination(fo, NULL, L"new.txt", &i), STATUS_SUCCESS);
 	assert_ustr(i->Name, VOLUME_NAME L"\\dir\\new.txt"); /* the parent as stored */
 	FltReleaseFileNameInformation(i);
@@ -607,7 +611,20 @@ static void destination_names(void **state)
 	assert_int_equal(FltGetDestinationFileNameInformation(alpha, fo, NULL, L"x", 2,
 							      FLT_FILE_NAME_SHORT | FLT_FILE_NAME_QUERY_DEFAULT,
 							      &i),
+			 STATUS_FLT_INVALID_NAME_REQUEST);
+	assert_int_equal(FltGetDestinationFileNameInformation(alpha, fo, NULL, L"x", 2,
+							      FLT_FILE_NAME_NORMALIZED, &i),
 			 STATUS_INVALID_PARAMETER);
+	/* The directory comes by the query method: CACHE_ONLY misses until cached. */
+	assert_int_equal(FltGetDestinationFileNameInformation(alpha, fo, NULL, L"x", 2,
+							      FLT_FILE_NAME_OPENED | FLT_FILE_NAME_QUERY_CACHE_ONLY,
+							      &i),
+			 STATUS_SUCCESS);
+	assert_ustr(i->Name, VOLUME_NAME L"\\dir\\x");
+	FltReleaseFileNameInformation(i);
+	IoSetTopLevelIrp((PIRP)FSRTL_FSP_TOP_LEVEL_IRP);
+	assert_int_equal(destination(fo, NULL, L"new.txt", &i), STATUS_FLT_INVALID_NAME_REQUEST);
+	IoSetTopLevelIrp(NULL);
 	/* A file opened by FltCreateFile knows its volume. */
 	{
 		PFILE_OBJECT dfo;

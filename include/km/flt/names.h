@@ -94,8 +94,14 @@ NTSTATUS FLTAPI FltGetFileNameInformationUnsafe(PFILE_OBJECT FileObject, PFLT_IN
  * FILE_LINK_INFORMATION) would give FileObject: relative to RootDirectory
  * (a handle from FltCreateFile), a full name ("\Device\...\x"), a
  * volume-relative path ("\dir\x") or a simple name (same directory).
- * The destination may not exist: it is normalized lexically.  Formats:
- * NORMALIZED and OPENED; SHORT is STATUS_INVALID_PARAMETER.
+ * The directory part comes from the file's (or RootDirectory's) normalized
+ * name, looked up by the query method of NameOptions; the rest is
+ * normalized lexically (the destination need not exist), so NORMALIZED and
+ * OPENED give the same name.  STATUS_FLT_INVALID_NAME_REQUEST for
+ * FLT_FILE_NAME_SHORT or a top-level IRP on the thread;
+ * STATUS_NOT_SAME_DEVICE for a name on another volume; the status of
+ * ObReferenceObjectByHandle for a bad RootDirectory;
+ * STATUS_FLT_NAME_CACHE_MISS as for FltGetFileNameInformation.
  */
 NTSTATUS FLTAPI FltGetDestinationFileNameInformation(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject,
 						     HANDLE RootDirectory, PWSTR FileName,
