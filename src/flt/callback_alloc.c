@@ -24,10 +24,17 @@ NTSTATUS FLTAPI FltAllocateCallbackData(PFLT_INSTANCE Instance, PFILE_OBJECT Fil
 	return s;
 }
 
+/* Freeing callback data the filter did not allocate is reported, not done. */
 VOID FLTAPI FltFreeCallbackData(PFLT_CALLBACK_DATA CallbackData)
 {
-	if (CallbackData)
-		flt_op_free(CallbackData);
+	if (!CallbackData)
+		return;
+	if (!(CallbackData->Flags & FLTFL_CALLBACK_DATA_GENERATED_IO)) {
+		ke_bugcheck(DRIVER_VERIFIER_DETECTED_VIOLATION, 0xAA, (ULONG_PTR)CallbackData, 0, 0,
+			    "FltFreeCallbackData: callback data not from FltAllocateCallbackData");
+		return;
+	}
+	flt_op_free(CallbackData);
 }
 
 VOID FLTAPI FltReuseCallbackData(PFLT_CALLBACK_DATA CallbackData)

@@ -107,8 +107,6 @@ static void flt_op_release(struct flt_op *op)
 		return;
 	pthread_mutex_lock(&v->lock);
 	RemoveEntryList(&op->link);
-	if (--v->inflight_count == 0)
-		pthread_cond_broadcast(&v->idle);
 	if (op->capacity >= v->snap->count) {
 		op->next_free = v->free_ops;
 		v->free_ops = op;
@@ -117,7 +115,13 @@ static void flt_op_release(struct flt_op *op)
 		discard = op;
 	}
 	pthread_mutex_unlock(&v->lock);
+	/* The snapshot goes before the volume counts the operation done, so
+	 * that a volume teardown waiting for it also waits for its instances. */
 	flt_snapshot_put(snap);
+	pthread_mutex_lock(&v->lock);
+	if (--v->inflight_count == 0)
+		pthread_cond_broadcast(&v->idle);
+	pthread_mutex_unlock(&v->lock);
 	if (discard) {
 		pthread_mutex_destroy(&discard->sync_lock);
 		pthread_cond_destroy(&discard->sync_cv);

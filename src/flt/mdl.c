@@ -68,9 +68,10 @@ VOID NTAPI MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE Access
 	(void)Operation;
 	if (!ke_irql_at_most(DISPATCH_LEVEL, "MmProbeAndLockPages"))
 		return;
-	if (!m || !m->StartVa || (m->MdlFlags & MDL_PAGES_LOCKED)) {
-		ke_bugcheck(0x76 /* PROCESS_HAS_LOCKED_PAGES */, 0, (ULONG_PTR)m, 0, 0,
-			    "MmProbeAndLockPages");
+	/* An invalid range raises an access violation; nobody handles it here. */
+	if (!m || (!m->StartVa && m->ByteOffset == 0)) {
+		ke_bugcheck(KMODE_EXCEPTION_NOT_HANDLED, (ULONG_PTR)STATUS_ACCESS_VIOLATION, 0,
+			    (ULONG_PTR)m, 0, "MmProbeAndLockPages");
 		return;
 	}
 	m->MdlFlags |= MDL_PAGES_LOCKED;
@@ -129,25 +130,40 @@ void flt_mdl_release_locked(PFLT_CALLBACK_DATA data)
 	}
 }
 
-/* The operation's buffer, length and MDL slot, or FALSE for other operations. */
+/* The buffer, length and MDL slot of a control operation (method-neither or direct output). */
+static BOOLEAN flt_lock_control(PFLT_CALLBACK_DATA d, PVOID *buf, ULONG *len, PMDL **slot)
+{
+	PFLT_PARAMETERS p = &d->Iopb->Parameters;
+
+	if (d->Iopb->MajorFunction == IRP_MJ_FILE_SYSTEM_CONTROL) {
+		*buf = p->FileSystemControl.Neither.OutputBuffer;
+		*len = p->FileSystemControl.Neither.OutputBufferLength;
+		*slot = &p->FileSystemControl.Neither.OutputMdlAddress;
+		return TRUE;
+	}
+	*buf = p->DeviceIoControl.Neither.OutputBuffer;
+	*len = p->DeviceIoControl.Neither.OutputBufferLength;
+	*slot = &p->DeviceIoControl.Neither.OutputMdlAddress;
+	return TRUE;
+}
+
+/* The operation's buffer, length and MDL slot, or FALSE when it has none. */
 static BOOLEAN flt_lock_target(PFLT_CALLBACK_DATA d, PVOID *buf, ULONG *len, PMDL **slot)
 {
 	PFLT_PARAMETERS p = &d->Iopb->Parameters;
 
 	switch (d->Iopb->MajorFunction) {
 	case IRP_MJ_READ:
+	case IRP_MJ_WRITE:
+		/* Read and Write share their layout; an MDL read/write has no user buffer. */
+		if (d->Iopb->MinorFunction & IRP_MN_MDL)
+			return FALSE;
 		*buf = p->Read.ReadBuffer;
 		*len = p->Read.Length;
 		*slot = &p->Read.MdlAddress;
 		return TRUE;
-	case IRP_MJ_WRITE:
-		*buf = p->Write.WriteBuffer;
-		*len = p->Write.Length;
-		*slot = &p->Write.MdlAddress;
-		return TRUE;
 	case IRP_MJ_DIRECTORY_CONTROL:
-		if (d->Iopb->MinorFunction != IRP_MN_QUERY_DIRECTORY)
-			return FALSE;
+		/* QueryDirectory and NotifyDirectory share the buffer and MDL places. */
 		*buf = p->DirectoryControl.QueryDirectory.DirectoryBuffer;
 		*len = p->DirectoryControl.QueryDirectory.Length;
 		*slot = &p->DirectoryControl.QueryDirectory.MdlAddress;
@@ -162,6 +178,25 @@ static BOOLEAN flt_lock_target(PFLT_CALLBACK_DATA d, PVOID *buf, ULONG *len, PMD
 		*len = p->SetEa.Length;
 		*slot = &p->SetEa.MdlAddress;
 		return TRUE;
+	case IRP_MJ_QUERY_SECURITY:
+		*buf = p->QuerySecurity.SecurityBuffer;
+		*len = p->QuerySecurity.Length;
+		*slot = &p->QuerySecurity.MdlAddress;
+		return TRUE;
+	case IRP_MJ_QUERY_QUOTA:
+		*buf = p->QueryQuota.QuotaBuffer;
+		*len = p->QueryQuota.Length;
+		*slot = &p->QueryQuota.MdlAddress;
+		return TRUE;
+	case IRP_MJ_SET_QUOTA:
+		*buf = p->SetQuota.QuotaBuffer;
+		*len = p->SetQuota.Length;
+		*slot = &p->SetQuota.MdlAddress;
+		return TRUE;
+	case IRP_MJ_FILE_SYSTEM_CONTROL:
+	case IRP_MJ_DEVICE_CONTROL:
+	case IRP_MJ_INTERNAL_DEVICE_CONTROL:
+		return flt_lock_control(d, buf, len, slot);
 	default:
 		return FALSE;
 	}
@@ -197,6 +232,5 @@ NTSTATUS FLTAPI FltLockUserBuffer(PFLT_CALLBACK_DATA CallbackData)
 	MmProbeAndLockPages(mdl, CallbackData->RequestorMode, IoModifyAccess);
 	MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmCached, NULL, FALSE, NormalPagePriority);
 	*slot = mdl;
-	FltSetCallbackDataDirty(CallbackData);
 	return STATUS_SUCCESS;
 }

@@ -634,6 +634,59 @@ static void mdl_basics(void **state)
 	IoFreeMdl(m);
 }
 
+static void misuse_is_reported(void **state)
+{
+	altitude_bugcheck_report *r = probe_catch_bugchecks();
+	PFLT_CALLBACK_DATA d = NULL;
+	static char buffer[16];
+	PMDL m;
+
+	(void)state;
+	MmProbeAndLockPages(NULL, KernelMode, IoReadAccess);
+	assert_int_equal(r->code, KMODE_EXCEPTION_NOT_HANDLED);
+	assert_int_equal(r->parameters[0], (ULONG_PTR)STATUS_ACCESS_VIOLATION);
+	m = IoAllocateMdl(buffer, sizeof(buffer), FALSE, FALSE, NULL);
+	assert_null(MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, NULL, FALSE, NormalPagePriority));
+	IoFreeMdl(m);
+	/* Callback data of an operation the filter did not allocate. */
+	assert_int_equal(FltAllocateCallbackData(inst[0], NULL, &d), STATUS_SUCCESS);
+	d->Flags &= ~FLTFL_CALLBACK_DATA_GENERATED_IO;
+	memset(r, 0, sizeof(*r));
+	FltFreeCallbackData(d);
+	assert_int_equal(r->code, DRIVER_VERIFIER_DETECTED_VIOLATION);
+	assert_int_equal(r->parameters[0], 0xAA);
+	d->Flags |= FLTFL_CALLBACK_DATA_GENERATED_IO;
+	FltFreeCallbackData(d);
+}
+
+static void lock_user_buffer_operations(void **state)
+{
+	PFLT_CALLBACK_DATA d = NULL;
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(FltAllocateCallbackData(inst[0], altitude_file_object(file), &d), STATUS_SUCCESS);
+	d->Iopb->MajorFunction = IRP_MJ_CREATE;
+	assert_int_equal(FltLockUserBuffer(d), STATUS_INVALID_PARAMETER);
+	d->Iopb->MajorFunction = IRP_MJ_READ;
+	d->Iopb->MinorFunction = IRP_MN_MDL;
+	d->Iopb->Parameters.Read.ReadBuffer = buf;
+	d->Iopb->Parameters.Read.Length = sizeof(buf);
+	assert_int_equal(FltLockUserBuffer(d), STATUS_INVALID_PARAMETER);
+	d->Iopb->MinorFunction = IRP_MN_NORMAL;
+	assert_int_equal(FltLockUserBuffer(d), STATUS_SUCCESS);
+	assert_non_null(d->Iopb->Parameters.Read.MdlAddress);
+	assert_int_equal(MmGetMdlByteCount(d->Iopb->Parameters.Read.MdlAddress), sizeof(buf));
+	/* Already locked: nothing more. */
+	assert_int_equal(FltLockUserBuffer(d), STATUS_SUCCESS);
+	d->Iopb->Parameters.Read.ByteOffset.QuadPart = 0;
+	FltPerformSynchronousIo(d);
+	assert_int_equal(d->IoStatus.Status, STATUS_SUCCESS);
+	assert_memory_equal(buf, "01234567", 8);
+	FltFreeCallbackData(d);
+	assert_int_equal(FltLockUserBuffer(NULL), STATUS_INVALID_PARAMETER);
+}
+
 static PVOID locked_address;
 
 static FLT_PREOP_CALLBACK_STATUS lock_buffer(struct probe *p, PFLT_CALLBACK_DATA data,
@@ -693,6 +746,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(mdl_basics, setup, teardown),
 		cmocka_unit_test_setup_teardown(lock_user_buffer_gives_an_mdl_freed_with_the_operation, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(lock_user_buffer_operations, setup, teardown),
+		cmocka_unit_test_setup_teardown(misuse_is_reported, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

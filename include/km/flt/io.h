@@ -148,6 +148,7 @@ NTSTATUS FLTAPI FltFlushBuffers(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject)
  */
 NTSTATUS FLTAPI FltAllocateCallbackData(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject,
 					PFLT_CALLBACK_DATA *RetNewCallbackData);
+/* Callback data that FltAllocateCallbackData did not give: DRIVER_VERIFIER_DETECTED_VIOLATION (0xAA, data). */
 VOID FLTAPI FltFreeCallbackData(PFLT_CALLBACK_DATA CallbackData);
 VOID FLTAPI FltReuseCallbackData(PFLT_CALLBACK_DATA CallbackData);
 /*
@@ -170,11 +171,12 @@ PVOID FLTAPI FltAllocatePoolAlignedWithTag(PFLT_INSTANCE Instance, POOL_TYPE Poo
 VOID FLTAPI FltFreePoolAlignedWithTag(PFLT_INSTANCE Instance, PVOID Buffer, ULONG Tag);
 
 /*
- * Gives a read, write, directory-query or device-control operation's
- * buffer an MDL (locked, mapped), so a filter may pend it.  Returns
- * STATUS_SUCCESS when an MDL already exists or there is no buffer;
- * STATUS_INSUFFICIENT_RESOURCES; STATUS_INVALID_PARAMETER for other
- * operations.  IRQL <= APC_LEVEL.
+ * Gives the operation's user buffer an MDL (locked and mapped; freed when
+ * the operation ends), for read, write (not IRP_MN_MDL), directory
+ * control, EA, quota, query-security and the control operations (their
+ * method-neither output buffer).  STATUS_SUCCESS also when an MDL already
+ * exists or there is no buffer; STATUS_INSUFFICIENT_RESOURCES;
+ * STATUS_INVALID_PARAMETER for other operations.  IRQL <= APC_LEVEL.
  */
 NTSTATUS FLTAPI FltLockUserBuffer(PFLT_CALLBACK_DATA CallbackData);
 

@@ -5,10 +5,11 @@
  *
  * IoAllocateMdl: Length 0 or above 4 GB minus a page gives NULL; with Irp
  * the MDL is chained as the IRP's MdlAddress (or after it when
- * SecondaryBuffer).  MmProbeAndLockPages on a NULL or unmapped range
- * raises (bugcheck in the runtime's terms: IRQL and range are checked;
- * the range is not probed page by page).  MmGetSystemAddressForMdlSafe on
- * an MDL neither built nor locked returns NULL.
+ * SecondaryBuffer).  MmProbeAndLockPages on a NULL MDL or a NULL range
+ * raises an access violation, which nothing handles here: the bugcheck
+ * KMODE_EXCEPTION_NOT_HANDLED (STATUS_ACCESS_VIOLATION, 0, mdl, 0); the
+ * range is not probed page by page.  MmGetSystemAddressForMdlSafe on an
+ * MDL neither built for nonpaged pool nor locked returns NULL.
  */
 #ifndef ALTITUDE_NT_MDL_H
 #define ALTITUDE_NT_MDL_H
