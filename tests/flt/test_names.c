@@ -353,6 +353,13 @@ static void cache_only_misses_until_cached(void **state)
 	assert_int_equal(unsafe_name(f, FLT_FILE_NAME_NORMALIZED | FLT_FILE_NAME_QUERY_CACHE_ONLY, &b),
 			 STATUS_SUCCESS);
 	assert_ptr_equal(a, b);
+	/* References: the cached name outlives every holder's release. */
+	FltReferenceFileNameInformation(b);
+	FltReleaseFileNameInformation(b);
+	assert_ustr(b->Name, VOLUME_NAME L"\\dir\\file.txt");
+	assert_int_equal(FltGetFileNameFormat(b->Format), FLT_FILE_NAME_NORMALIZED);
+	assert_int_equal(FltGetFileNameQueryMethod(FLT_FILE_NAME_OPENED | FLT_FILE_NAME_QUERY_CACHE_ONLY),
+			 FLT_FILE_NAME_QUERY_CACHE_ONLY);
 	/* Opened names are cached separately. */
 	assert_int_equal(unsafe_name(f, FLT_FILE_NAME_OPENED | FLT_FILE_NAME_QUERY_CACHE_ONLY, &c),
 			 STATUS_FLT_NAME_CACHE_MISS);

@@ -91,7 +91,43 @@ static void read_from_the_middle_is_seen_only_below(void **state)
 	assert_string_equal(probe_trace, "");
 }
 
+static char nested_buf[4];
+static NTSTATUS nested_status;
+
+/* beta, in its pre-read, reads the same file itself. */
+static FLT_PREOP_CALLBACK_STATUS beta_reads_too(struct probe *p, PFLT_CALLBACK_DATA data,
+					       PCFLT_RELATED_OBJECTS objs, PVOID *ctx)
+{
+	LARGE_INTEGER off = { .QuadPart = 6 };
+	ULONG got = 0;
+
+	(void)p;
+	*ctx = NULL;
+	nested_status = FltReadFile(objs->Instance, objs->FileObject, &off, 4, nested_buf,
+				    FLTFL_IO_OPERATION_DO_NOT_UPDATE_BYTE_OFFSET, &got, NULL, NULL);
+	(void)data;
+	return FLT_PREOP_SUCCESS_WITH_CALLBACK;
+}
+
+static void middle_filter_issues_io_from_its_callback(void **state)
+{
+	IO_STATUS_BLOCK iosb;
+	char buf[4];
+
+	(void)state;
+	probes[1].pre_hook = beta_reads_too;
+	assert_int_equal(altitude_read(file, 0, buf, 2, NULL, &iosb), STATUS_SUCCESS);
+	assert_int_equal(nested_status, STATUS_SUCCESS);
+	assert_memory_equal(nested_buf, "6789", 4);
+	assert_memory_equal(buf, "01", 2);
+	/* Only gamma saw beta's read; then the original read went on down and back up. */
+	assert_string_equal(probe_trace, "A<B<C<C>C<C>B>A>");
+	assert_int_equal(atomic_load(&probes[0].pre), 1);
+	assert_int_equal(atomic_load(&probes[2].pre), 2);
+}
+
 static PFLT_CALLBACK_DATA seen_by_gamma;
+static ULONG gamma_irp_flags;
 
 static FLT_PREOP_CALLBACK_STATUS record_generated(struct probe *p, PFLT_CALLBACK_DATA data,
 						  PCFLT_RELATED_OBJECTS objs, PVOID *ctx)
@@ -100,6 +136,7 @@ static FLT_PREOP_CALLBACK_STATUS record_generated(struct probe *p, PFLT_CALLBACK
 	(void)objs;
 	*ctx = NULL;
 	seen_by_gamma = data;
+	gamma_irp_flags = data->Iopb->IrpFlags;
 	return FLT_PREOP_SUCCESS_NO_CALLBACK;
 }
 
@@ -119,6 +156,18 @@ static void generated_io_is_marked_and_targets_the_issuer(void **state)
 	assert_true(flags & FLTFL_CALLBACK_DATA_GENERATED_IO);
 	assert_true(flags & FLTFL_CALLBACK_DATA_IRP_OPERATION);
 	assert_string_equal(probe_trace, "B<C<B>");
+	assert_true(gamma_irp_flags & IRP_NOCACHE);
+	assert_false(gamma_irp_flags & IRP_PAGING_IO);
+	assert_true(gamma_irp_flags & IRP_SYNCHRONOUS_API);
+	assert_true(gamma_irp_flags & IRP_READ_OPERATION);
+	assert_int_equal(FltWriteFile(inst[0], altitude_file_object(file), &off, 2, "ab",
+				      FLTFL_IO_OPERATION_PAGING | FLTFL_IO_OPERATION_SYNCHRONOUS_PAGING, NULL,
+				      NULL, NULL),
+			 STATUS_SUCCESS);
+	assert_true(gamma_irp_flags & IRP_PAGING_IO);
+	assert_true(gamma_irp_flags & IRP_NOCACHE);
+	assert_true(gamma_irp_flags & IRP_SYNCHRONOUS_PAGING_IO);
+	assert_true(gamma_irp_flags & IRP_WRITE_OPERATION);
 }
 
 static void offsets_and_do_not_update_byte_offset(void **state)
@@ -726,6 +775,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(read_from_the_middle_is_seen_only_below, setup, teardown),
+		cmocka_unit_test_setup_teardown(middle_filter_issues_io_from_its_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(generated_io_is_marked_and_targets_the_issuer, setup, teardown),
 		cmocka_unit_test_setup_teardown(offsets_and_do_not_update_byte_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(write_then_read_back, setup, teardown),
