@@ -261,6 +261,7 @@ void flt_op_free(PFLT_CALLBACK_DATA data);
  * from below `issuer` (NULL: the top) or, with `bypass`, straight to the
  * file system, and waits.  Both return a status.
  */
+#define FLT_TARGETED_IO_TAG FLT_TAG('F', 'M', 't', 'i')
 NTSTATUS flt_io_allocate(PFLT_VOLUME volume, PFLT_INSTANCE issuer, PFILE_OBJECT file,
 			 PFLT_CALLBACK_DATA *out);
 NTSTATUS flt_io_run(PFLT_CALLBACK_DATA data, BOOLEAN bypass);

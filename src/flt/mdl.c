@@ -1,10 +1,10 @@
 /*
  * MDLs over user-space memory (see include/km/nt/mdl.h) and
- * FltLockUserBuffer.  An MDL is allocated with pool tag 'lMdI'.
+ * FltLockUserBuffer.  MDLs are allocated under the pool tag "Mdl ".
  */
 #include "flt/flt.h"
 
-#define FLT_MDL_TAG 'lMdI'
+#define FLT_MDL_TAG FLT_TAG('M', 'd', 'l', ' ')
 #define FLT_MDL_MAX_LENGTH 0xfffff000u
 
 PMDL NTAPI IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,

@@ -4,7 +4,9 @@
 
 #include "flt/flt.h"
 
-#define FLT_NAME_TAG 'mNlF'
+/* Name information objects and the name code's temporary buffers; the cache. */
+#define FLT_NAME_TAG FLT_TAG('F', 'M', 'n', 'm')
+#define FLT_NAME_CACHE_TAG FLT_TAG('F', 'M', 'n', 'c')
 
 /* A path being built: UTF-16 characters, no terminator. */
 struct flt_path {

@@ -8,8 +8,6 @@
  * stream at the same address never finds them).  Each bucket holds at
  * most FLT_NAME_BUCKET_MAX entries; the oldest goes first.
  */
-#include <stdlib.h>
-
 #include "flt/name.h"
 
 #define FLT_NAME_BUCKETS 64
@@ -41,7 +39,7 @@ static struct flt_name_cache *flt_cache_get(PFLT_VOLUME v)
 
 	if (c)
 		return c;
-	c = calloc(1, sizeof(*c));
+	c = flt_alloc(sizeof(*c), FLT_NAME_CACHE_TAG);
 	if (!c)
 		return NULL;
 	pthread_mutex_init(&c->lock, NULL);
@@ -50,7 +48,7 @@ static struct flt_name_cache *flt_cache_get(PFLT_VOLUME v)
 					__ATOMIC_ACQUIRE))
 		return c;
 	pthread_mutex_destroy(&c->lock);
-	free(c);
+	flt_free(c, FLT_NAME_CACHE_TAG);
 	return expect;
 }
 
@@ -64,7 +62,7 @@ static ULONG flt_bucket(PVOID stream)
 static void flt_entry_free(struct flt_name_entry *e)
 {
 	FltReleaseFileNameInformation(e->info);
-	free(e);
+	flt_free(e, FLT_NAME_CACHE_TAG);
 }
 
 ULONGLONG flt_name_cache_epoch(PFLT_VOLUME volume)
@@ -122,7 +120,7 @@ void flt_name_cache_insert(PFLT_VOLUME volume, PVOID stream, ULONG format, ULONG
 
 	if (!c || !stream)
 		return;
-	e = malloc(sizeof(*e));
+	e = flt_alloc(sizeof(*e), FLT_NAME_CACHE_TAG);
 	if (!e)
 		return;
 	e->stream = stream;
@@ -215,6 +213,6 @@ void flt_name_cache_free(PFLT_VOLUME volume)
 		}
 	}
 	pthread_mutex_destroy(&c->lock);
-	free(c);
+	flt_free(c, FLT_NAME_CACHE_TAG);
 	volume->names = NULL;
 }

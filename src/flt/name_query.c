@@ -4,9 +4,18 @@
  * include/km/flt/names.h for the behaviour).  File system queries go
  * straight to the lower file system, below every minifilter.
  */
-#include <stdlib.h>
-
 #include "flt/name.h"
+
+static void *flt_name_alloc(SIZE_T size)
+{
+	return ExAllocatePoolWithTag(PagedPool, size, FLT_NAME_TAG);
+}
+
+static void flt_name_free(void *p)
+{
+	if (p)
+		ExFreePoolWithTag(p, FLT_NAME_TAG);
+}
 
 struct flt_name_request {
 	PFLT_VOLUME volume;
@@ -29,8 +38,8 @@ static NTSTATUS flt_name_fs_query(const struct flt_name_request *r, FILE_INFORMA
 	NTSTATUS s;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		free(ni);
-		ni = malloc(len);
+		flt_name_free(ni);
+		ni = flt_name_alloc(len);
 		s = ni ? flt_io_allocate(r->volume, r->instance, r->file, &d)
 		       : STATUS_INSUFFICIENT_RESOURCES;
 		if (!NT_SUCCESS(s))
@@ -55,7 +64,7 @@ static NTSTATUS flt_name_fs_query(const struct flt_name_request *r, FILE_INFORMA
 		goto out;
 	}
 	*chars = (USHORT)(ni->FileNameLength / sizeof(WCHAR));
-	*path = malloc(((size_t)*chars + 1) * sizeof(WCHAR));
+	*path = flt_name_alloc(((size_t)*chars + 1) * sizeof(WCHAR));
 	if (!*path) {
 		s = STATUS_INSUFFICIENT_RESOURCES;
 		goto out;
@@ -63,7 +72,7 @@ static NTSTATUS flt_name_fs_query(const struct flt_name_request *r, FILE_INFORMA
 	memcpy(*path, ni->FileName, *chars * sizeof(WCHAR));
 	s = STATUS_SUCCESS;
 out:
-	free(ni);
+	flt_name_free(ni);
 	return s;
 }
 
@@ -82,7 +91,7 @@ static NTSTATUS flt_name_build(const struct flt_name_request *r, const WCHAR *pa
 {
 	USHORT stream = flt_name_stream_chars(stream_src, stream_src_chars);
 	USHORT base = path == stream_src ? (USHORT)(chars - stream) : chars;
-	WCHAR *norm = malloc(((size_t)base + 2) * sizeof(WCHAR));
+	WCHAR *norm = flt_name_alloc(((size_t)base + 2) * sizeof(WCHAR));
 	USHORT n;
 	NTSTATUS s;
 
@@ -100,7 +109,7 @@ static NTSTATUS flt_name_build(const struct flt_name_request *r, const WCHAR *pa
 	}
 	s = flt_name_new(&r->volume->name, norm, n, stream_src + stream_src_chars - stream, stream,
 			 FltGetFileNameFormat(r->options), out);
-	free(norm);
+	flt_name_free(norm);
 	return s;
 }
 
@@ -118,13 +127,13 @@ static NTSTATUS flt_name_from_fs(const struct flt_name_request *r, PFLT_FILE_NAM
 			s = STATUS_NOT_SUPPORTED;
 		if (NT_SUCCESS(s))
 			s = flt_name_new(NULL, path, chars, NULL, 0, FLT_FILE_NAME_SHORT, out);
-		free(path);
+		flt_name_free(path);
 		return s;
 	}
 	s = flt_name_fs_query(r, FileNameInformation, &path, &chars);
 	if (NT_SUCCESS(s))
 		s = flt_name_build(r, path, chars, fn->Buffer, fn->Length / sizeof(WCHAR), FALSE, out);
-	free(path);
+	flt_name_free(path);
 	return s;
 }
 
@@ -266,7 +275,7 @@ NTSTATUS FLTAPI FltGetTunneledName(PFLT_CALLBACK_DATA CallbackData,
 }
 
 /*
- * The normalized path (volume-relative, malloc'd) of `file`, by the query
+ * The normalized path (volume-relative, from pool) of `file`, by the query
  * method of `options` (so CACHE_ONLY answers from the cache or misses).
  */
 static NTSTATUS flt_name_path_of(PFLT_INSTANCE inst, PFILE_OBJECT file, FLT_FILE_NAME_OPTIONS options,
@@ -288,14 +297,14 @@ static NTSTATUS flt_name_path_of(PFLT_INSTANCE inst, PFILE_OBJECT file, FLT_FILE
 		return s;
 	vol = info->Volume.Length / sizeof(WCHAR);
 	*chars = (USHORT)(info->Name.Length / sizeof(WCHAR) - vol);
-	*path = malloc(((size_t)*chars + 1) * sizeof(WCHAR));
+	*path = flt_name_alloc(((size_t)*chars + 1) * sizeof(WCHAR));
 	if (*path)
 		memcpy(*path, info->Name.Buffer + vol, *chars * sizeof(WCHAR));
 	FltReleaseFileNameInformation(info);
 	return *path ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
 }
 
-/* Base directory path (malloc'd, volume-relative) the destination name is relative to. */
+/* Base directory path (pool, volume-relative) the destination name is relative to. */
 static NTSTATUS flt_name_dest_base(PFLT_INSTANCE inst, PFILE_OBJECT file, HANDLE root,
 				   FLT_FILE_NAME_OPTIONS options, WCHAR **base, USHORT *chars)
 {
@@ -328,7 +337,7 @@ static BOOLEAN flt_name_on_volume(PFLT_VOLUME v, const WCHAR *name, USHORT chars
 	return flt_string_equal(&head, &v->name, TRUE);
 }
 
-/* The destination as a volume-relative path (malloc'd). */
+/* The destination as a volume-relative path (from pool). */
 static NTSTATUS flt_name_dest_path(PFLT_INSTANCE inst, PFILE_OBJECT file, HANDLE root,
 				   FLT_FILE_NAME_OPTIONS options, const WCHAR *name, USHORT chars,
 				   WCHAR **path, USHORT *out_chars)
@@ -347,9 +356,9 @@ static NTSTATUS flt_name_dest_path(PFLT_INSTANCE inst, PFILE_OBJECT file, HANDLE
 		if (!NT_SUCCESS(s))
 			return s;
 	}
-	p = malloc(((size_t)base_chars + chars + 2) * sizeof(WCHAR));
+	p = flt_name_alloc(((size_t)base_chars + chars + 2) * sizeof(WCHAR));
 	if (!p) {
-		free(base);
+		flt_name_free(base);
 		return STATUS_INSUFFICIENT_RESOURCES;
 	}
 	if (base_chars)
@@ -359,7 +368,7 @@ static NTSTATUS flt_name_dest_path(PFLT_INSTANCE inst, PFILE_OBJECT file, HANDLE
 		memcpy(p + base_chars + 1, name, chars * sizeof(WCHAR));
 	*path = p;
 	*out_chars = (USHORT)(base_chars + 1 + chars);
-	free(base);
+	flt_name_free(base);
 	return STATUS_SUCCESS;
 }
 
@@ -393,6 +402,6 @@ NTSTATUS FLTAPI FltGetDestinationFileNameInformation(PFLT_INSTANCE Instance, PFI
 	r.volume = Instance->volume;
 	r.options = NameOptions;
 	s = flt_name_build(&r, path, chars, path, chars, FALSE, RetFileNameInformation);
-	free(path);
+	flt_name_free(path);
 	return s;
 }

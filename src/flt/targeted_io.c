@@ -8,8 +8,6 @@
  * snapshot, at the first instance of lower altitude).  Between operations
  * Iopb->TargetInstance is the issuer again.
  */
-#include <stdlib.h>
-
 #include "flt/flt.h"
 
 struct flt_io_end {
@@ -149,7 +147,7 @@ static void flt_io_async_done(PFLT_CALLBACK_DATA data, void *ctx)
 	if (a->free_data)
 		FltFreeCallbackData(data);
 	if (atomic_exchange(&a->state, FLT_IO_ASYNC_DONE) == FLT_IO_ASYNC_RETURNED)
-		free(a);
+		flt_free(a, FLT_TARGETED_IO_TAG);
 }
 
 /*
@@ -161,7 +159,7 @@ static NTSTATUS flt_io_run_async(PFLT_CALLBACK_DATA data, BOOLEAN restore,
 				 PFLT_COMPLETED_ASYNC_IO_CALLBACK routine, PVOID context,
 				 BOOLEAN free_data, NTSTATUS *final)
 {
-	struct flt_io_async *a = malloc(sizeof(*a));
+	struct flt_io_async *a = flt_alloc(sizeof(*a), FLT_TARGETED_IO_TAG);
 
 	if (!a) {
 		data->IoStatus.Status = STATUS_INSUFFICIENT_RESOURCES;
@@ -180,7 +178,7 @@ static NTSTATUS flt_io_run_async(PFLT_CALLBACK_DATA data, BOOLEAN restore,
 	if (atomic_exchange(&a->state, FLT_IO_ASYNC_RETURNED) != FLT_IO_ASYNC_DONE)
 		return STATUS_PENDING;
 	*final = a->status;
-	free(a);
+	flt_free(a, FLT_TARGETED_IO_TAG);
 	return STATUS_SUCCESS;
 }
 

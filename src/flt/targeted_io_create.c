@@ -6,8 +6,6 @@
  * opened here.  Handles are kernel handles.  FltClose sends the cleanup;
  * the last reference sends the close, below the instance that opened it.
  */
-#include <stdlib.h>
-
 #include "flt/flt.h"
 #include "ke/object.h"
 
@@ -92,7 +90,7 @@ static PFLT_VOLUME flt_volume_of_name(const UNICODE_STRING *name)
 	return found;
 }
 
-/* The volume-relative path of the file to open: *path (malloc'd), *chars. */
+/* The volume-relative path of the file to open: *path (pool), *chars. */
 static NTSTATUS flt_file_path(PFLT_VOLUME v, POBJECT_ATTRIBUTES oa, WCHAR **path, USHORT *chars)
 {
 	const UNICODE_STRING *n = oa->ObjectName;
@@ -119,7 +117,7 @@ static NTSTATUS flt_file_path(PFLT_VOLUME v, POBJECT_ATTRIBUTES oa, WCHAR **path
 		if (!flt_string_equal(&head, &v->name, TRUE))
 			return STATUS_INVALID_PARAMETER;
 	}
-	*path = malloc(((size_t)base + nchars + 2) * sizeof(WCHAR));
+	*path = flt_alloc(((size_t)base + nchars + 2) * sizeof(WCHAR), FLT_TARGETED_IO_TAG);
 	s = *path ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
 	if (*path && root) {
 		memcpy(*path, root->fo.FileName.Buffer, base * sizeof(WCHAR));
@@ -239,7 +237,7 @@ static NTSTATUS flt_create(PFLT_INSTANCE inst, PHANDLE handle, PFILE_OBJECT *fo_
 out:
 	if (f)
 		ObDereferenceObject(&f->fo);
-	free(path);
+	flt_free(path, FLT_TARGETED_IO_TAG);
 	if (inst)
 		flt_object_release(&inst->obj);
 	else if (v)

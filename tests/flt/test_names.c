@@ -567,6 +567,25 @@ static void invalid_arguments(void **state)
 	altitude_close_file(f);
 }
 
+static void allocation_failures(void **state)
+{
+	altitude_file *f = open_path(L"\\dir\\file.txt", 0);
+	PFLT_FILE_NAME_INFORMATION i = (PFLT_FILE_NAME_INFORMATION)1;
+
+	(void)state;
+	altitude_pool_fail_next(FLT_NAME_TAG, 1);
+	assert_int_equal(unsafe_name(f, FLT_FILE_NAME_NORMALIZED | FLT_FILE_NAME_QUERY_DEFAULT, &i),
+			 STATUS_INSUFFICIENT_RESOURCES);
+	assert_null(i);
+	/* A failed cache insertion still returns the name. */
+	altitude_pool_fail_next(FLT_NAME_CACHE_TAG, 1);
+	assert_int_equal(unsafe_name(f, FLT_FILE_NAME_NORMALIZED | FLT_FILE_NAME_QUERY_DEFAULT, &i),
+			 STATUS_SUCCESS);
+	FltReleaseFileNameInformation(i);
+	altitude_pool_fail_next(0, 0);
+	altitude_close_file(f);
+}
+
 static NTSTATUS destination(PFILE_OBJECT fo, HANDLE root, const WCHAR *name,
 			    PFLT_FILE_NAME_INFORMATION *out)
 {
@@ -696,6 +715,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unsafe_contexts, setup, teardown),
 		cmocka_unit_test_setup_teardown(short_names_and_post_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(invalid_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(allocation_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(destination_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(tunneled_name_is_never_returned, setup, teardown),
 		cmocka_unit_test_setup_teardown(is_directory, setup, teardown),

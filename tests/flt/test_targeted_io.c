@@ -11,9 +11,11 @@
 #include <cmocka.h>
 
 #include <altitude/pool.h>
+#include "flt/flt.h"
 #include "probe.h"
 
 #define VOLUME_NAME L"\\Device\\AltitudeVolume1"
+#define MDL_TAG ((ULONG)'M' | (ULONG)'d' << 8 | (ULONG)'l' << 16 | (ULONG)' ' << 24)
 
 static altitude_memvol *vol;
 static altitude_file *file;
@@ -683,6 +685,31 @@ static void mdl_basics(void **state)
 	IoFreeMdl(m);
 }
 
+static void allocation_failures(void **state)
+{
+	LARGE_INTEGER off = { .QuadPart = 0 };
+	struct completion c = { 0 };
+	IO_STATUS_BLOCK iosb;
+	HANDLE h = NULL;
+	char buf[4];
+
+	(void)state;
+	altitude_pool_fail_next(FLT_TARGETED_IO_TAG, 1);
+	assert_int_equal(FltReadFile(inst[0], altitude_file_object(file), &off, 4, buf, 0, NULL, on_complete,
+				     &c),
+			 STATUS_INSUFFICIENT_RESOURCES);
+	/* The routine still ran, with the failure. */
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(c.status, STATUS_INSUFFICIENT_RESOURCES);
+	altitude_pool_fail_next(FLT_TARGETED_IO_TAG, 1);
+	assert_int_equal(open_file(inst[0], probes[0].filter, VOLUME_NAME L"\\dir\\a.txt", FILE_OPEN, 0, &h,
+				   NULL, &iosb),
+			 STATUS_INSUFFICIENT_RESOURCES);
+	assert_null(h);
+	altitude_pool_fail_next(0, 0);
+	assert_string_equal(probe_trace, "");
+}
+
 static void misuse_is_reported(void **state)
 {
 	altitude_bugcheck_report *r = probe_catch_bugchecks();
@@ -762,11 +789,11 @@ static void lock_user_buffer_gives_an_mdl_freed_with_the_operation(void **state)
 	char buf[4];
 
 	(void)state;
-	altitude_pool_query_tag('lMdI', &before);
+	altitude_pool_query_tag(MDL_TAG, &before);
 	probes[1].pre_hook = lock_buffer;
 	assert_int_equal(altitude_read(file, 0, buf, 4, NULL, &iosb), STATUS_SUCCESS);
 	assert_ptr_equal(locked_address, buf);
-	assert_true(altitude_pool_query_tag('lMdI', &after));
+	assert_true(altitude_pool_query_tag(MDL_TAG, &after));
 	assert_true(after.total_allocations > before.total_allocations);
 	assert_int_equal(after.live_allocations, 0);
 }
@@ -798,6 +825,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(lock_user_buffer_operations, setup, teardown),
 		cmocka_unit_test_setup_teardown(misuse_is_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(allocation_failures, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
