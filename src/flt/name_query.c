@@ -137,12 +137,46 @@ static NTSTATUS flt_name_from_fs(const struct flt_name_request *r, PFLT_FILE_NAM
 	return s;
 }
 
+/* A relative open: the related (open) file's path, a separator, then FileName. */
+static NTSTATUS flt_name_from_related(const struct flt_name_request *r,
+				      PFLT_FILE_NAME_INFORMATION *out)
+{
+	const UNICODE_STRING *fn = &r->file->FileName;
+	USHORT chars = fn->Length / sizeof(WCHAR), base_chars = 0;
+	struct flt_name_request related = *r;
+	WCHAR *base = NULL, *path;
+	NTSTATUS s;
+
+	related.file = r->file->RelatedFileObject;
+	s = flt_name_fs_query(&related, FileNameInformation, &base, &base_chars);
+	if (!NT_SUCCESS(s))
+		return s;
+	path = flt_name_alloc(((size_t)base_chars + chars + 1) * sizeof(WCHAR));
+	if (!path) {
+		flt_name_free(base);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
+	memcpy(path, base, base_chars * sizeof(WCHAR));
+	path[base_chars] = L'\\';
+	if (chars)
+		memcpy(path + base_chars + 1, fn->Buffer, chars * sizeof(WCHAR));
+	s = flt_name_build(r, path, (USHORT)(base_chars + 1 + chars), path,
+			   (USHORT)(base_chars + 1 + chars),
+			   FltGetFileNameFormat(r->options) == FLT_FILE_NAME_OPENED, out);
+	flt_name_free(path);
+	flt_name_free(base);
+	return s;
+}
+
 static NTSTATUS flt_name_from_file_object(const struct flt_name_request *r,
 					  PFLT_FILE_NAME_INFORMATION *out)
 {
 	const UNICODE_STRING *fn = &r->file->FileName;
 	USHORT chars = fn->Length / sizeof(WCHAR);
 
+	if (r->file->RelatedFileObject && r->file->RelatedFileObject->FsContext &&
+	    !(chars && fn->Buffer[0] == L'\\'))
+		return flt_name_from_related(r, out);
 	return flt_name_build(r, fn->Buffer, chars, fn->Buffer, chars,
 			      FltGetFileNameFormat(r->options) == FLT_FILE_NAME_OPENED, out);
 }

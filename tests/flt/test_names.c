@@ -236,6 +236,40 @@ static void open_target_directory_names_the_parent(void **state)
 	query_release();
 }
 
+static PFILE_OBJECT related_dir;
+
+static FLT_PREOP_CALLBACK_STATUS make_relative(struct probe *p, PFLT_CALLBACK_DATA data,
+					       PCFLT_RELATED_OBJECTS objs, PVOID *ctx)
+{
+	(void)p;
+	(void)objs;
+	*ctx = NULL;
+	data->Iopb->TargetFileObject->RelatedFileObject = related_dir;
+	return FLT_PREOP_SUCCESS_NO_CALLBACK;
+}
+
+static void relative_open_in_pre_create(void **state)
+{
+	altitude_file *d = open_path(L"\\DIR", FILE_DIRECTORY_FILE);
+
+	(void)state;
+	related_dir = altitude_file_object(d);
+	/* The I/O manager's relative open (RelatedFileObject), set here by the higher filter. */
+	probes[0].pre_hook = make_relative;
+	probes[1].pre_hook = query_pre;
+	query_setup(IRP_MJ_CREATE, FALSE, FLT_FILE_NAME_NORMALIZED | FLT_FILE_NAME_QUERY_DEFAULT);
+	open_path(L"sub\\..\\New.txt:s", 0);
+	assert_int_equal(q.status, STATUS_SUCCESS);
+	assert_ustr(q.info->Name, VOLUME_NAME L"\\dir\\New.txt:s");
+	query_release();
+	query_setup(IRP_MJ_CREATE, FALSE, FLT_FILE_NAME_OPENED | FLT_FILE_NAME_QUERY_DEFAULT);
+	open_path(L"x.txt", 0);
+	assert_ustr(q.info->Name, VOLUME_NAME L"\\dir\\x.txt");
+	query_release();
+	probes[0].pre_hook = NULL;
+	altitude_close_file(d);
+}
+
 static PFLT_FILE_NAME_INFORMATION make(const WCHAR *vol_name, const WCHAR *path, ULONG format)
 {
 	PFLT_FILE_NAME_INFORMATION i = NULL;
@@ -706,6 +740,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(opened_name_with_stream_in_pre_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(normalized_names_in_pre_and_post_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_target_directory_names_the_parent, setup, teardown),
+		cmocka_unit_test_setup_teardown(relative_open_in_pre_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(parse_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(parse_file_name_string, setup, teardown),
 		cmocka_unit_test_setup_teardown(cache_only_misses_until_cached, setup, teardown),

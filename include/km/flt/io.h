@@ -60,6 +60,7 @@ typedef struct _IO_DRIVER_CREATE_CONTEXT {
 	PTXN_PARAMETER_BLOCK TxnParameters;
 	PESILO SiloContext;
 } IO_DRIVER_CREATE_CONTEXT, *PIO_DRIVER_CREATE_CONTEXT;
+_Static_assert(sizeof(IO_DRIVER_CREATE_CONTEXT) == 40, "IO_DRIVER_CREATE_CONTEXT is 40 bytes on x64");
 
 static inline VOID IoInitializeDriverCreateContext(PIO_DRIVER_CREATE_CONTEXT DriverContext)
 {

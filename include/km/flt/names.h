@@ -8,9 +8,10 @@
  * has no short names, so both are the full path with the case as stored;
  * a stream in the file object's name (":s:$DATA") is appended.  In the
  * pre-create path (and for a create that failed) both come from the file
- * object's FileName: the opened name as given, the normalized name with
- * "." and ".." removed and separators collapsed (the final component may
- * not exist yet).
+ * object's FileName (after the RelatedFileObject's path for a relative
+ * open): the opened name as given, the normalized name with "." and ".."
+ * removed and separators collapsed (the final component may not exist
+ * yet); with SL_OPEN_TARGET_DIRECTORY, the parent directory's name.
  *
  * The cache is per volume, keyed by the stream (FILE_OBJECT FsContext)
  * and the format.  Every successful rename, hard link or delete on the
@@ -69,6 +70,8 @@ typedef struct _FLT_FILE_NAME_INFORMATION {
 	UNICODE_STRING FinalComponent;
 	UNICODE_STRING ParentDir;
 } FLT_FILE_NAME_INFORMATION, *PFLT_FILE_NAME_INFORMATION;
+_Static_assert(sizeof(FLT_FILE_NAME_INFORMATION) == 120, "FLT_FILE_NAME_INFORMATION is 120 bytes on x64");
+_Static_assert(__builtin_offsetof(FLT_FILE_NAME_INFORMATION, Name) == 8, "Name at 8");
 
 /*
  * STATUS_INVALID_PARAMETER: NULL arguments, no or several formats or
