@@ -10,4 +10,6 @@
 #include <flt/registration.h>
 #include <flt/objects.h>
 #include <flt/workitem.h>
+#include <flt/names.h>
+#include <flt/io.h>
 #endif
