@@ -5,4 +5,5 @@
 #ifndef __FLTKERNEL__
 #define __FLTKERNEL__
 #include <ntifs.h>
+#include <flt/port.h>
 #endif
