@@ -39,13 +39,6 @@ void port_msg_list_remove(struct port_msg *m)
 	m->next = m->prev = m;
 }
 
-void port_msg_finish(struct port_msg *m, NTSTATUS status)
-{
-	m->state = PORT_MSG_DONE;
-	m->status = status;
-	pthread_cond_signal(&m->cv);
-}
-
 void port_conn_ref(struct port_conn *c)
 {
 	__atomic_add_fetch(&c->hdr.refs, 1, __ATOMIC_RELAXED);

@@ -77,7 +77,7 @@ struct port_msg {
 	BOOLEAN want_reply;
 	enum port_msg_state state;
 	NTSTATUS status;
-	pthread_cond_t cv;
+	KEVENT done;          /* set by port_msg_finish */
 };
 
 struct port_credit {
@@ -134,12 +134,14 @@ void port_conn_match_locked(struct port_conn *c);
 void port_msg_list_init(struct port_msg *head);
 void port_msg_list_append(struct port_msg *head, struct port_msg *m);
 void port_msg_list_remove(struct port_msg *m);
+void port_msg_event_init(struct port_msg *m);
 /* Under c->lock: finishes `m` with `status` and wakes its sender. */
 void port_msg_finish(struct port_msg *m, NTSTATUS status);
 
 /*
- * Waits (c->lock held) until m->state is PORT_MSG_DONE or the timeout
- * (FltSendMessage's convention) expires: STATUS_SUCCESS or STATUS_TIMEOUT.
+ * Waits (c->lock held, dropped during the wait) until `m` is finished or the
+ * timeout (kernel convention) expires: STATUS_SUCCESS, STATUS_TIMEOUT, or
+ * STATUS_THREAD_IS_TERMINATING.  The caller settles the message after it.
  */
 NTSTATUS port_wait_msg(struct port_conn *c, struct port_msg *m, const LARGE_INTEGER *timeout);
 

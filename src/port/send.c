@@ -76,7 +76,6 @@ NTSTATUS FLTAPI FltSendMessage(PFLT_FILTER Filter, PFLT_PORT *ClientPort, PVOID 
 {
 	struct port_msg m;
 	struct port_conn *c;
-	pthread_condattr_t attr;
 	NTSTATUS status;
 
 	if (!ke_irql_at_most(APC_LEVEL, "FltSendMessage"))
@@ -95,12 +94,8 @@ NTSTATUS FLTAPI FltSendMessage(PFLT_FILTER Filter, PFLT_PORT *ClientPort, PVOID 
 	m.want_reply = ReplyBuffer != NULL;
 	m.reply = ReplyBuffer;
 	m.reply_capacity = ReplyBuffer ? *ReplyLength : 0;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&m.cv, &attr);
-	pthread_condattr_destroy(&attr);
+	port_msg_event_init(&m);
 	status = port_send(c, &m, Timeout);
-	pthread_cond_destroy(&m.cv);
 	if (ReplyBuffer && (status == STATUS_SUCCESS || status == STATUS_BUFFER_OVERFLOW))
 		*ReplyLength = m.reply_len;
 	port_conn_unref(c);

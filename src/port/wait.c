@@ -1,59 +1,37 @@
 /*
- * Sender waits: FltSendMessage's timeout convention (100-ns units; NULL
- * forever, 0 no wait, negative relative on the monotonic clock, positive
- * absolute system time since 1601) turned into a deadline for the
- * message's condition variable, which shares the connection's lock.
+ * Sender waits, on the ke dispatcher: each message has a notification
+ * event that port_msg_finish sets.  The wait follows the kernel timeout
+ * convention through the runtime clock (so tests drive it with the virtual
+ * clock) and is terminable: a sender thread being terminated (host
+ * shutdown, requester killed) returns STATUS_THREAD_IS_TERMINATING.
  */
-#include <errno.h>
-#include <time.h>
-
+#include "ke/ke.h"
 #include "port/port.h"
 
-#define PORT_UNIX_EPOCH_100NS 116444736000000000LL
-#define MINLONGLONG_VALUE (-MAXLONGLONG - 1)
-
-static LONGLONG port_now_100ns(clockid_t clk)
+void port_msg_event_init(struct port_msg *m)
 {
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (LONGLONG)ts.tv_sec * 10000000LL + ts.tv_nsec / 100;
+	KeInitializeEvent(&m->done, NotificationEvent, FALSE);
 }
 
-/* Monotonic deadline in 100-ns units for a non-zero timeout. */
-static LONGLONG port_deadline(LONGLONG timeout)
+void port_msg_finish(struct port_msg *m, NTSTATUS status)
 {
-	LONGLONG now = port_now_100ns(CLOCK_MONOTONIC);
-	LONGLONG span;
-
-	if (timeout < 0)
-		span = timeout == MINLONGLONG_VALUE ? MAXLONGLONG : -timeout;
-	else
-		span = timeout - (port_now_100ns(CLOCK_REALTIME) + PORT_UNIX_EPOCH_100NS);
-	if (span > MAXLONGLONG - now)
-		return MAXLONGLONG;
-	return now + span;
+	m->state = PORT_MSG_DONE;
+	m->status = status;
+	KeSetEvent(&m->done, 0, FALSE);
 }
 
 NTSTATUS port_wait_msg(struct port_conn *c, struct port_msg *m, const LARGE_INTEGER *timeout)
 {
-	LONGLONG deadline;
-	struct timespec ts;
+	PVOID objects[1] = { &m->done };
+	LARGE_INTEGER t;
+	NTSTATUS status;
 
-	if (!timeout) {
-		while (m->state != PORT_MSG_DONE)
-			pthread_cond_wait(&m->cv, &c->lock);
+	if (m->state == PORT_MSG_DONE)
 		return STATUS_SUCCESS;
-	}
-	if (timeout->QuadPart == 0)
-		return m->state == PORT_MSG_DONE ? STATUS_SUCCESS : STATUS_TIMEOUT;
-	deadline = port_deadline(timeout->QuadPart);
-	ts.tv_sec = deadline / 10000000LL;
-	ts.tv_nsec = (long)(deadline % 10000000LL) * 100;
-	while (m->state != PORT_MSG_DONE) {
-		if (port_now_100ns(CLOCK_MONOTONIC) >= deadline ||
-		    pthread_cond_timedwait(&m->cv, &c->lock, &ts) == ETIMEDOUT)
-			return m->state == PORT_MSG_DONE ? STATUS_SUCCESS : STATUS_TIMEOUT;
-	}
-	return STATUS_SUCCESS;
+	if (timeout)
+		t = *timeout;
+	pthread_mutex_unlock(&c->lock);
+	status = ke_wait_objects(1, objects, WaitAny, timeout ? &t : NULL, NULL, NULL, TRUE);
+	pthread_mutex_lock(&c->lock);
+	return status == STATUS_WAIT_0 ? STATUS_SUCCESS : status;
 }

@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <altitude/thread.h>
 #include "harness.h"
 
 #define S_OK_VALUE 0u
@@ -141,6 +142,8 @@ void ph_teardown(void)
 		FltCloseCommunicationPort(ph.server);
 	ph.server = NULL;
 	altitude_port_shutdown();
+	/* Back to one thread, so that the next test may fork its clients. */
+	altitude_ke_shutdown();
 }
 
 void ph_spawn(struct ph_child *c, client_fn fn, long arg)
@@ -213,6 +216,7 @@ static void *ph_sender_main(void *arg)
 {
 	struct ph_sender *s = arg;
 
+	__atomic_store_n(&s->ethread, PsGetCurrentThread(), __ATOMIC_RELEASE);
 	s->reply_len = s->reply_capacity ? s->reply_capacity : sizeof(s->reply);
 	s->status = FltSendMessage(PH_FILTER, &ph.client, s->msg, s->msg_len,
 				   s->want_reply ? s->reply : NULL,

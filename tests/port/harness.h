@@ -76,6 +76,7 @@ struct ph_sender {
 	LARGE_INTEGER timeout;
 	BOOLEAN has_timeout;
 	NTSTATUS status;
+	PETHREAD ethread;     /* the sending thread (atomic) */
 };
 
 void ph_sender_start(struct ph_sender *s);

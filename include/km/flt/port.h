@@ -23,39 +23,6 @@ typedef struct _FLT_PORT *PFLT_PORT;
 typedef PVOID PSECURITY_DESCRIPTOR;
 #endif
 
-/* OBJECT_ATTRIBUTES, unless the object-manager header declared it first. */
-#ifndef OBJ_KERNEL_HANDLE
-#define OBJ_INHERIT 0x00000002L
-#define OBJ_PERMANENT 0x00000010L
-#define OBJ_EXCLUSIVE 0x00000020L
-#define OBJ_CASE_INSENSITIVE 0x00000040L
-#define OBJ_OPENIF 0x00000080L
-#define OBJ_OPENLINK 0x00000100L
-#define OBJ_KERNEL_HANDLE 0x00000200L
-#define OBJ_FORCE_ACCESS_CHECK 0x00000400L
-#define OBJ_VALID_ATTRIBUTES 0x000007F2L
-
-typedef struct _OBJECT_ATTRIBUTES {
-	ULONG Length;
-	HANDLE RootDirectory;
-	PUNICODE_STRING ObjectName;
-	ULONG Attributes;
-	PVOID SecurityDescriptor;
-	PVOID SecurityQualityOfService;
-} OBJECT_ATTRIBUTES, *POBJECT_ATTRIBUTES;
-typedef const OBJECT_ATTRIBUTES *PCOBJECT_ATTRIBUTES;
-
-#define InitializeObjectAttributes(p, n, a, r, s)      \
-	do {                                           \
-		(p)->Length = sizeof(OBJECT_ATTRIBUTES); \
-		(p)->RootDirectory = (r);              \
-		(p)->Attributes = (a);                 \
-		(p)->ObjectName = (n);                 \
-		(p)->SecurityDescriptor = (s);         \
-		(p)->SecurityQualityOfService = NULL;  \
-	} while (0)
-#endif
-
 #ifndef STANDARD_RIGHTS_ALL
 #define STANDARD_RIGHTS_ALL 0x001F0000L
 #endif
