@@ -47,6 +47,7 @@ void ph_reset(void)
 	pthread_mutex_lock(&ph.lock);
 	ph.server = NULL;
 	ph.client = NULL;
+	ph.port_count = 0;
 	ph.connects = ph.disconnects = 0;
 	ph.context_len = 0;
 	ph.connect_status = STATUS_SUCCESS;
@@ -64,6 +65,8 @@ static NTSTATUS ph_connect_notify(PFLT_PORT ClientPort, PVOID ServerPortCookie,
 	status = ph.connect_status;
 	if (ServerPortCookie == &ph && NT_SUCCESS(status)) {
 		ph.client = ClientPort;
+		if (ph.port_count < (int)RTL_NUMBER_OF(ph.ports))
+			ph.ports[ph.port_count++] = ClientPort;
 		ph.connects++;
 		*ConnectionPortCookie = (PVOID)(LONG_PTR)ph.connects;
 		ph.context_len = SizeOfContext;
@@ -134,10 +137,32 @@ void ph_wait_disconnects(int n)
 	pthread_mutex_unlock(&ph.lock);
 }
 
+void ph_close_port(PFLT_PORT *alias)
+{
+	PFLT_PORT port = *alias;
+
+	pthread_mutex_lock(&ph.lock);
+	for (int i = 0; port && i < ph.port_count; i++) {
+		if (ph.ports[i] == port) {
+			ph.ports[i] = NULL;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ph.lock);
+	FltCloseClientPort(PH_FILTER, alias);
+}
+
 void ph_teardown(void)
 {
-	if (ph.client)
-		FltCloseClientPort(PH_FILTER, &ph.client);
+	ph.client = NULL;
+	for (int i = 0; i < ph_get(&ph.port_count); i++) {
+		pthread_mutex_lock(&ph.lock);
+		PFLT_PORT port = ph.ports[i];
+		ph.ports[i] = NULL;
+		pthread_mutex_unlock(&ph.lock);
+		if (port)
+			FltCloseClientPort(PH_FILTER, &port);
+	}
 	if (ph.server)
 		FltCloseCommunicationPort(ph.server);
 	ph.server = NULL;

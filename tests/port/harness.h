@@ -17,7 +17,9 @@
 
 extern struct ph_state {
 	PFLT_PORT server;
-	PFLT_PORT client;          /* the last connection ConnectNotify saw */
+	PFLT_PORT client;          /* the last connection ConnectNotify saw (alias) */
+	PFLT_PORT ports[32];       /* every accepted connection (owning) */
+	int port_count;
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
 	int connects, disconnects;
@@ -40,7 +42,9 @@ void ph_wait_connects(int n);
 /* Reads a counter of ph under its lock. */
 int ph_get(const int *field);
 void ph_wait_disconnects(int n);
-/* Closes the client port (if any), the server port, and shuts down. */
+/* FltCloseClientPort of the connection *alias names; sets *alias to NULL. */
+void ph_close_port(PFLT_PORT *alias);
+/* Closes every client port, the server port, and shuts down. */
 void ph_teardown(void);
 
 /* A client process: it waits for ph_go before running fn. */

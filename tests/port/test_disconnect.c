@@ -110,7 +110,7 @@ static void close_client_port_releases_both_sides(void **state)
 
 	(void)state;
 	start_reply_waiter_and_pending_get(&a);
-	FltCloseClientPort(PH_FILTER, &ph.client);
+	ph_close_port(&ph.client);
 	assert_null(ph.client);
 	assert_int_equal(ph_sender_join(&a), STATUS_PORT_DISCONNECTED);
 	expect_get_failed_invalid_handle();
@@ -192,7 +192,7 @@ static void max_connections_refuses_the_next(void **state)
 	ph_cmd(&child, 'x', 0);
 	assert_int_equal(ph_read(&child), TRUE);
 	ph_wait_disconnects(1);
-	FltCloseClientPort(PH_FILTER, &ph.client);
+	ph_close_port(&ph.client);
 	ph_cmd(&second, 'k', 1, 0u);
 	assert_int_equal(ph_read(&second), S_OK);
 	ph_wait_connects(2);

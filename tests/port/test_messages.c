@@ -78,7 +78,7 @@ static void connect_passes_context_and_disconnect_notifies_once(void **state)
 	assert_int_equal(ph_read(&child), TRUE);
 	ph_wait_disconnects(1);
 	assert_ptr_equal(ph.last_cookie_disconnected, (PVOID)1);
-	FltCloseClientPort(PH_FILTER, &ph.client);
+	ph_close_port(&ph.client);
 	assert_null(ph.client);
 	assert_int_equal(send_byte('A', NULL), STATUS_PORT_DISCONNECTED);
 	assert_int_equal(ph_get(&ph.disconnects), 1);
