@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include <fltUser.h>
@@ -283,5 +284,22 @@ int client_scanner(int in, int out, long arg)
 	cs_report(out, 'r');
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
+	return 0;
+}
+
+int client_as_user(int in, int out, long arg)
+{
+	uid_t uid = (uid_t)(arg & 0xFFFFFFFF);
+	gid_t gid = (gid_t)((unsigned long)arg >> 32);
+	HANDLE port;
+	HRESULT hr;
+
+	(void)in;
+	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+		return 20;
+	hr = FilterConnectCommunicationPort(PH_PORT_NAME, 0, NULL, 0, NULL, &port);
+	cs_report(out, (uint32_t)hr);
+	if (SUCCEEDED(hr))
+		CloseHandle(port);
 	return 0;
 }

@@ -47,4 +47,7 @@ int client_iocp_poll(int in, int out, long arg);
  */
 int client_scanner(int in, int out, long arg);
 
+/* Drops to uid (low 32 bits of arg) / gid (high 32 bits), connects, reports hr. */
+int client_as_user(int in, int out, long arg);
+
 #endif /* ALTITUDE_TESTS_PORT_CLIENTS_H */
