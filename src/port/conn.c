@@ -210,32 +210,34 @@ static struct port_msg *port_conn_find_awaiting(struct port_conn *c, uint64_t me
 	return NULL;
 }
 
+/*
+ * The client learns the outcome first (REPLY_DONE), then the sender is
+ * woken: the client's next GET is then on its way while the sender resumes.
+ */
 static BOOLEAN port_conn_on_reply(struct port_conn *c, const struct port_wire_header *h,
 				  const uint8_t *data, size_t len)
 {
 	struct port_wire_header a;
 	struct port_msg *m = port_conn_find_awaiting(c, h->message);
-	NTSTATUS answer = STATUS_SUCCESS;
+	NTSTATUS answer = STATUS_SUCCESS, result = STATUS_SUCCESS;
 
 	if (!m) {
 		answer = STATUS_FLT_NO_WAITER_FOR_REPLY;
 	} else {
 		port_msg_list_remove(m);
+		m->reply_len = (ULONG)(len > m->reply_capacity ? m->reply_capacity : len);
+		if (m->reply_len)
+			memcpy(m->reply, data, m->reply_len);
 		if (len > m->reply_capacity) {
-			memcpy(m->reply, data, m->reply_capacity);
-			m->reply_len = m->reply_capacity;
-			port_msg_finish(m, STATUS_BUFFER_OVERFLOW);
+			result = STATUS_BUFFER_OVERFLOW;
 			answer = STATUS_BUFFER_TOO_SMALL;
-		} else {
-			if (len)
-				memcpy(m->reply, data, len);
-			m->reply_len = (ULONG)len;
-			port_msg_finish(m, STATUS_SUCCESS);
 		}
 	}
 	port_wire_header_init(&a, PORT_WIRE_REPLY_DONE, h->id);
 	a.status = (uint32_t)answer;
 	port_conn_send_locked(c, &a, NULL, 0);
+	if (m)
+		port_msg_finish(m, result);
 	return TRUE;
 }
 

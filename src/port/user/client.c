@@ -1,9 +1,12 @@
 /*
  * A port connection on the client side.  Every request gets an id and waits
- * in the connection's list; one reader thread per connection receives the
- * host's packets and completes the matching request: it wakes a synchronous
- * caller, or finishes an OVERLAPPED (status, bytes, event, completion
- * packet).  When the connection ends, every pending request fails:
+ * in the connection's list.  Whichever thread waits receives the host's
+ * packets (leader/follower): a synchronous caller reads the socket itself
+ * while no one else does, so its answer usually costs no thread switch; the
+ * connection's reader thread reads while overlapped gets are pending and no
+ * caller is reading.  A packet completes the matching request: it wakes a
+ * synchronous caller, or finishes an OVERLAPPED (status, bytes, event,
+ * completion packet).  When the connection ends, every pending request fails:
  * STATUS_PORT_DISCONNECTED (ERROR_INVALID_HANDLE) if the host ended it,
  * STATUS_CANCELLED (ERROR_OPERATION_ABORTED) after CloseHandle.
  */
@@ -24,6 +27,8 @@ static void um_port_destroy(struct um_object *o)
 	if (p->iocp)
 		um_iocp_unref(p->iocp);
 	close(p->fd);
+	free(p->rbuf);
+	pthread_cond_destroy(&p->reader_cv);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -141,26 +146,11 @@ static struct um_request *um_port_apply(struct um_port *p, const struct port_wir
 	return um_port_complete(p, r);
 }
 
-static void um_port_dispatch(struct um_port *p, const uint8_t *buf, size_t n)
-{
-	struct port_wire_header h;
-	struct um_request *done;
-
-	if (!port_wire_parse(buf, n, FALSE, &h))
-		return;
-	pthread_mutex_lock(&p->lock);
-	done = um_port_apply(p, &h, buf + sizeof(h), n - sizeof(h));
-	pthread_mutex_unlock(&p->lock);
-	if (done)
-		um_port_finish_async(p, done);
-}
-
-/* The connection ended: fail everything still pending. */
-static void um_port_fail_all(struct um_port *p)
+/* Under p->lock: the connection ended; fails everything still pending. */
+static struct um_request *um_port_fail_all_locked(struct um_port *p)
 {
 	struct um_request *async = NULL;
 
-	pthread_mutex_lock(&p->lock);
 	p->broken = TRUE;
 	while (p->list.next != &p->list) {
 		struct um_request *r = p->list.next;
@@ -171,34 +161,85 @@ static void um_port_fail_all(struct um_port *p)
 			async = r;
 		}
 	}
-	pthread_mutex_unlock(&p->lock);
+	return async;
+}
+
+/* Finishes a chain of asynchronous requests (outside p->lock). */
+static void um_port_finish_chain(struct um_port *p, struct um_request *async)
+{
 	while (async) {
 		struct um_request *r = async;
 
 		async = r->next;
+		if (r->ov)
+			__atomic_sub_fetch(&p->async_pending, 1, __ATOMIC_RELAXED);
 		um_port_finish_async(p, r);
 	}
 }
 
+/*
+ * Under p->lock, with no other reader: receives one packet and applies it
+ * (leader/follower: whichever thread waits reads, so a synchronous caller
+ * usually gets its own answer without a thread switch).  Drops the lock
+ * around recv and around finishing asynchronous completions.
+ */
+static void um_port_read_one(struct um_port *p)
+{
+	struct um_request *async = NULL;
+	struct port_wire_header h;
+	ssize_t n;
+
+	p->reading = TRUE;
+	pthread_mutex_unlock(&p->lock);
+	do {
+		n = recv(p->fd, p->rbuf, PORT_WIRE_MAX_PACKET, MSG_TRUNC);
+	} while (n < 0 && errno == EINTR);
+	pthread_mutex_lock(&p->lock);
+	p->reading = FALSE;
+	if (n <= 0 || (size_t)n > PORT_WIRE_MAX_PACKET) {
+		async = um_port_fail_all_locked(p);
+	} else if (port_wire_parse(p->rbuf, (size_t)n, FALSE, &h)) {
+		async = um_port_apply(p, &h, p->rbuf + sizeof(h), (size_t)n - sizeof(h));
+		if (async)
+			async->next = NULL;
+	}
+	pthread_cond_broadcast(&p->cv);
+	pthread_cond_signal(&p->reader_cv);
+	if (async) {
+		pthread_mutex_unlock(&p->lock);
+		um_port_finish_chain(p, async);
+		pthread_mutex_lock(&p->lock);
+	}
+}
+
+BOOL um_port_lead(struct um_port *p)
+{
+	BOOL led = FALSE;
+
+	pthread_mutex_lock(&p->lock);
+	if (!p->broken && !p->reading &&
+	    __atomic_load_n(&p->async_pending, __ATOMIC_RELAXED) != 0) {
+		um_port_read_one(p);
+		led = TRUE;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return led;
+}
+
+/* Reads for asynchronous requests while no synchronous caller does. */
 static void *um_port_reader(void *arg)
 {
 	struct um_port *p = arg;
-	uint8_t *buf = malloc(PORT_WIRE_MAX_PACKET);
 
-	for (;;) {
-		ssize_t n;
-
-		if (!buf)
-			break;
-		n = recv(p->fd, buf, PORT_WIRE_MAX_PACKET, MSG_TRUNC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || (size_t)n > PORT_WIRE_MAX_PACKET)
-			break;
-		um_port_dispatch(p, buf, (size_t)n);
+	pthread_mutex_lock(&p->lock);
+	while (!p->broken) {
+		if (p->reading ||
+		    (!p->closing && __atomic_load_n(&p->async_pending, __ATOMIC_RELAXED) == 0))
+			pthread_cond_wait(&p->reader_cv, &p->lock);
+		else
+			um_port_read_one(p);
 	}
-	free(buf);
-	um_port_fail_all(p);
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
@@ -221,8 +262,12 @@ NTSTATUS um_port_transact(struct um_port *p, struct um_request *r, struct port_w
 		shutdown(p->fd, SHUT_RDWR);
 	}
 	pthread_mutex_lock(&p->lock);
-	while (!r->done)
-		pthread_cond_wait(&p->cv, &p->lock);
+	while (!r->done) {
+		if (!p->reading)
+			um_port_read_one(p);
+		else
+			pthread_cond_wait(&p->cv, &p->lock);
+	}
 	pthread_mutex_unlock(&p->lock);
 	return r->status;
 }
@@ -259,6 +304,8 @@ NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPE
 	r->id = h.id;
 	h.value = size;
 	um_list_insert(p, r);
+	__atomic_add_fetch(&p->async_pending, 1, __ATOMIC_RELAXED);
+	pthread_cond_signal(&p->reader_cv);
 	pthread_mutex_unlock(&p->lock);
 
 	if (port_wire_send(p->fd, &h, NULL, 0, 0) != 0)
@@ -344,8 +391,11 @@ BOOL um_port_overlapped_result(struct um_port *p, LPOVERLAPPED ov, LPDWORD bytes
 
 void um_port_close(struct um_port *p)
 {
+	if (p->iocp)
+		um_iocp_forget(p->iocp, p);
 	pthread_mutex_lock(&p->lock);
 	p->closing = TRUE;
+	pthread_cond_signal(&p->reader_cv);
 	pthread_mutex_unlock(&p->lock);
 	shutdown(p->fd, SHUT_RDWR);
 	pthread_join(p->reader, NULL);
@@ -424,7 +474,11 @@ NTSTATUS um_port_connect(const char *path, DWORD options, const void *context, W
 	p->list.next = p->list.prev = &p->list;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	if (pthread_create(&p->reader, NULL, um_port_reader, p) != 0) {
+	pthread_cond_init(&p->reader_cv, NULL);
+	p->rbuf = malloc(PORT_WIRE_MAX_PACKET);
+	if (!p->rbuf || pthread_create(&p->reader, NULL, um_port_reader, p) != 0) {
+		free(p->rbuf);
+		pthread_cond_destroy(&p->reader_cv);
 		pthread_cond_destroy(&p->cv);
 		pthread_mutex_destroy(&p->lock);
 		free(p);

@@ -33,6 +33,10 @@ struct um_port {
 	BOOL closing;        /* CloseHandle was called */
 	uint64_t next_id;
 	struct um_request list;
+	BOOL reading;            /* a thread is in recv (the leader) */
+	unsigned async_pending;  /* overlapped gets in flight (atomic) */
+	pthread_cond_t reader_cv;
+	uint8_t *rbuf;           /* the leader's receive buffer */
 	pthread_t reader;
 	struct um_iocp *iocp;
 	ULONG_PTR key;

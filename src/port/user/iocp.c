@@ -27,6 +27,9 @@ struct um_iocp {
 	struct um_packet *head, *tail;
 	BOOL closed;
 	int efd;
+	struct um_port *port;   /* the first associated connection (weak) */
+	BOOL leading;           /* a waiter reads that connection's socket */
+	pthread_t leader;
 };
 
 static void um_iocp_destroy(struct um_object *o)
@@ -73,6 +76,43 @@ static void um_iocp_count(int efd, BOOL up)
 	(void)r;
 }
 
+void um_iocp_forget(struct um_iocp *p, struct um_port *port)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->port == port)
+		p->port = NULL;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/*
+ * Under p->lock, queue empty: an infinite waiter reads the associated
+ * connection itself when no one else does (leader/follower), so a
+ * completion reaches it without a thread switch.  FALSE if it cannot lead.
+ */
+static BOOL um_iocp_lead(struct um_iocp *p)
+{
+	struct um_port *port = p->port;
+	BOOL led;
+
+	if (!port || p->leading)
+		return FALSE;
+	um_object_ref((struct um_object *)port);
+	p->leading = TRUE;
+	p->leader = pthread_self();
+	pthread_mutex_unlock(&p->lock);
+	led = um_port_lead(port);
+	pthread_mutex_lock(&p->lock);
+	p->leading = FALSE;
+	pthread_mutex_unlock(&p->lock);
+	um_port_unref(port);
+	pthread_mutex_lock(&p->lock);
+	if (!led)
+		return FALSE;
+	if (!p->head)
+		pthread_cond_signal(&p->cv);
+	return TRUE;
+}
+
 BOOL um_iocp_post(struct um_iocp *p, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov,
 		  NTSTATUS status)
 {
@@ -93,7 +133,9 @@ BOOL um_iocp_post(struct um_iocp *p, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov
 	k = NULL;
 	ok = TRUE;
 	um_iocp_count(p->efd, TRUE);
-	pthread_cond_signal(&p->cv);
+	/* The leading waiter takes what it posts itself, without a wake-up. */
+	if (!p->leading || !pthread_equal(p->leader, pthread_self()))
+		pthread_cond_signal(&p->cv);
 out:
 	pthread_mutex_unlock(&p->lock);
 	free(k);
@@ -128,6 +170,12 @@ static BOOL um_iocp_associate(HANDLE file, struct um_iocp *p, ULONG_PTR key)
 		return FALSE;
 	}
 	ok = um_port_associate(port, p, key);
+	if (ok) {
+		pthread_mutex_lock(&p->lock);
+		if (!p->port)
+			p->port = port;
+		pthread_mutex_unlock(&p->lock);
+	}
 	um_port_unref(port);
 	return ok;
 }
@@ -194,6 +242,8 @@ BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD lpNumberOfB
 	um_deadline(&deadline, dwMilliseconds);
 	pthread_mutex_lock(&p->lock);
 	while (!p->head && !p->closed) {
+		if (dwMilliseconds == INFINITE && um_iocp_lead(p))
+			continue;
 		if (dwMilliseconds == 0 ||
 		    um_cond_wait(&p->cv, &p->lock, &deadline, dwMilliseconds) == ETIMEDOUT)
 			break;
@@ -203,6 +253,8 @@ BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD lpNumberOfB
 		p->head = k->next;
 		if (!p->head)
 			p->tail = NULL;
+		else
+			pthread_cond_signal(&p->cv);
 		um_iocp_count(p->efd, FALSE);
 	} else {
 		SetLastError(p->closed ? ERROR_ABANDONED_WAIT_0 : WAIT_TIMEOUT);

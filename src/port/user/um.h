@@ -51,6 +51,8 @@ void um_cond_init(pthread_cond_t *cv);
 BOOL um_event_set(HANDLE h);
 void um_event_reset(HANDLE h);
 
+struct um_port;
+
 /* Completion ports (iocp.c). */
 struct um_iocp;
 struct um_iocp *um_iocp_ref(HANDLE h);
@@ -59,6 +61,8 @@ void um_iocp_unref(struct um_iocp *p);
 BOOL um_iocp_post(struct um_iocp *p, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov,
 		  NTSTATUS status);
 void um_iocp_close(struct um_iocp *p);
+/* The connection is closing: the completion port stops reading it. */
+void um_iocp_forget(struct um_iocp *p, struct um_port *port);
 
 /* Port connections (client.c). */
 struct um_port;
@@ -67,6 +71,11 @@ void um_port_unref(struct um_port *p);
 BOOL um_port_associate(struct um_port *p, struct um_iocp *iocp, ULONG_PTR key);
 BOOL um_port_cancel(struct um_port *p, LPOVERLAPPED ov, BOOL this_thread_only);
 BOOL um_port_overlapped_result(struct um_port *p, LPOVERLAPPED ov, LPDWORD bytes, BOOL wait);
+/*
+ * Reads and applies one packet if overlapped gets are pending and no one
+ * else reads; FALSE (nothing done) otherwise.
+ */
+BOOL um_port_lead(struct um_port *p);
 /* CloseHandle of a connection: fails its pending I/O, joins its reader. */
 void um_port_close(struct um_port *p);
 
