@@ -144,6 +144,10 @@ int client_remote(int in, int out, long arg)
 		case 'a': rc = cs_get_async(&r); break;
 		case 'w': rc = cs_wait_async(&r); break;
 		case 'c': rc = cs_cancel(&r); break;
+		case 'i':
+			cs_report(out, (uint32_t)r.ov.Internal);
+			rc = cs_report(out, WaitForSingleObject(r.event, 0));
+			break;
 		case 'r': rc = cs_reply(&r); break;
 		case 's': rc = cs_send(&r); break;
 		case 'x':

@@ -12,6 +12,7 @@
  *   'w'               wait for the event, GetOverlappedResult -> ok, error,
  *                     bytes, first payload byte
  *   'c'               CancelIoEx(handle, that OVERLAPPED) -> ok, error
+ *   'i'               that OVERLAPPED's Internal, WaitForSingleObject(event, 0)
  *   'r' len status    FilterReplyMessage to the last message, len payload bytes
  *                     of 'R' -> hr
  *   's' len out       FilterSendMessage of len bytes of "hello"/"fail" with an

@@ -15,6 +15,7 @@
 #include "harness.h"
 
 #define HR(x) ((uint32_t)(x))
+#define WAIT_OBJECT_0_VALUE 0u
 
 static struct ph_child child;
 
@@ -228,10 +229,29 @@ static void connect_notify_failure_reaches_the_client(void **state)
 	assert_int_equal(ph_get(&ph.disconnects), 0);
 }
 
+static void closing_the_handle_aborts_pending_gets(void **state)
+{
+	(void)state;
+	ph_cmd(&child, 'a', 1, 512u);
+	assert_int_equal(ph_read(&child), HR(HRESULT_FROM_WIN32(ERROR_IO_PENDING)));
+	port_test_wait_credits(ph.client, 1);
+	ph_cmd(&child, 'x', 0);
+	assert_int_equal(ph_read(&child), TRUE);
+	ph_cmd(&child, 'i', 0);
+	assert_int_equal(ph_read(&child), (uint32_t)STATUS_CANCELLED);
+	assert_int_equal(ph_read(&child), WAIT_OBJECT_0_VALUE);
+	ph_wait_disconnects(1);
+	ph_cmd(&child, 'e', 0);
+	assert_int_equal(ph_reap(&child), 0);
+	ph_teardown();
+	assert_int_equal(ph_get(&ph.disconnects), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(client_close_releases_senders, setup),
+		cmocka_unit_test_setup(closing_the_handle_aborts_pending_gets, setup),
 		cmocka_unit_test_setup(client_killed_releases_senders, setup),
 		cmocka_unit_test_setup(close_client_port_releases_both_sides, setup),
 		cmocka_unit_test_setup(shutdown_releases_everyone, setup),

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <altitude/bugcheck.h>
 #include "harness.h"
 
 static int raw_connect(void)
@@ -229,6 +230,89 @@ static void get_flood_is_refused_beyond_the_limit(void **state)
 	ph_wait_disconnects(1);
 }
 
+static void record(const altitude_bugcheck_report *r, void *ctx)
+{
+	*(altitude_bugcheck_report *)ctx = *r;
+}
+
+static NTSTATUS no_connect(PFLT_PORT p, PVOID s, PVOID c, ULONG n, PVOID *k)
+{
+	(void)p, (void)s, (void)c, (void)n, (void)k;
+	return STATUS_ACCESS_DENIED;
+}
+
+static VOID no_disconnect(PVOID cookie)
+{
+	(void)cookie;
+}
+
+static void kernel_arguments_are_checked(void **state)
+{
+	static WCHAR bad[] = L"\\a/b", good[] = PH_PORT_NAME;
+	UNICODE_STRING bad_name = { sizeof(bad) - 2, sizeof(bad), bad };
+	UNICODE_STRING good_name = { sizeof(good) - 2, sizeof(good), good };
+	OBJECT_ATTRIBUTES oa;
+	PFLT_PORT port, none = NULL;
+	UCHAR reply[4];
+	ULONG len = sizeof(reply);
+	static UCHAR big[PORT_WIRE_MAX_DATA + 1];
+
+	(void)state;
+	InitializeObjectAttributes(&oa, &good_name, OBJ_KERNEL_HANDLE, NULL, NULL);
+	assert_int_equal(FltCreateCommunicationPort(PH_FILTER, &port, &oa, NULL,
+						    no_connect, NULL, NULL, 1),
+			 STATUS_INVALID_PARAMETER);
+	assert_int_equal(FltCreateCommunicationPort(PH_FILTER, &port, NULL, NULL,
+						    no_connect,
+						    no_disconnect, NULL, 1),
+			 STATUS_INVALID_PARAMETER);
+	assert_int_equal(FltCreateCommunicationPort(PH_FILTER, &port, &oa, NULL,
+						    no_connect,
+						    no_disconnect, NULL, 0),
+			 STATUS_INVALID_PARAMETER);
+	assert_int_equal(ph_create_port(1, NULL), STATUS_OBJECT_NAME_COLLISION);
+	oa.Attributes = 0;
+	assert_int_equal(FltCreateCommunicationPort(PH_FILTER, &port, &oa, NULL,
+						    no_connect,
+						    no_disconnect, NULL, 1),
+			 STATUS_INVALID_PARAMETER);
+	InitializeObjectAttributes(&oa, &bad_name, OBJ_KERNEL_HANDLE, NULL, NULL);
+	assert_int_equal(FltCreateCommunicationPort(PH_FILTER, &port, &oa, NULL,
+						    no_connect,
+						    no_disconnect, NULL, 1),
+			 STATUS_OBJECT_NAME_INVALID);
+	assert_int_equal(FltSendMessage(PH_FILTER, NULL, "x", 1, NULL, NULL, NULL),
+			 STATUS_INVALID_PARAMETER);
+	assert_int_equal(FltSendMessage(PH_FILTER, &none, NULL, 1, NULL, NULL, NULL),
+			 STATUS_INVALID_PARAMETER);
+	assert_int_equal(FltSendMessage(PH_FILTER, &none, "x", 1, reply, NULL, NULL),
+			 STATUS_INVALID_PARAMETER);
+	assert_int_equal(FltSendMessage(PH_FILTER, &none, big, sizeof(big), NULL, NULL, NULL),
+			 STATUS_INVALID_PARAMETER);
+	assert_int_equal(FltSendMessage(PH_FILTER, &none, "x", 1, reply, &len, NULL),
+			 STATUS_PORT_DISCONNECTED);
+	FltCloseClientPort(PH_FILTER, &none);
+	FltCloseCommunicationPort(NULL);
+}
+
+static void send_message_above_apc_level_bugchecks(void **state)
+{
+	altitude_bugcheck_report last = { 0 };
+	PFLT_PORT none = NULL;
+	KIRQL old;
+
+	(void)state;
+	altitude_bugcheck_set_hook(record, &last);
+	KeRaiseIrql(DISPATCH_LEVEL, &old);
+	assert_false(NT_SUCCESS(FltSendMessage(PH_FILTER, &none, "x", 1, NULL, NULL, NULL)));
+	KeLowerIrql(old);
+	altitude_bugcheck_set_hook(NULL, NULL);
+	assert_int_equal(last.code, IRQL_NOT_LESS_OR_EQUAL);
+	assert_string_equal(last.routine, "FltSendMessage");
+	assert_int_equal(last.parameters[0], DISPATCH_LEVEL);
+	assert_int_equal(last.parameters[1], APC_LEVEL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +323,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wrong_direction_and_second_connect_end_the_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(reply_to_unknown_message_gets_no_waiter, setup, teardown),
 		cmocka_unit_test_setup_teardown(get_flood_is_refused_beyond_the_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(kernel_arguments_are_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(send_message_above_apc_level_bugchecks, setup, teardown),
 	};
 
 	ph_runtime_init();
