@@ -90,7 +90,7 @@ struct port_conn {
 	struct port_server *server;
 	pthread_mutex_t lock;
 	int fd;
-	BOOLEAN connected;     /* handshake done and not yet ended */
+	BOOLEAN connected;     /* admitted: ConnectNotify runs or has accepted it */
 	BOOLEAN ended;         /* disconnected: nothing is delivered any more */
 	PVOID cookie;          /* ConnectionPortCookie */
 	struct port_msg queue;    /* waiting for delivery, FIFO */

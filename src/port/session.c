@@ -80,6 +80,10 @@ static NTSTATUS port_conn_handshake(struct port_conn *c, uint8_t *buf)
 	if (!NT_SUCCESS(status))
 		return status;
 	port_conn_ref(c); /* the minifilter's reference, released by FltCloseClientPort */
+	/* Senders may use the port as soon as ConnectNotify has stored it. */
+	pthread_mutex_lock(&c->lock);
+	c->connected = TRUE;
+	pthread_mutex_unlock(&c->lock);
 	status = s->connect_notify((PFLT_PORT)c, s->cookie,
 				   (size_t)n > sizeof(h) ? buf + sizeof(h) : NULL,
 				   (ULONG)((size_t)n - sizeof(h)), &c->cookie);
@@ -123,11 +127,6 @@ void port_conn_run(struct port_conn *c)
 	ke_irql_set(PASSIVE_LEVEL);
 	if (buf)
 		status = port_conn_handshake(c, buf);
-	if (NT_SUCCESS(status)) {
-		pthread_mutex_lock(&c->lock);
-		c->connected = TRUE;
-		pthread_mutex_unlock(&c->lock);
-	}
 	if (status != STATUS_PORT_DISCONNECTED)
 		port_conn_answer_connect(c, status);
 	if (NT_SUCCESS(status)) {

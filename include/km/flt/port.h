@@ -9,7 +9,7 @@
 #ifndef ALTITUDE_FLT_PORT_H
 #define ALTITUDE_FLT_PORT_H
 
-#include <ntdef.h>
+#include <wdm.h>
 
 #ifndef FLTAPI
 #define FLTAPI NTAPI
@@ -23,9 +23,6 @@ typedef struct _FLT_PORT *PFLT_PORT;
 typedef PVOID PSECURITY_DESCRIPTOR;
 #endif
 
-#ifndef STANDARD_RIGHTS_ALL
-#define STANDARD_RIGHTS_ALL 0x001F0000L
-#endif
 #define FLT_PORT_CONNECT 0x0001
 #define FLT_PORT_ALL_ACCESS (FLT_PORT_CONNECT | STANDARD_RIGHTS_ALL)
 
@@ -86,7 +83,8 @@ VOID FLTAPI FltCloseClientPort(PFLT_FILTER Filter, PFLT_PORT *ClientPort);
  * copied); STATUS_PORT_DISCONNECTED; STATUS_INVALID_PARAMETER (NULL
  * ClientPort, ReplyBuffer without ReplyLength, SenderBuffer NULL with a
  * length, SenderBufferLength or *ReplyLength above ALTITUDE_PORT_MAX_MESSAGE);
- * STATUS_INSUFFICIENT_RESOURCES; STATUS_THREAD_IS_TERMINATING.
+ * STATUS_THREAD_IS_TERMINATING (the wait is terminable).  No allocation
+ * happens on this path, so STATUS_INSUFFICIENT_RESOURCES does not occur.
  * IRQL <= APC_LEVEL.
  */
 NTSTATUS FLTAPI FltSendMessage(PFLT_FILTER Filter, PFLT_PORT *ClientPort, PVOID SenderBuffer,

@@ -106,11 +106,7 @@ static BOOL um_iocp_lead(struct um_iocp *p)
 	pthread_mutex_unlock(&p->lock);
 	um_port_unref(port);
 	pthread_mutex_lock(&p->lock);
-	if (!led)
-		return FALSE;
-	if (!p->head)
-		pthread_cond_signal(&p->cv);
-	return TRUE;
+	return led;
 }
 
 BOOL um_iocp_post(struct um_iocp *p, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov,
