@@ -24,9 +24,11 @@ extern "C" {
 
 /*
  * Switches to the virtual clock: system time `system_time`, interrupt time
- * `interrupt_time`.  Pending relative deadlines keep their remaining time.
+ * 0 (or `interrupt_time`).  Pending relative deadlines keep their remaining
+ * time; absolute ones at or before `system_time` expire.
  */
-void altitude_clock_use_virtual(LONGLONG system_time, LONGLONG interrupt_time);
+void altitude_clock_use_virtual(LONGLONG system_time);
+void altitude_clock_use_virtual_at(LONGLONG system_time, LONGLONG interrupt_time);
 /* Back to the real clocks; pending relative deadlines keep their remaining time. */
 void altitude_clock_use_real(void);
 BOOLEAN altitude_clock_is_virtual(void);
@@ -52,11 +54,13 @@ LONGLONG altitude_clock_interrupt_time(void);
 /* Number of threads blocked in a dispatcher wait (KeWait*, KeDelayExecutionThread). */
 ULONG altitude_clock_waiters(void);
 /*
- * Blocks until at least `count` threads are blocked in dispatcher waits.
- * Returns FALSE if that did not happen within `real_timeout_ms` of real
- * time (a safety net for tests, not a clock the tests measure).
+ * Blocks until at least `count` threads are blocked in dispatcher waits, so
+ * that a test can advance the clock once they wait.  Returns FALSE if that
+ * did not happen within 30 s (or `real_timeout_ms`) of real time: a safety
+ * net for a broken test, not a clock that tests measure.
  */
-BOOLEAN altitude_clock_wait_for_waiters(ULONG count, ULONG real_timeout_ms);
+BOOLEAN altitude_clock_wait_for_waiters(ULONG count);
+BOOLEAN altitude_clock_wait_for_waiters_timeout(ULONG count, ULONG real_timeout_ms);
 
 #ifdef __cplusplus
 }

@@ -36,8 +36,8 @@ LONGLONG ke_clock_system(void)
 {
 	if (ke_clock_virtual())
 		return __atomic_load_n(&ke_virtual_system, __ATOMIC_ACQUIRE);
-	return ke_clock_read(CLOCK_REALTIME) + ALTITUDE_UNIX_EPOCH_AS_SYSTEM_TIME +
-	       __atomic_load_n(&ke_real_offset, __ATOMIC_RELAXED);
+	return ke_time_add(ke_clock_read(CLOCK_REALTIME) + ALTITUDE_UNIX_EPOCH_AS_SYSTEM_TIME,
+			   __atomic_load_n(&ke_real_offset, __ATOMIC_RELAXED));
 }
 
 LONGLONG ke_clock_interrupt(void)
@@ -72,10 +72,10 @@ static void ke_clock_settle(void)
 	ke_lock();
 }
 
-void altitude_clock_use_virtual(LONGLONG system_time, LONGLONG interrupt_time)
+void altitude_clock_use_virtual_at(LONGLONG system_time, LONGLONG interrupt_time)
 {
 	ke_lock();
-	ke_timerq_shift_relative(interrupt_time - ke_clock_interrupt());
+	ke_timerq_shift_relative(ke_time_sub(interrupt_time, ke_clock_interrupt()));
 	__atomic_store_n(&ke_virtual_system, system_time, __ATOMIC_RELEASE);
 	__atomic_store_n(&ke_virtual_interrupt, interrupt_time, __ATOMIC_RELEASE);
 	__atomic_store_n(&ke_clock_is_virtual, 1, __ATOMIC_RELEASE);
@@ -85,11 +85,16 @@ void altitude_clock_use_virtual(LONGLONG system_time, LONGLONG interrupt_time)
 	ke_unlock();
 }
 
+void altitude_clock_use_virtual(LONGLONG system_time)
+{
+	altitude_clock_use_virtual_at(system_time, 0);
+}
+
 void altitude_clock_use_real(void)
 {
 	ke_lock();
 	if (ke_clock_virtual()) {
-		ke_timerq_shift_relative(ke_clock_read(CLOCK_MONOTONIC) - ke_clock_interrupt());
+		ke_timerq_shift_relative(ke_time_sub(ke_clock_read(CLOCK_MONOTONIC), ke_clock_interrupt()));
 		__atomic_store_n(&ke_clock_is_virtual, 0, __ATOMIC_RELEASE);
 		ke_timerq_expire_due();
 		ke_timerq_kick();
@@ -99,8 +104,8 @@ void altitude_clock_use_real(void)
 
 static void ke_clock_move(LONGLONG delta)
 {
-	__atomic_store_n(&ke_virtual_interrupt, ke_virtual_interrupt + delta, __ATOMIC_RELEASE);
-	__atomic_store_n(&ke_virtual_system, ke_virtual_system + delta, __ATOMIC_RELEASE);
+	__atomic_store_n(&ke_virtual_interrupt, ke_time_add(ke_virtual_interrupt, delta), __ATOMIC_RELEASE);
+	__atomic_store_n(&ke_virtual_system, ke_time_add(ke_virtual_system, delta), __ATOMIC_RELEASE);
 }
 
 BOOLEAN altitude_clock_advance(LONGLONG delta_100ns)
@@ -134,8 +139,8 @@ void altitude_clock_set_system_time(LONGLONG system_time)
 		__atomic_store_n(&ke_virtual_system, system_time, __ATOMIC_RELEASE);
 	else
 		__atomic_store_n(&ke_real_offset,
-				 system_time - ke_clock_read(CLOCK_REALTIME) -
-					 ALTITUDE_UNIX_EPOCH_AS_SYSTEM_TIME,
+				 ke_time_sub(system_time, ke_clock_read(CLOCK_REALTIME) +
+								  ALTITUDE_UNIX_EPOCH_AS_SYSTEM_TIME),
 				 __ATOMIC_RELAXED);
 	ke_timerq_expire_due();
 	ke_timerq_kick();

@@ -9,7 +9,6 @@
  * takes all of them.  The walk restarts after each satisfied wait because
  * satisfying a wait unlinks all of that thread's blocks.
  */
-#include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sys/syscall.h>

@@ -89,6 +89,32 @@ LONGLONG ke_clock_system(void);
 LONGLONG ke_clock_interrupt(void);
 BOOLEAN ke_clock_virtual(void);
 
+/* a + b, saturated: deadlines far in the future must not wrap. */
+static inline LONGLONG ke_time_add(LONGLONG a, LONGLONG b)
+{
+	LONGLONG sum;
+
+	if (__builtin_add_overflow(a, b, &sum))
+		return b > 0 ? MAXLONGLONG : -MAXLONGLONG - 1;
+	return sum;
+}
+
+/* a - b, saturated. */
+static inline LONGLONG ke_time_sub(LONGLONG a, LONGLONG b)
+{
+	LONGLONG diff;
+
+	if (__builtin_sub_overflow(a, b, &diff))
+		return b < 0 ? MAXLONGLONG : -MAXLONGLONG - 1;
+	return diff;
+}
+
+/* The interrupt-time deadline of a relative (negative) timeout. */
+static inline LONGLONG ke_time_relative_due(LONGLONG timeout)
+{
+	return ke_time_sub(ke_clock_interrupt(), timeout);
+}
+
 /* timerq.c, under the dispatcher lock. */
 void ke_timerq_insert(PKTIMER timer, LONGLONG due, BOOLEAN absolute);
 void ke_timerq_remove(PKTIMER timer);

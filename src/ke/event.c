@@ -11,7 +11,7 @@ VOID NTAPI KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
 {
 	UCHAR type = Type == SynchronizationEvent ? EventSynchronizationObject : EventNotificationObject;
 
-	ke_dispatcher_init_header(&Event->Header, type, sizeof(KEVENT) / sizeof(LONG_PTR),
+	ke_dispatcher_init_header(&Event->Header, type, sizeof(KEVENT) / sizeof(LONG),
 				  State ? 1 : 0);
 }
 

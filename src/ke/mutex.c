@@ -14,7 +14,7 @@
 VOID NTAPI KeInitializeMutex(PRKMUTEX Mutex, ULONG Level)
 {
 	(void)Level;
-	ke_dispatcher_init_header(&Mutex->Header, MutantObject, sizeof(KMUTANT) / sizeof(LONG_PTR), 1);
+	ke_dispatcher_init_header(&Mutex->Header, MutantObject, sizeof(KMUTANT) / sizeof(LONG), 1);
 	InitializeListHead(&Mutex->MutantListEntry);
 	Mutex->OwnerThread = NULL;
 	Mutex->Abandoned = FALSE;

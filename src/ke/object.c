@@ -218,8 +218,3 @@ NTSTATUS NTAPI ZwClose(HANDLE Handle)
 	ObfDereferenceObject(body);
 	return STATUS_SUCCESS;
 }
-
-NTSTATUS NTAPI NtClose(HANDLE Handle)
-{
-	return ZwClose(Handle);
-}

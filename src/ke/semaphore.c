@@ -9,7 +9,7 @@
 VOID NTAPI KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit)
 {
 	ke_dispatcher_init_header(&Semaphore->Header, SemaphoreObject,
-				  sizeof(KSEMAPHORE) / sizeof(LONG_PTR), Count);
+				  sizeof(KSEMAPHORE) / sizeof(LONG), Count);
 	Semaphore->Limit = Limit;
 }
 

@@ -118,6 +118,16 @@ BOOLEAN NTAPI PsIsThreadTerminating(PETHREAD Thread)
 	return ending;
 }
 
+NTSTATUS NTAPI PsGetThreadExitStatus(PETHREAD Thread)
+{
+	NTSTATUS status;
+
+	ke_lock();
+	status = Thread->Tcb.exited ? Thread->Tcb.exit_status : STATUS_PENDING;
+	ke_unlock();
+	return status;
+}
+
 void ke_thread_mark_system(void)
 {
 	ke_thread_current()->system_thread = TRUE;

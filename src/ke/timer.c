@@ -18,7 +18,7 @@ VOID NTAPI KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
 {
 	UCHAR type = Type == SynchronizationTimer ? TimerSynchronizationObject : TimerNotificationObject;
 
-	ke_dispatcher_init_header(&Timer->Header, type, sizeof(KTIMER) / sizeof(LONG_PTR), 0);
+	ke_dispatcher_init_header(&Timer->Header, type, sizeof(KTIMER) / sizeof(LONG), 0);
 	Timer->Header.TimerControlFlags = 0;
 	Timer->Header.TimerMiscFlags = 0;
 	Timer->DueTime.QuadPart = 0;
@@ -41,11 +41,12 @@ void ke_timer_expire(PKTIMER timer)
 	ke_object_wake(&timer->Header);
 	if (timer->Period != 0) {
 		LONGLONG period = (LONGLONG)timer->Period * 10000;
-		LONGLONG next = ke_clock_interrupt() + period;
+		LONGLONG next = ke_time_add(ke_clock_interrupt(), period);
+		LONGLONG after_due = ke_time_add((LONGLONG)timer->DueTime.QuadPart, period);
 
 		if (!(timer->Header.TimerControlFlags & KE_TIMER_ABSOLUTE) &&
-		    (LONGLONG)timer->DueTime.QuadPart + period > ke_clock_interrupt())
-			next = (LONGLONG)timer->DueTime.QuadPart + period;
+		    after_due > ke_clock_interrupt())
+			next = after_due;
 		ke_timerq_insert(timer, next, FALSE);
 	}
 	if (timer->Dpc != NULL)
@@ -68,7 +69,7 @@ static BOOLEAN ke_timer_set(PKTIMER Timer, LONGLONG due_time, ULONG period, PKDP
 	Timer->Header.SignalState = 0;
 	Timer->Dpc = Dpc;
 	Timer->Period = period;
-	due = absolute ? due_time : ke_clock_interrupt() - due_time;
+	due = absolute ? due_time : ke_time_relative_due(due_time);
 	if (absolute ? due <= ke_clock_system() : due <= ke_clock_interrupt())
 		ke_timer_expire(Timer);
 	else

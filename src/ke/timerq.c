@@ -120,7 +120,7 @@ void ke_timerq_shift_relative(LONGLONG delta)
 	for (PLIST_ENTRY e = head->Flink; e != head; e = e->Flink) {
 		PKTIMER timer = CONTAINING_RECORD(e, KTIMER, TimerListEntry);
 
-		timer->DueTime.QuadPart = (ULONGLONG)((LONGLONG)timer->DueTime.QuadPart + delta);
+		timer->DueTime.QuadPart = (ULONGLONG)ke_time_add((LONGLONG)timer->DueTime.QuadPart, delta);
 	}
 }
 
@@ -130,11 +130,11 @@ BOOLEAN ke_timerq_next_offset(LONGLONG *offset)
 	LONGLONG best = 0;
 
 	if (!IsListEmpty(&ke_timerq_relative)) {
-		best = ke_timer_due(ke_timerq_relative.Flink) - ke_clock_interrupt();
+		best = ke_time_sub(ke_timer_due(ke_timerq_relative.Flink), ke_clock_interrupt());
 		any = TRUE;
 	}
 	if (!IsListEmpty(&ke_timerq_absolute)) {
-		LONGLONG abs = ke_timer_due(ke_timerq_absolute.Flink) - ke_clock_system();
+		LONGLONG abs = ke_time_sub(ke_timer_due(ke_timerq_absolute.Flink), ke_clock_system());
 
 		if (!any || abs < best)
 			best = abs;

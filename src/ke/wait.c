@@ -47,7 +47,7 @@ ULONG altitude_clock_waiters(void)
 	return n;
 }
 
-BOOLEAN altitude_clock_wait_for_waiters(ULONG count, ULONG real_timeout_ms)
+BOOLEAN altitude_clock_wait_for_waiters_timeout(ULONG count, ULONG real_timeout_ms)
 {
 	struct timespec deadline;
 	BOOLEAN reached;
@@ -104,29 +104,27 @@ static BOOLEAN ke_wait_mutant_at_limit(PDISPATCHER_HEADER header, struct _KTHREA
 	return (BOOLEAN)(mutant->OwnerThread == thread && header->SignalState == MINLONG);
 }
 
-/* Under the lock: the wait's result if it ends now, else STATUS_PENDING. */
-static NTSTATUS ke_wait_try(struct _KTHREAD *thread, ULONG count, PVOID objects[], WAIT_TYPE type,
-			    PRKEVENT abort_event, BOOLEAN terminable)
+static NTSTATUS ke_wait_try_any(struct _KTHREAD *thread, ULONG count, PVOID objects[])
 {
-	BOOLEAN abandoned = FALSE;
-
-	if (terminable && __atomic_load_n(&thread->terminating, __ATOMIC_ACQUIRE))
-		return STATUS_THREAD_IS_TERMINATING;
-	if (abort_event != NULL && abort_event->Header.SignalState > 0)
-		return STATUS_CANCELLED;
 	for (ULONG i = 0; i < count; i++) {
 		if (ke_wait_mutant_at_limit(objects[i], thread))
 			return STATUS_MUTANT_LIMIT_EXCEEDED;
+		if (!ke_object_signalled_for(objects[i], thread))
+			continue;
+		if (ke_object_acquire(objects[i], thread))
+			return STATUS_ABANDONED_WAIT_0 + (NTSTATUS)i;
+		return STATUS_WAIT_0 + (NTSTATUS)i;
 	}
-	if (type == WaitAny) {
-		for (ULONG i = 0; i < count; i++) {
-			if (!ke_object_signalled_for(objects[i], thread))
-				continue;
-			if (ke_object_acquire(objects[i], thread))
-				return STATUS_ABANDONED_WAIT_0 + (NTSTATUS)i;
-			return STATUS_WAIT_0 + (NTSTATUS)i;
-		}
-		return STATUS_PENDING;
+	return STATUS_PENDING;
+}
+
+static NTSTATUS ke_wait_try_all(struct _KTHREAD *thread, ULONG count, PVOID objects[])
+{
+	BOOLEAN abandoned = FALSE;
+
+	for (ULONG i = 0; i < count; i++) {
+		if (ke_wait_mutant_at_limit(objects[i], thread))
+			return STATUS_MUTANT_LIMIT_EXCEEDED;
 	}
 	for (ULONG i = 0; i < count; i++) {
 		if (!ke_object_signalled_for(objects[i], thread))
@@ -135,6 +133,19 @@ static NTSTATUS ke_wait_try(struct _KTHREAD *thread, ULONG count, PVOID objects[
 	for (ULONG i = 0; i < count; i++)
 		abandoned |= ke_object_acquire(objects[i], thread);
 	return abandoned ? STATUS_ABANDONED_WAIT_0 : STATUS_WAIT_0;
+}
+
+/* Under the lock: the wait's result if it ends now, else STATUS_PENDING. */
+static NTSTATUS ke_wait_try(struct _KTHREAD *thread, ULONG count, PVOID objects[], WAIT_TYPE type,
+			    PRKEVENT abort_event, BOOLEAN terminable)
+{
+	if (terminable && __atomic_load_n(&thread->terminating, __ATOMIC_ACQUIRE))
+		return STATUS_THREAD_IS_TERMINATING;
+	if (abort_event != NULL && abort_event->Header.SignalState > 0)
+		return STATUS_CANCELLED;
+	if (type == WaitAny)
+		return ke_wait_try_any(thread, count, objects);
+	return ke_wait_try_all(thread, count, objects);
 }
 
 /* Under the lock: arms the thread's timer; FALSE when the deadline has passed. */
@@ -149,7 +160,7 @@ static BOOLEAN ke_wait_arm_timer(struct _KTHREAD *thread, LONGLONG timeout)
 		if (due <= ke_clock_system())
 			return FALSE;
 	} else {
-		due = ke_clock_interrupt() - timeout;
+		due = ke_time_relative_due(timeout);
 	}
 	timer->Header.SignalState = 0;
 	thread->timer_block.WaitType = WaitAny;
@@ -291,4 +302,9 @@ NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertabl
 	}
 	status = ke_wait(0, NULL, WaitAny, Interval, NULL, NULL, FALSE, "KeDelayExecutionThread");
 	return status == STATUS_TIMEOUT ? STATUS_SUCCESS : status;
+}
+
+BOOLEAN altitude_clock_wait_for_waiters(ULONG count)
+{
+	return altitude_clock_wait_for_waiters_timeout(count, 30000);
 }

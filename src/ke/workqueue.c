@@ -101,7 +101,8 @@ VOID NTAPI ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)
 
 	if (!ke_irql_at_most(DISPATCH_LEVEL, "ExQueueWorkItem"))
 		return;
-	if (pool == NULL || WorkItem->List.Flink != NULL) {
+	if (pool == NULL || WorkItem == NULL || WorkItem->WorkerRoutine == NULL ||
+	    WorkItem->List.Flink != NULL) {
 		ke_bugcheck(WORKER_INVALID, (ULONG_PTR)WorkItem, (ULONG_PTR)QueueType, 0, 0,
 			    "ExQueueWorkItem");
 		return;

@@ -71,6 +71,23 @@ static void recursion_past_minlong_raises_limit_exceeded(void **state)
 	assert_string_equal(test_last_bugcheck.routine, "KeWaitForSingleObject");
 	assert_int_equal(KeReadStateMutex(&m), MINLONG);
 	assert_ptr_equal(m.OwnerThread, KeGetCurrentThread());
+	/* Wait-any stops at the first object it can take, before the mutex. */
+	{
+		KEVENT e;
+		PVOID objects[2] = { &e, &m };
+
+		KeInitializeEvent(&e, NotificationEvent, TRUE);
+		test_last_bugcheck.code = 0;
+		assert_int_equal(KeWaitForMultipleObjects(2, objects, WaitAny, Executive, KernelMode,
+							  FALSE, NULL, NULL),
+				 STATUS_WAIT_0);
+		assert_int_equal(test_last_bugcheck.code, 0);
+		assert_int_equal(KeWaitForMultipleObjects(2, objects, WaitAll, Executive, KernelMode,
+							  FALSE, NULL, NULL),
+				 STATUS_MUTANT_LIMIT_EXCEEDED);
+		assert_int_equal(test_last_bugcheck.code, (ULONG)STATUS_MUTANT_LIMIT_EXCEEDED);
+		assert_int_equal(KeReadStateMutex(&m), MINLONG);
+	}
 	m.Header.SignalState = 0;
 	assert_int_equal(KeReleaseMutex(&m, FALSE), 0);
 }

@@ -52,10 +52,12 @@ static void system_thread_runs_at_passive_and_its_object_is_signalled_at_exit(vo
 	assert_ptr_equal(cid.UniqueThread, PsGetThreadId(thread));
 	assert_int_equal(KeWaitForSingleObject(thread, Executive, KernelMode, FALSE, &zero), STATUS_TIMEOUT);
 	assert_false(PsIsThreadTerminating(thread));
+	assert_int_equal(PsGetThreadExitStatus(thread), STATUS_PENDING);
 	KeSetEvent(&go, IO_NO_INCREMENT, FALSE);
 	assert_int_equal(KeWaitForSingleObject(thread, Executive, KernelMode, FALSE, NULL), STATUS_SUCCESS);
 	assert_int_equal(KeWaitForSingleObject(thread, Executive, KernelMode, FALSE, NULL), STATUS_SUCCESS);
 	assert_true(PsIsThreadTerminating(thread));
+	assert_int_equal(PsGetThreadExitStatus(thread), STATUS_SUCCESS);
 	assert_int_equal(log.irql, PASSIVE_LEVEL);
 	assert_true(log.system);
 	assert_ptr_equal(log.self, thread);
@@ -69,7 +71,7 @@ static VOID terminating_routine(PVOID context)
 	KMUTEX *m = context;
 
 	KeWaitForSingleObject(m, Executive, KernelMode, FALSE, NULL);
-	PsTerminateSystemThread(STATUS_SUCCESS);
+	PsTerminateSystemThread(STATUS_CANCELLED);
 	KeReleaseMutex(m, FALSE); /* never reached */
 }
 
@@ -87,11 +89,12 @@ static void terminate_system_thread_ends_it_and_abandons_its_mutex(void **state)
 	assert_int_equal(ObReferenceObjectByHandle(h, SYNCHRONIZE, NULL, KernelMode, &thread, NULL),
 			 STATUS_SUCCESS);
 	assert_int_equal(KeWaitForSingleObject(thread, Executive, KernelMode, FALSE, NULL), STATUS_SUCCESS);
+	assert_int_equal(PsGetThreadExitStatus(thread), STATUS_CANCELLED);
 	assert_int_equal(KeWaitForSingleObject(&m, Executive, KernelMode, FALSE, NULL),
 			 STATUS_ABANDONED_WAIT_0);
 	KeReleaseMutex(&m, FALSE);
 	ObDereferenceObject(thread);
-	assert_int_equal(NtClose(h), STATUS_SUCCESS);
+	assert_int_equal(ZwClose(h), STATUS_SUCCESS);
 	/* Not a PsCreateSystemThread thread: refused. */
 	assert_int_equal(PsTerminateSystemThread(STATUS_SUCCESS), STATUS_INVALID_PARAMETER);
 	assert_false(PsIsSystemThread(PsGetCurrentThread()));

@@ -111,6 +111,25 @@ static void resetting_replaces_due_time_and_period(void **state)
 	assert_int_equal(log.when, MS(300));
 }
 
+static void coalescable_timer_fires_with_zero_tolerance(void **state)
+{
+	struct dpc_log log = { 0 };
+	LARGE_INTEGER due = { .QuadPart = -MS(20) };
+	KTIMER t;
+	KDPC dpc;
+
+	(void)state;
+	KeInitializeTimerEx(&t, NotificationTimer);
+	KeInitializeDpc(&dpc, count_dpc, &log);
+	assert_false(KeSetCoalescableTimer(&t, due, 20, 1000, &dpc));
+	assert_true(KeSetCoalescableTimer(&t, due, 20, 1000, &dpc));
+	assert_true(altitude_clock_advance(MS(40)));
+	assert_int_equal(log.runs, 2);
+	assert_int_equal(log.when, MS(40));
+	assert_false(KeSetTimerEx(&t, due, -1, &dpc));
+	assert_true(KeCancelTimer(&t));
+}
+
 static void cancelled_timer_never_runs_its_dpc(void **state)
 {
 	struct dpc_log log = { 0 };
@@ -293,6 +312,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(synchronization_timer_releases_one_waiter, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(periodic_timer_fires_once_per_period, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(resetting_replaces_due_time_and_period, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(coalescable_timer_fires_with_zero_tolerance, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(cancelled_timer_never_runs_its_dpc, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(absolute_timer_follows_system_time, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(dpc_queue_insert_remove_and_flush, test_setup, test_teardown),

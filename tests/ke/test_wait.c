@@ -61,7 +61,7 @@ static void blocked_wait_all_takes_everything_when_the_last_is_set(void **state)
 	for (int i = 0; i < 3; i++)
 		w.objects[i] = &e[i];
 	waiter_start(&w);
-	assert_true(altitude_clock_wait_for_waiters(1, WAIT_LIMIT_MS));
+	assert_true(altitude_clock_wait_for_waiters(1));
 	KeSetEvent(&e[0], IO_NO_INCREMENT, FALSE);
 	KeSetEvent(&e[2], IO_NO_INCREMENT, FALSE);
 	/* Two of three: the waiter stays blocked and consumes nothing. */
@@ -87,7 +87,7 @@ static void blocked_wait_any_reports_the_object_that_was_set(void **state)
 	w.count = 3;
 	w.type = WaitAny;
 	waiter_start(&w);
-	assert_true(altitude_clock_wait_for_waiters(1, WAIT_LIMIT_MS));
+	assert_true(altitude_clock_wait_for_waiters(1));
 	KeSetEvent(&e[2], IO_NO_INCREMENT, FALSE);
 	assert_int_equal(waiter_join(&w), STATUS_WAIT_2);
 	assert_int_equal(KeReadStateEvent(&e[2]), 0);
@@ -218,7 +218,7 @@ static void abort_event_cancels_a_wait_all(void **state)
 	w.type = WaitAll;
 	w.abort_event = &abort;
 	waiter_start(&w);
-	assert_true(altitude_clock_wait_for_waiters(1, WAIT_LIMIT_MS));
+	assert_true(altitude_clock_wait_for_waiters(1));
 	KeSetEvent(&abort, IO_NO_INCREMENT, FALSE);
 	assert_int_equal(waiter_join(&w), STATUS_CANCELLED);
 	assert_int_equal(KeReadStateEvent(&e[0]), 1);
@@ -245,7 +245,7 @@ static void termination_ends_a_terminable_wait(void **state)
 	plain.type = WaitAny;
 	waiter_start(&w);
 	waiter_start(&plain);
-	assert_true(altitude_clock_wait_for_waiters(2, WAIT_LIMIT_MS));
+	assert_true(altitude_clock_wait_for_waiters(2));
 	altitude_thread_terminate(plain.thread);
 	assert_int_equal(altitude_clock_waiters(), 2);
 	altitude_thread_terminate(w.thread);

@@ -109,6 +109,10 @@ static void queueing_twice_or_to_an_unknown_queue_bugchecks(void **state)
 	test_last_bugcheck.code = 0;
 	ExQueueWorkItem(&log.item, DelayedWorkQueue);
 	assert_int_equal(test_last_bugcheck.code, WORKER_INVALID);
+	ExInitializeWorkItem(&log.item, NULL, &log);
+	test_last_bugcheck.code = 0;
+	ExQueueWorkItem(&log.item, DelayedWorkQueue);
+	assert_int_equal(test_last_bugcheck.code, WORKER_INVALID);
 	assert_int_equal(KeReadStateEvent(&log.done), 0);
 }
 

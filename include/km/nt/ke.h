@@ -75,7 +75,7 @@ typedef struct _DISPATCHER_HEADER {
 			union {
 				UCHAR ThreadControlFlags;
 				UCHAR Hand;
-				UCHAR Size; /* in 8-byte units */
+				UCHAR Size; /* in LONG units */
 			};
 			union {
 				UCHAR TimerMiscFlags; /* timers: bit 0 = in the timer queue */
@@ -257,6 +257,7 @@ NTKERNELAPI NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOL
 NTKERNELAPI VOID NTAPI KeInitializeTimer(PKTIMER Timer);
 NTKERNELAPI VOID NTAPI KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type);
 NTKERNELAPI BOOLEAN NTAPI KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc);
+/* A negative Period is refused: the timer is left as it was and FALSE returned. */
 NTKERNELAPI BOOLEAN NTAPI KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dpc);
 /* The tolerable delay is treated as zero. */
 NTKERNELAPI BOOLEAN NTAPI KeSetCoalescableTimer(PKTIMER Timer, LARGE_INTEGER DueTime, ULONG Period,

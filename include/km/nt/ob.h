@@ -113,6 +113,5 @@ NTKERNELAPI LONG_PTR FASTCALL ObfDereferenceObject(PVOID Object);
 #define ObReferenceObject(Object) ObfReferenceObject(Object)
 #define ObDereferenceObject(Object) ObfDereferenceObject(Object)
 NTKERNELAPI NTSTATUS NTAPI ZwClose(HANDLE Handle);
-NTKERNELAPI NTSTATUS NTAPI NtClose(HANDLE Handle);
 
 #endif /* ALTITUDE_NT_OB_H */

@@ -45,6 +45,8 @@ NTKERNELAPI PEPROCESS NTAPI PsGetCurrentProcess(VOID);
 NTKERNELAPI HANDLE NTAPI PsGetCurrentProcessId(VOID);
 NTKERNELAPI HANDLE NTAPI PsGetProcessId(PEPROCESS Process);
 NTKERNELAPI BOOLEAN NTAPI PsIsSystemThread(PETHREAD Thread);
+/* The status the thread ended with (STATUS_SUCCESS when its routine returned), or STATUS_PENDING. */
+NTKERNELAPI NTSTATUS NTAPI PsGetThreadExitStatus(PETHREAD Thread);
 /* TRUE once the thread has ended or is being terminated (altitude_thread_terminate). */
 NTKERNELAPI BOOLEAN NTAPI PsIsThreadTerminating(PETHREAD Thread);
 

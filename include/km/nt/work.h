@@ -7,10 +7,11 @@
  * SuperCritical and RealTime) and up to 8 for DelayedWorkQueue (also
  * Normal and Background).  A routine that returns at another IRQL
  * bugchecks WORKER_THREAD_RETURNED_AT_BAD_IRQL (routine, IRQL, parameter,
- * item).  Queueing an item that is already queued, an unknown queue type,
- * or freeing a queued I/O work item bugchecks WORKER_INVALID (item, queue
- * type or 0, 0, 0).  An I/O work item does not hold a reference on its
- * device object here.
+ * item).  Queueing an item that is already queued or has no routine, an
+ * unknown queue type, or freeing a queued I/O work item bugchecks
+ * WORKER_INVALID (item, queue type or 0, 0, 0).  An I/O work item does not
+ * hold a reference on its device object here.  altitude_ke_shutdown waits
+ * for running work routines: one that never returns keeps it waiting.
  */
 #ifndef ALTITUDE_NT_WORK_H
 #define ALTITUDE_NT_WORK_H
