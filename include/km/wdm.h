@@ -19,4 +19,5 @@
 #include <nt/ex.h>
 #include <nt/timefields.h>
 #include <nt/mm.h>
+#include <nt/dbg.h>
 #endif

@@ -2,6 +2,7 @@
 #ifndef ALTITUDE_SRC_RTL_RTL_H
 #define ALTITUDE_SRC_RTL_RTL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <wdm.h>
 
@@ -36,9 +37,36 @@ WCHAR rtl_downcase(WCHAR c);
 
 /*
  * TRUE when `s` is a well-formed counted string: even Length and
- * MaximumLength, Length <= MaximumLength, and a Buffer when Length is not 0.
+ * MaximumLength, Length <= MaximumLength, and a Buffer when MaximumLength
+ * is not 0.
  */
 BOOLEAN rtl_unicode_string_valid(PCUNICODE_STRING s);
+
+/*
+ * One character of UTF-8 (at most n bytes) or UTF-16 (at most n units):
+ * returns the bytes/units used and the code point, U+FFFD with *valid FALSE
+ * for an ill-formed sequence.  Reading stops at a byte or unit that cannot
+ * continue the sequence, so a terminated string may pass a large n.
+ */
+ULONG rtl_utf8_decode(const UCHAR *s, ULONG n, ULONG *cp, BOOLEAN *valid);
+ULONG rtl_utf16_decode(const WCHAR *s, ULONG n, ULONG *cp, BOOLEAN *valid);
+/* Encodes a code point (<= 0x10FFFF) as UTF-8; returns the byte count. */
+ULONG rtl_utf8_encode(ULONG cp, UCHAR out[4]);
+
+/*
+ * The formatter behind DbgPrint, the RtlStringCch*Printf functions and
+ * _snwprintf: printf with the Windows extensions (%wZ, %Z, %ws, %S, %hs,
+ * %I64d, %Id, %wc, %C, l = 32-bit LONG).  Writes at most `cap` units (no
+ * terminator) cutting at a character boundary, stores the units written in
+ * *written, and returns the units the whole output needs.
+ */
+size_t rtl_vformat_a(char *buf, size_t cap, size_t *written, const char *fmt, va_list ap);
+size_t rtl_vformat_w(WCHAR *buf, size_t cap, size_t *written, const WCHAR *fmt, va_list ap);
+
+/* TRUE when the log's level mask lets a DbgPrintEx level through. */
+BOOLEAN rtl_log_enabled(ULONG level);
+/* Hands one formatted line to the log sink with the thread's prefix. */
+void rtl_log_write(ULONG level, const char *msg);
 
 /* Characters (not bytes) of a counted string. */
 #define RTL_CCH(s) ((s)->Length / sizeof(WCHAR))

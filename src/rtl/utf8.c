@@ -36,7 +36,7 @@ static int utf8_second_range(UCHAR lead, UCHAR *lo, UCHAR *hi)
 }
 
 /* Decodes one character at s[0..n); returns the bytes used, *valid tells. */
-static ULONG utf8_decode(const UCHAR *s, ULONG n, ULONG *cp, BOOLEAN *valid)
+ULONG rtl_utf8_decode(const UCHAR *s, ULONG n, ULONG *cp, BOOLEAN *valid)
 {
 	UCHAR lo, hi;
 	int len;
@@ -83,7 +83,7 @@ NTSTATUS NTAPI RtlUTF8ToUnicodeN(PWSTR UnicodeStringDestination, ULONG UnicodeSt
 		BOOLEAN valid;
 		ULONG need;
 
-		i += utf8_decode(src + i, UTF8StringByteCount - i, &cp, &valid);
+		i += rtl_utf8_decode(src + i, UTF8StringByteCount - i, &cp, &valid);
 		if (!valid)
 			status = STATUS_SOME_NOT_MAPPED;
 		need = cp >= 0x10000 ? 2 : 1;
@@ -107,7 +107,7 @@ NTSTATUS NTAPI RtlUTF8ToUnicodeN(PWSTR UnicodeStringDestination, ULONG UnicodeSt
 }
 
 /* Decodes one UTF-16 character; returns the units used, *valid tells. */
-static ULONG utf16_decode(const WCHAR *s, ULONG n, ULONG *cp, BOOLEAN *valid)
+ULONG rtl_utf16_decode(const WCHAR *s, ULONG n, ULONG *cp, BOOLEAN *valid)
 {
 	USHORT c = (USHORT)s[0];
 
@@ -124,7 +124,7 @@ static ULONG utf16_decode(const WCHAR *s, ULONG n, ULONG *cp, BOOLEAN *valid)
 	return 1;
 }
 
-static ULONG utf8_encode(ULONG cp, UCHAR out[4])
+ULONG rtl_utf8_encode(ULONG cp, UCHAR out[4])
 {
 	if (cp < 0x80) {
 		out[0] = (UCHAR)cp;
@@ -167,10 +167,10 @@ NTSTATUS NTAPI RtlUnicodeToUTF8N(PCHAR UTF8StringDestination, ULONG UTF8StringMa
 		BOOLEAN valid;
 		UCHAR out[4];
 
-		i += utf16_decode(UnicodeStringSource + i, n - i, &cp, &valid);
+		i += rtl_utf16_decode(UnicodeStringSource + i, n - i, &cp, &valid);
 		if (!valid)
 			status = STATUS_SOME_NOT_MAPPED;
-		len = utf8_encode(cp, out);
+		len = rtl_utf8_encode(cp, out);
 		if (UTF8StringDestination) {
 			if (bytes + len > UTF8StringMaxByteCount) {
 				status = STATUS_BUFFER_TOO_SMALL;

@@ -12,6 +12,7 @@
 #ifndef ALTITUDE_NT_RTL_H
 #define ALTITUDE_NT_RTL_H
 
+#include <stdarg.h>
 #include <string.h>
 #include <ntdef.h>
 #include <altitude/winerror_defs.h>
@@ -171,6 +172,7 @@ WCHAR *altitude_wcsstr(const WCHAR *haystack, const WCHAR *needle);
 WCHAR *altitude_wcscpy(WCHAR *dest, const WCHAR *src);
 WCHAR *altitude_wcsncpy(WCHAR *dest, const WCHAR *src, size_t n);
 WCHAR *altitude_wcscat(WCHAR *dest, const WCHAR *src);
+WCHAR *altitude_wcsncat(WCHAR *dest, const WCHAR *src, size_t n);
 WCHAR *altitude_wcsupr(WCHAR *s);
 WCHAR *altitude_wcslwr(WCHAR *s);
 /* Character functions take and return wint_t (unsigned int) like the C library's. */
@@ -191,11 +193,58 @@ int altitude_iswspace(unsigned int c);
 #define wcscpy altitude_wcscpy
 #define wcsncpy altitude_wcsncpy
 #define wcscat altitude_wcscat
+#define wcsncat altitude_wcsncat
 #define _wcsupr altitude_wcsupr
 #define _wcslwr altitude_wcslwr
 #define towupper altitude_towupper
 #define towlower altitude_towlower
 #define iswdigit altitude_iswdigit
 #define iswspace altitude_iswspace
+
+/*
+ * The CRT's bounded copies.  Where Windows calls the invalid-parameter
+ * handler these return the error instead: EINVAL for a NULL pointer or a
+ * size of 0 (and for a wcscat_s destination without a terminator), ERANGE
+ * when the result does not fit; the destination, when there is one, is
+ * then an empty string.  wcsncpy_s with Count _TRUNCATE copies what fits
+ * and returns STRUNCATE when it had to cut.
+ */
+typedef int errno_t;
+#ifndef _TRUNCATE
+#define _TRUNCATE ((size_t)-1)
+#endif
+#ifndef STRUNCATE
+#define STRUNCATE 80
+#endif
+errno_t altitude_wcscpy_s(WCHAR *Destination, size_t SizeInWords, const WCHAR *Source);
+errno_t altitude_wcscat_s(WCHAR *Destination, size_t SizeInWords, const WCHAR *Source);
+errno_t altitude_wcsncpy_s(WCHAR *Destination, size_t SizeInWords, const WCHAR *Source,
+			   size_t Count);
+#define wcscpy_s altitude_wcscpy_s
+#define wcscat_s altitude_wcscat_s
+#define wcsncpy_s altitude_wcsncpy_s
+
+/*
+ * Microsoft CRT formatting with the Windows printf dialect (see
+ * <nt/dbg.h>).  _snwprintf / _snprintf: at most Count characters; returns
+ * the length, or -1 when the output did not fit (then there is no
+ * terminator); when it fits exactly there is no terminator either; a NULL
+ * Buffer with Count 0 returns the length needed.
+ * swprintf_s: always terminated; -1 and an empty string when it does not
+ * fit or an argument is invalid.
+ */
+int altitude_snwprintf(WCHAR *Buffer, size_t Count, const WCHAR *Format, ...);
+int altitude_vsnwprintf(WCHAR *Buffer, size_t Count, const WCHAR *Format, va_list Args);
+int altitude_swprintf_s(WCHAR *Buffer, size_t SizeInWords, const WCHAR *Format, ...);
+int altitude_vswprintf_s(WCHAR *Buffer, size_t SizeInWords, const WCHAR *Format, va_list Args);
+int altitude_snprintf(char *Buffer, size_t Count, const char *Format, ...);
+int altitude_vsnprintf(char *Buffer, size_t Count, const char *Format, va_list Args);
+
+#define _snwprintf altitude_snwprintf
+#define _vsnwprintf altitude_vsnwprintf
+#define swprintf_s altitude_swprintf_s
+#define vswprintf_s altitude_vswprintf_s
+#define _snprintf altitude_snprintf
+#define _vsnprintf altitude_vsnprintf
 
 #endif /* ALTITUDE_NT_RTL_H */
