@@ -118,9 +118,13 @@ typedef VOID(NTAPI FREE_FUNCTION_EX)(PVOID Buffer, struct _LOOKASIDE_LIST_EX *Lo
 typedef FREE_FUNCTION_EX *PFREE_FUNCTION_EX;
 
 /*
- * The WDK's GENERAL_LOOKASIDE_POOL.  Cached entries are linked through
- * SingleListHead; Future[0] is the list's lock word.  Depth is the number of
- * entries kept cached (MaximumDepth, 256); further frees go back to the pool.
+ * The WDK's GENERAL_LOOKASIDE_POOL fields.  Cached entries are linked
+ * through SingleListHead and counted in ListHead.Region; Future[0] is the
+ * list's lock word and Future[1] says which routine flavour it calls.  Depth
+ * is the number of entries kept cached (fixed at MaximumDepth, 256; the
+ * Depth argument of the initialize routines is reserved); further frees go
+ * back to the pool or to the Free routine.  Statistics (TotalAllocates,
+ * AllocateMisses, TotalFrees, FreeMisses) are kept as on Windows.
  */
 #define ALTITUDE_GENERAL_LOOKASIDE_FIELDS                                   \
 	union {                                                             \
