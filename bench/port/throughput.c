@@ -169,7 +169,7 @@ static double port_release(void)
 		w[i].client = bench_host_client();
 		pthread_create(&w[i].t, NULL, blocked_sender, &w[i]);
 	}
-	if (!altitude_clock_wait_for_waiters(THREADS, 10000))
+	if (!altitude_clock_wait_for_waiters(THREADS))
 		exit(1);
 	start = bench_now_ns();
 	kill(pid, SIGKILL);

@@ -151,10 +151,6 @@ BOOLEAN port_sd_admits(const struct port_sd *sd, uid_t uid, gid_t gid);
 NTSTATUS port_sd_copy(PSECURITY_DESCRIPTOR in, struct port_sd *out);
 void port_sd_release(struct port_sd *sd);
 
-/* Connection threads (accept.c). */
-void port_threads_enter(void);
-void port_threads_leave(void);
-
 /* Test hook: waits until the connection holds at least `count` GET credits. */
 void port_test_wait_credits(PFLT_PORT client_port, unsigned count);
 /* Test hook: the number of connections of a server port. */

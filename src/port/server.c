@@ -22,22 +22,38 @@ pthread_mutex_t port_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 struct port_server *port_servers;
 struct port_conn *port_conns;
 
+/*
+ * Connection threads are joinable: a finished one parks its record on
+ * port_threads_done, and whoever comes next (a new connection, or
+ * shutdown) joins it, so after altitude_port_shutdown no port thread is
+ * left, not even one on its way out.
+ */
+struct port_thread {
+	pthread_t thread;
+	struct port_conn *conn;
+	struct port_thread *next;
+};
+
 static pthread_cond_t port_threads_cv = PTHREAD_COND_INITIALIZER;
 static unsigned port_threads_live;
+static struct port_thread *port_threads_done;
 
-void port_threads_enter(void)
+/* Joins the finished connection threads. */
+static void port_threads_reap(void)
 {
-	pthread_mutex_lock(&port_registry_lock);
-	port_threads_live++;
-	pthread_mutex_unlock(&port_registry_lock);
-}
+	struct port_thread *done;
 
-void port_threads_leave(void)
-{
 	pthread_mutex_lock(&port_registry_lock);
-	if (--port_threads_live == 0)
-		pthread_cond_broadcast(&port_threads_cv);
+	done = port_threads_done;
+	port_threads_done = NULL;
 	pthread_mutex_unlock(&port_registry_lock);
+	while (done) {
+		struct port_thread *t = done;
+
+		done = t->next;
+		pthread_join(t->thread, NULL);
+		free(t);
+	}
 }
 
 void port_server_unref(struct port_server *s)
@@ -52,42 +68,50 @@ void port_server_unref(struct port_server *s)
 
 static void *port_conn_thread(void *arg)
 {
-	port_conn_run(arg);
-	port_threads_leave();
+	struct port_thread *t = arg;
+
+	port_conn_run(t->conn);
+	pthread_mutex_lock(&port_registry_lock);
+	t->next = port_threads_done;
+	port_threads_done = t;
+	if (--port_threads_live == 0)
+		pthread_cond_broadcast(&port_threads_cv);
+	pthread_mutex_unlock(&port_registry_lock);
 	return NULL;
 }
 
 static void port_server_spawn(struct port_server *s, int fd)
 {
-	struct port_conn *c = port_conn_create(s, fd);
-	pthread_attr_t attr;
-	pthread_t t;
+	struct port_thread *t = malloc(sizeof(*t));
+	struct port_conn *c = t ? port_conn_create(s, fd) : NULL;
 
+	port_threads_reap();
 	if (!c) {
+		free(t);
 		close(fd);
 		return;
 	}
+	t->conn = c;
 	pthread_mutex_lock(&port_registry_lock);
 	c->next_conn = port_conns;
 	port_conns = c;
 	port_threads_live++;
 	pthread_mutex_unlock(&port_registry_lock);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, port_conn_thread, c) != 0) {
-		port_conn_disconnect(c);
-		pthread_mutex_lock(&port_registry_lock);
-		for (struct port_conn **pp = &port_conns; *pp; pp = &(*pp)->next_conn) {
-			if (*pp == c) {
-				*pp = c->next_conn;
-				break;
-			}
+	if (pthread_create(&t->thread, NULL, port_conn_thread, t) == 0)
+		return;
+	port_conn_disconnect(c);
+	pthread_mutex_lock(&port_registry_lock);
+	for (struct port_conn **pp = &port_conns; *pp; pp = &(*pp)->next_conn) {
+		if (*pp == c) {
+			*pp = c->next_conn;
+			break;
 		}
-		pthread_mutex_unlock(&port_registry_lock);
-		port_threads_leave();
-		port_conn_unref(c);
 	}
-	pthread_attr_destroy(&attr);
+	if (--port_threads_live == 0)
+		pthread_cond_broadcast(&port_threads_cv);
+	pthread_mutex_unlock(&port_registry_lock);
+	free(t);
+	port_conn_unref(c);
 }
 
 static void *port_accept_thread(void *arg)
@@ -344,6 +368,7 @@ void altitude_port_shutdown(void)
 	while (port_threads_live)
 		pthread_cond_wait(&port_threads_cv, &port_registry_lock);
 	pthread_mutex_unlock(&port_registry_lock);
+	port_threads_reap();
 }
 
 LONG port_test_connections(PFLT_PORT server_port)

@@ -25,7 +25,7 @@ static int setup(void **state)
 	(void)state;
 	ph_reset();
 	ph_open_remote(&child, 4);
-	altitude_clock_use_virtual(START_TIME, 1000 * SECOND);
+	altitude_clock_use_virtual_at(START_TIME, 1000 * SECOND);
 	return 0;
 }
 
@@ -48,7 +48,7 @@ static void start(struct ph_sender *s, UCHAR b, BOOLEAN want_reply, LONGLONG tim
 	s->has_timeout = TRUE;
 	s->timeout.QuadPart = timeout;
 	ph_sender_start(s);
-	assert_true(altitude_clock_wait_for_waiters(1, 10000));
+	assert_true(altitude_clock_wait_for_waiters(1));
 }
 
 static uint32_t read_get(void)
@@ -145,7 +145,7 @@ static void terminated_sender_returns_thread_is_terminating(void **state)
 	memset(&s, 0, sizeof(s));
 	s.msg_len = 8;
 	ph_sender_start(&s);
-	assert_true(altitude_clock_wait_for_waiters(1, 10000));
+	assert_true(altitude_clock_wait_for_waiters(1));
 	altitude_thread_terminate(__atomic_load_n(&s.ethread, __ATOMIC_ACQUIRE));
 	assert_int_equal(ph_sender_join(&s), STATUS_THREAD_IS_TERMINATING);
 	expect_next_delivery_is('H');
