@@ -10,4 +10,14 @@
 #include <nt/rtl.h>
 #include <nt/irql.h>
 #include <nt/bugcheck.h>
+#include <nt/dbg.h>
+#include <nt/spinlock.h>
+#include <nt/apc.h>
+#include <nt/ex.h>
+#include <nt/timefields.h>
+#include <nt/mm.h>
+#include <nt/ke.h>
+#include <nt/ob.h>
+#include <nt/ps.h>
+#include <nt/work.h>
 #endif

@@ -68,6 +68,7 @@ static const struct ke_bugcheck_name ke_bugcheck_names[] = {
 	KE_BUGCHECK_NAME(FLTMGR_FILE_SYSTEM),
 	KE_BUGCHECK_NAME(WORKER_THREAD_RETURNED_WITH_BAD_IO_PRIORITY),
 	KE_BUGCHECK_NAME(INVALID_CALLBACK_STACK_ADDRESS),
+	KE_BUGCHECK_NAME(MUTEX_ALREADY_OWNED),
 };
 
 const char *altitude_bugcheck_name(ULONG code)

@@ -23,4 +23,19 @@ BOOLEAN ke_irql_at_most(KIRQL max, const char *routine);
 /* Sets the calling thread's IRQL without checks (runtime threads start here). */
 void ke_irql_set(KIRQL irql);
 
+/*
+ * The wait under FltCancellableWaitFor*: KeWaitForMultipleObjects (same
+ * timeout rules, bugchecks and results; `blocks` may be NULL for up to
+ * THREAD_WAIT_OBJECTS objects), plus: when `abort_event` (optional) is or
+ * becomes signalled the wait ends with STATUS_CANCELLED (wait-all too), and
+ * when `terminable` and the thread is being terminated (before or during
+ * the wait) it ends with STATUS_THREAD_IS_TERMINATING.  Neither consumes
+ * any object.
+ */
+NTSTATUS ke_wait_objects(ULONG count, PVOID objects[], WAIT_TYPE type, PLARGE_INTEGER timeout,
+			 PKWAIT_BLOCK blocks, PRKEVENT abort_event, BOOLEAN terminable);
+
+/* TRUE when altitude_thread_terminate was called for the calling thread. */
+BOOLEAN ke_thread_is_terminating(void);
+
 #endif /* ALTITUDE_SRC_KE_KE_H */

@@ -1,0 +1,69 @@
+/*
+ * Internal helpers shared by the ke services (spin locks, fast mutexes,
+ * resources, regions, pool): the calling thread's identity token, futex
+ * waits on words inside the objects themselves, and polite spinning.
+ */
+#ifndef ALTITUDE_SRC_KE_KESVC_H
+#define ALTITUDE_SRC_KE_KESVC_H
+
+#include "ke/ke.h"
+
+/*
+ * A non-zero value unique to each live thread (the address of a thread-local
+ * word, so 8-byte aligned); it identifies owners of spin locks, mutexes and
+ * resources.  Inline: spin lock acquisition must stay cheap.
+ */
+extern __thread ULONG_PTR ke_thread_token_word;
+
+static inline ULONG_PTR ke_thread_token(void)
+{
+	return (ULONG_PTR)&ke_thread_token_word;
+}
+
+/* Sleeps while *word == expected (returns on wake-up, signal or mismatch). */
+void ke_futex_wait(volatile LONG *word, LONG expected);
+/* Wakes up to `count` threads sleeping on word (INT_MAX: all of them). */
+void ke_futex_wake(volatile LONG *word, int count);
+
+/*
+ * A three-state futex mutex on a LONG (0 free, 1 held, 2 held with
+ * sleepers).  ke_futex_lock returns TRUE when it had to wait.
+ */
+BOOLEAN ke_futex_lock(volatile LONG *word);
+BOOLEAN ke_futex_trylock(volatile LONG *word);
+void ke_futex_unlock(volatile LONG *word);
+
+/*
+ * One step of a spin-wait: pause the CPU, and every so often yield it, since
+ * the owner may be a preempted user-space thread on a shared core.
+ */
+void ke_spin_pause(ULONG *spins);
+
+/* Spin locks (spinlock.c, queuedspinlock.c). */
+
+/* The value an executive holder stores in a KSPIN_LOCK: its thread token, odd. */
+static inline ULONG_PTR ke_spin_token(void)
+{
+	return ke_thread_token() | 1;
+}
+
+/* How many in-stack queued spin locks the calling thread holds. */
+extern __thread ULONG ke_queued_held_count;
+/* TRUE when the caller holds `lock` as an in-stack queued spin lock. */
+BOOLEAN ke_queued_spin_lock_held(PKSPIN_LOCK lock);
+
+/* TRUE when `self` may take `lock`; otherwise reports SPIN_LOCK_ALREADY_OWNED. */
+static inline BOOLEAN ke_spin_lock_not_mine(PKSPIN_LOCK lock, ULONG_PTR self, const char *routine)
+{
+	if (__atomic_load_n(lock, __ATOMIC_RELAXED) != self &&
+	    (ke_queued_held_count == 0 || !ke_queued_spin_lock_held(lock)))
+		return TRUE;
+	ke_bugcheck(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)lock, self, 0, 0, routine);
+	return FALSE;
+}
+/* TRUE at IRQL >= DISPATCH_LEVEL; otherwise reports IRQL_NOT_GREATER_OR_EQUAL. */
+BOOLEAN ke_at_dpc_level(const char *routine);
+/* Raises to DISPATCH_LEVEL, *old = previous IRQL; FALSE (reported) when above it. */
+BOOLEAN ke_raise_to_dpc(KIRQL *old, const char *routine);
+
+#endif /* ALTITUDE_SRC_KE_KESVC_H */

@@ -1,0 +1,23 @@
+/* Private to src/ke: reference-counted objects and their types. */
+#ifndef ALTITUDE_SRC_KE_OBJECT_H
+#define ALTITUDE_SRC_KE_OBJECT_H
+
+#include "ke/ke.h"
+
+struct _OBJECT_TYPE {
+	const char *name;
+	void (*delete_procedure)(PVOID body); /* before the memory is freed */
+};
+
+/* A zeroed object body of `size` bytes with one reference, or NULL. */
+PVOID ke_object_create(POBJECT_TYPE type, size_t size);
+POBJECT_TYPE ke_object_type(PVOID body);
+/* The object survives its last reference; one more dereference bugchecks. */
+void ke_object_make_permanent(PVOID body);
+/* A handle holding a new reference to `body`; NULL when out of memory. */
+HANDLE ke_handle_create(PVOID body, ACCESS_MASK access, BOOLEAN kernel);
+
+extern struct _OBJECT_TYPE ke_thread_object_type;
+extern struct _OBJECT_TYPE ke_process_object_type;
+
+#endif /* ALTITUDE_SRC_KE_OBJECT_H */
