@@ -10,20 +10,7 @@
 #include <flt/callback_data.h>
 #include <flt/registration.h>
 
-#ifndef ALTITUDE_WORK_QUEUE_TYPE_DEFINED
-#define ALTITUDE_WORK_QUEUE_TYPE_DEFINED
-typedef enum _WORK_QUEUE_TYPE {
-	CriticalWorkQueue,
-	DelayedWorkQueue,
-	HyperCriticalWorkQueue,
-	NormalWorkQueue,
-	BackgroundWorkQueue,
-	RealTimeWorkQueue,
-	SuperCriticalWorkQueue,
-	MaximumWorkQueue,
-	CustomPriorityWorkQueue = 32
-} WORK_QUEUE_TYPE;
-#endif
+/* WORK_QUEUE_TYPE comes from <nt/work.h> (wdm.h). */
 
 typedef VOID(FLTAPI *PFLT_DEFERRED_IO_WORKITEM_ROUTINE)(PFLT_DEFERRED_IO_WORKITEM FltWorkItem,
 							 PFLT_CALLBACK_DATA CallbackData,
