@@ -10,4 +10,5 @@
 #include <flt/registration.h>
 #include <flt/objects.h>
 #include <flt/workitem.h>
+#include <flt/cancellation.h>
 #endif
