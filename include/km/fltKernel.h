@@ -11,4 +11,5 @@
 #include <flt/objects.h>
 #include <flt/workitem.h>
 #include <flt/cancellation.h>
+#include <flt/cbdq.h>
 #endif

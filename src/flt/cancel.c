@@ -18,6 +18,8 @@ void flt_cancel_reset(struct flt_op *op)
 
 	atomic_store(&c->state, 0);
 	atomic_store(&c->routine, NULL);
+	c->cbdq = NULL;
+	c->cbdq_context = NULL;
 	KeInitializeEvent(&c->abort, NotificationEvent, FALSE);
 	c->has_irp = FALSE;
 	memset(&c->irp, 0, sizeof(c->irp));
@@ -101,20 +103,13 @@ BOOLEAN FLTAPI FltCancelIo(PFLT_CALLBACK_DATA CallbackData)
 	return flt_cancel_request(CallbackData);
 }
 
-NTSTATUS FLTAPI FltSetCancelCompletion(PFLT_CALLBACK_DATA CallbackData,
-				       PFLT_COMPLETE_CANCELED_CALLBACK CanceledCallback)
+NTSTATUS flt_cancel_set(PFLT_CALLBACK_DATA data, PFLT_COMPLETE_CANCELED_CALLBACK routine)
 {
-	struct flt_cancel *c;
+	struct flt_cancel *c = &flt_op_from_data(data)->cancel;
 	int s;
 
-	if (!CallbackData || !CanceledCallback || !FLT_IS_IRP_OPERATION(CallbackData) ||
-	    (CallbackData->Iopb->IrpFlags & IRP_PAGING_IO))
-		return STATUS_INVALID_PARAMETER;
-	if (!ke_irql_at_most(DISPATCH_LEVEL, "FltSetCancelCompletion"))
-		return STATUS_UNSUCCESSFUL;
-	c = &flt_op_from_data(CallbackData)->cancel;
 	/* Published before the bit: a cancel that sees the bit sees the routine. */
-	atomic_store(&c->routine, CanceledCallback);
+	atomic_store(&c->routine, routine);
 	s = atomic_load(&c->state);
 	do {
 		if (s & (FLT_CANCEL_CANCELLED | FLT_CANCEL_COMPLETED))
@@ -123,20 +118,34 @@ NTSTATUS FLTAPI FltSetCancelCompletion(PFLT_CALLBACK_DATA CallbackData,
 	return STATUS_SUCCESS;
 }
 
-NTSTATUS FLTAPI FltClearCancelCompletion(PFLT_CALLBACK_DATA CallbackData)
+BOOLEAN flt_cancel_clear(PFLT_CALLBACK_DATA data)
 {
-	struct flt_cancel *c;
-	int s;
+	struct flt_cancel *c = &flt_op_from_data(data)->cancel;
+	int s = atomic_load(&c->state);
 
-	if (!CallbackData || !FLT_IS_IRP_OPERATION(CallbackData))
-		return STATUS_CANCELLED;
-	c = &flt_op_from_data(CallbackData)->cancel;
-	s = atomic_load(&c->state);
 	do {
 		if (!(s & FLT_CANCEL_ROUTINE))
-			return STATUS_CANCELLED;
+			return FALSE;
 	} while (!atomic_compare_exchange_weak(&c->state, &s, s & ~FLT_CANCEL_ROUTINE));
-	return STATUS_SUCCESS;
+	return TRUE;
+}
+
+NTSTATUS FLTAPI FltSetCancelCompletion(PFLT_CALLBACK_DATA CallbackData,
+				       PFLT_COMPLETE_CANCELED_CALLBACK CanceledCallback)
+{
+	if (!CallbackData || !CanceledCallback || !FLT_IS_IRP_OPERATION(CallbackData) ||
+	    (CallbackData->Iopb->IrpFlags & IRP_PAGING_IO))
+		return STATUS_INVALID_PARAMETER;
+	if (!ke_irql_at_most(DISPATCH_LEVEL, "FltSetCancelCompletion"))
+		return STATUS_UNSUCCESSFUL;
+	return flt_cancel_set(CallbackData, CanceledCallback);
+}
+
+NTSTATUS FLTAPI FltClearCancelCompletion(PFLT_CALLBACK_DATA CallbackData)
+{
+	if (!CallbackData || !FLT_IS_IRP_OPERATION(CallbackData))
+		return STATUS_CANCELLED;
+	return flt_cancel_clear(CallbackData) ? STATUS_SUCCESS : STATUS_CANCELLED;
 }
 
 BOOLEAN FLTAPI FltIsIoCanceled(PFLT_CALLBACK_DATA CallbackData)

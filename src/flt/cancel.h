@@ -25,6 +25,8 @@ struct flt_cancel {
 	atomic_int state;
 	_Atomic(PFLT_COMPLETE_CANCELED_CALLBACK) routine;
 	KEVENT abort;
+	PVOID cbdq;        /* the cancel-safe queue holding the operation */
+	PVOID cbdq_context; /* its FLT_CALLBACK_DATA_QUEUE_IO_CONTEXT, or NULL */
 	BOOLEAN has_irp;
 	IRP irp; /* the operation's IRP when it is IRP-based */
 };
@@ -44,6 +46,11 @@ void flt_cancel_finish(struct flt_op *op);
  * routine ran.
  */
 BOOLEAN flt_cancel_request(PFLT_CALLBACK_DATA data);
+
+/* Sets the cancel routine: STATUS_SUCCESS, or STATUS_CANCELLED when cancelled or completed. */
+NTSTATUS flt_cancel_set(PFLT_CALLBACK_DATA data, PFLT_COMPLETE_CANCELED_CALLBACK routine);
+/* Takes the routine back: TRUE, or FALSE when none is set or a cancel took it. */
+BOOLEAN flt_cancel_clear(PFLT_CALLBACK_DATA data);
 
 /* The operation's IRP (NULL when it is not IRP-based). */
 PIRP flt_cancel_irp(PFLT_CALLBACK_DATA data);
