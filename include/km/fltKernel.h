@@ -12,4 +12,5 @@
 #include <flt/workitem.h>
 #include <flt/cancellation.h>
 #include <flt/cbdq.h>
+#include <flt/context.h>
 #endif

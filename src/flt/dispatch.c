@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "flt/flt.h"
+#include "flt/contexts.h"
 
 static __thread char flt_thread_identity;
 static __thread BOOLEAN flt_thread_in_drain;
@@ -129,6 +130,7 @@ void flt_op_release(struct flt_op *op)
 static void flt_op_finish(struct flt_op *op)
 {
 	flt_cancel_finish(op);
+	flt_context_op_finish(op);
 	if (op->done)
 		op->done(&op->data, op->done_ctx);
 	flt_op_release(op);
