@@ -12,6 +12,13 @@
 
 #include "probe.h"
 
+/* x64 layouts of the documented structures. */
+_Static_assert(sizeof(IO_CSQ) == 64, "IO_CSQ");
+_Static_assert(offsetof(FLT_CALLBACK_DATA_QUEUE, Flags) == 64, "Flags");
+_Static_assert(offsetof(FLT_CALLBACK_DATA_QUEUE, Instance) == 72, "Instance");
+_Static_assert(sizeof(FLT_CALLBACK_DATA_QUEUE) == 128, "FLT_CALLBACK_DATA_QUEUE");
+_Static_assert(sizeof(FLT_CALLBACK_DATA_QUEUE_IO_CONTEXT) == 24, "IO context");
+
 static altitude_memvol *vol;
 static altitude_file *file;
 

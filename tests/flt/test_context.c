@@ -16,6 +16,9 @@
 #include <altitude/pool.h>
 #include <altitude/flt_contexts.h>
 
+_Static_assert(sizeof(FLT_RELATED_CONTEXTS) == 48, "FLT_RELATED_CONTEXTS");
+_Static_assert(sizeof(FLT_CONTEXT_REGISTRATION) == 56, "FLT_CONTEXT_REGISTRATION");
+
 #define TAG_VOL 'loVt'
 #define TAG_INST 'snIt'
 #define TAG_FILE 'liFt'

@@ -35,8 +35,9 @@ BOOLEAN FLTAPI FltCancelIo(PFLT_CALLBACK_DATA CallbackData);
 /*
  * STATUS_SUCCESS; STATUS_INVALID_PARAMETER for a NULL argument, an
  * operation that is not IRP-based, or paging I/O; STATUS_CANCELLED when the
- * operation is already cancelled (the routine is not set: the caller
- * completes the operation itself).  IRQL <= DISPATCH_LEVEL.
+ * operation is already cancelled or has completed (the routine is not set:
+ * the caller completes a cancelled operation itself).  Completion drops a
+ * routine still set.  IRQL <= DISPATCH_LEVEL.
  */
 NTSTATUS FLTAPI FltSetCancelCompletion(PFLT_CALLBACK_DATA CallbackData,
 				       PFLT_COMPLETE_CANCELED_CALLBACK CanceledCallback);
