@@ -32,7 +32,9 @@
  * Every call that issues an operation takes an optional altitude_op_options
  * (NULL: an ordinary synchronous IRP completed inline by the volume).
  * Functions return the operation's final status (also in *iosb), or
- * STATUS_PENDING when opts->async_out asks for an asynchronous operation.
+ * STATUS_PENDING when opts->async_out asks for an asynchronous operation
+ * (not for altitude_create and altitude_close, nor for a directory query
+ * with a pattern: STATUS_INVALID_PARAMETER).
  */
 #ifndef ALTITUDE_HARNESS_H
 #define ALTITUDE_HARNESS_H
@@ -162,6 +164,16 @@ VOID altitude_close_file(altitude_file *file);
 PFILE_OBJECT altitude_file_object(altitude_file *file);
 
 /* ---- accounting --------------------------------------------------------- */
+
+/*
+ * Engine and harness memory comes from nonpaged pool under these tags, so
+ * <altitude/pool.h> accounts for it per tag (altitude_pool_query_tag,
+ * altitude_pool_leak_report) and altitude_pool_fail_next injects failures:
+ * "FMfl" filters, "FMvo" volumes, "FMin" instances, "FMsn" instance
+ * snapshots, "FMop" operation records, "FMst" names, "FMdr" driver objects,
+ * "FMwi" work items, "FMtp" temporary lists, "FMhs" harness operations and
+ * files, "FMmv" the memory volume's tree.
+ */
 
 /* Engine objects alive (filters, volumes, instances, driver objects, work items). */
 LONG altitude_flt_live_objects(void);

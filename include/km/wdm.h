@@ -20,4 +20,5 @@
 #include <nt/ob.h>
 #include <nt/ps.h>
 #include <nt/work.h>
+#include <nt/registry.h>
 #endif

@@ -12,7 +12,6 @@
  * teardown of a filter's last instance on a volume ends its volume context.
  */
 #include <stdint.h>
-#include <stdlib.h>
 
 #include "flt/contexts.h"
 
@@ -65,7 +64,7 @@ static struct flt_stream *flt_stream_find(PVOID fs_context)
 
 static void flt_stream_opened(PFILE_OBJECT fo)
 {
-	struct flt_handle *h = malloc(sizeof(*h));
+	struct flt_handle *h = flt_alloc(sizeof(*h), FLT_TAG_STREAM);
 	struct flt_stream *s;
 
 	if (!h)
@@ -73,10 +72,10 @@ static void flt_stream_opened(PFILE_OBJECT fo)
 	pthread_mutex_lock(&flt_stream_lock);
 	s = flt_stream_find(fo->FsContext);
 	if (!s) {
-		s = calloc(1, sizeof(*s));
+		s = flt_alloc(sizeof(*s), FLT_TAG_STREAM);
 		if (!s) {
 			pthread_mutex_unlock(&flt_stream_lock);
-			free(h);
+			flt_free(h, FLT_TAG_STREAM);
 			return;
 		}
 		s->fs_context = fo->FsContext;
@@ -122,8 +121,8 @@ static void flt_stream_closed(PFILE_OBJECT fo)
 	flt_ctx_detach_all(FLT_STREAMHANDLE_CONTEXT, NULL, fo);
 	if (last)
 		flt_ctx_detach_all(FLT_STREAM_CONTEXT | FLT_FILE_CONTEXT, NULL, last->fs_context);
-	free(last);
-	free(h);
+	flt_free(last, FLT_TAG_STREAM);
+	flt_free(h, FLT_TAG_STREAM);
 }
 
 void flt_context_op_finish(struct flt_op *op)

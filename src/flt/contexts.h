@@ -13,6 +13,7 @@
 #include "flt/flt.h"
 
 #define FLT_CTX_MAGIC 0x78744346 /* "FCtx" */
+#define FLT_TAG_STREAM FLT_TAG('F', 'M', 'c', 's') /* stream and handle tracking records */
 
 struct flt_ctx {
 	ULONG magic;

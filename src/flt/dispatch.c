@@ -12,13 +12,24 @@
  * downwards, then waits until the post walk reaches its slot, and runs the
  * post callbacks from there upwards itself (at its own IRQL, PASSIVE).
  */
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "flt/flt.h"
 #include "flt/contexts.h"
 
-static __thread char flt_thread_identity;
+static atomic_ulong flt_process_id;
+
+/* getpid() is a system call; the requestor's id is read once. */
+static ULONG flt_requestor_pid(void)
+{
+	ULONG pid = (ULONG)atomic_load_explicit(&flt_process_id, memory_order_relaxed);
+
+	if (!pid) {
+		pid = (ULONG)getpid();
+		atomic_store_explicit(&flt_process_id, pid, memory_order_relaxed);
+	}
+	return pid;
+}
 static __thread BOOLEAN flt_thread_in_drain;
 
 BOOLEAN flt_thread_draining(void)
@@ -31,7 +42,7 @@ static void flt_post_walk(struct flt_op *op, LONG i, BOOLEAN own_first);
 
 static struct flt_op *flt_op_alloc(ULONG capacity)
 {
-	struct flt_op *op = calloc(1, sizeof(*op) + capacity * sizeof(struct flt_slot));
+	struct flt_op *op = flt_alloc(sizeof(*op) + capacity * sizeof(struct flt_slot), FLT_TAG_OPERATION);
 
 	if (!op)
 		return NULL;
@@ -46,12 +57,12 @@ static void flt_op_reset(struct flt_op *op, PFLT_VOLUME v, struct flt_snapshot *
 	memset(&op->data, 0, sizeof(op->data));
 	memset(&op->iopb, 0, sizeof(op->iopb));
 	*(PFLT_IO_PARAMETER_BLOCK *)&op->data.Iopb = &op->iopb;
-	*(PETHREAD *)&op->data.Thread = (PETHREAD)&flt_thread_identity;
+	*(PETHREAD *)&op->data.Thread = PsGetCurrentThread();
 	op->data.RequestorMode = KernelMode;
 	op->volume = v;
 	op->snap = snap;
 	op->done = NULL;
-	op->requestor_pid = (ULONG)getpid();
+	op->requestor_pid = flt_requestor_pid();
 	atomic_store(&op->holds, 1);
 	op->pended_pre = -1;
 	op->pended_post = -1;
@@ -63,6 +74,14 @@ static void flt_op_reset(struct flt_op *op, PFLT_VOLUME v, struct flt_snapshot *
 		atomic_store(&op->slots[i].state, FLT_SLOT_NONE);
 	}
 	flt_cancel_reset(op);
+}
+
+/* Resets op for `snap` and makes it visible to teardown (volume lock held). */
+static void flt_op_enlist(struct flt_op *op, PFLT_VOLUME v, struct flt_snapshot *snap)
+{
+	flt_op_reset(op, v, snap);
+	InsertTailList(&v->inflight, &op->link);
+	v->inflight_count++;
 }
 
 PFLT_CALLBACK_DATA flt_op_begin(PFLT_VOLUME v)
@@ -77,25 +96,20 @@ PFLT_CALLBACK_DATA flt_op_begin(PFLT_VOLUME v)
 		op = v->free_ops;
 		v->free_ops = op->next_free;
 		v->free_count--;
-	}
-	if (op) {
-		InsertTailList(&v->inflight, &op->link);
-		v->inflight_count++;
+		flt_op_enlist(op, v, snap);
 	}
 	pthread_mutex_unlock(&v->lock);
+	if (op)
+		return &op->data;
+	op = flt_op_alloc(snap->count > 4 ? snap->count : 4);
 	if (!op) {
-		op = flt_op_alloc(snap->count > 4 ? snap->count : 4);
-		if (!op) {
-			flt_snapshot_put(snap);
-			return NULL;
-		}
-		pthread_mutex_lock(&v->lock);
-		v->op_allocations++;
-		InsertTailList(&v->inflight, &op->link);
-		v->inflight_count++;
-		pthread_mutex_unlock(&v->lock);
+		flt_snapshot_put(snap);
+		return NULL;
 	}
-	flt_op_reset(op, v, snap);
+	pthread_mutex_lock(&v->lock);
+	v->op_allocations++;
+	flt_op_enlist(op, v, snap);
+	pthread_mutex_unlock(&v->lock);
 	return &op->data;
 }
 
@@ -123,7 +137,7 @@ void flt_op_release(struct flt_op *op)
 	if (discard) {
 		pthread_mutex_destroy(&discard->sync_lock);
 		pthread_cond_destroy(&discard->sync_cv);
-		free(discard);
+		flt_free(discard, FLT_TAG_OPERATION);
 	}
 }
 
@@ -219,7 +233,8 @@ static BOOLEAN flt_pre_apply(struct flt_op *op, LONG i, FLT_PREOP_CALLBACK_STATU
 	struct flt_slot *s = &op->slots[i];
 	PFLT_INSTANCE inst = s->inst;
 
-	switch (flt_pre_effective(op, st)) {
+	st = flt_pre_effective(op, st);
+	switch (st) {
 	case FLT_PREOP_SUCCESS_WITH_CALLBACK:
 	case FLT_PREOP_SYNCHRONIZE:
 		if (!inst->filter->ops[op->iopb.MajorFunction].post) {
@@ -230,9 +245,9 @@ static BOOLEAN flt_pre_apply(struct flt_op *op, LONG i, FLT_PREOP_CALLBACK_STATU
 		}
 		s->context = ctx;
 		s->iopb = op->iopb;
-		s->sync = flt_pre_effective(op, st) == FLT_PREOP_SYNCHRONIZE;
-		atomic_store(&s->state, FLT_SLOT_WAIT_POST);
-		if (atomic_load(&inst->tearing))
+		s->sync = st == FLT_PREOP_SYNCHRONIZE;
+		atomic_store_explicit(&s->state, FLT_SLOT_WAIT_POST, memory_order_release);
+		if (atomic_load_explicit(&inst->tearing, memory_order_relaxed))
 			flt_instance_kick();
 		if (!s->sync)
 			return TRUE;
@@ -332,7 +347,8 @@ static void flt_post_walk(struct flt_op *op, LONG i, BOOLEAN own_first)
 			flt_sync_signal(op, i);
 			return;
 		}
-		if (!atomic_compare_exchange_strong(&s->state, &expect, FLT_SLOT_CLAIMED))
+		if (!atomic_compare_exchange_strong_explicit(&s->state, &expect, FLT_SLOT_CLAIMED,
+							     memory_order_acq_rel, memory_order_acquire))
 			continue;
 		op->iopb = s->iopb;
 		/* Set before the call: a work item may complete the operation

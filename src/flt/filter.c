@@ -3,7 +3,6 @@
  * unloading with the unload callback, unregistering, lookup by name and
  * enumeration.
  */
-#include <stdlib.h>
 
 #include "flt/flt.h"
 #include "flt/contexts.h"
@@ -66,7 +65,7 @@ static NTSTATUS flt_copy_contexts(PFLT_FILTER f, const FLT_CONTEXT_REGISTRATION 
 		n++;
 	if (!n)
 		return STATUS_SUCCESS;
-	f->contexts = calloc(n, sizeof(*f->contexts));
+	f->contexts = flt_alloc(n * sizeof(*f->contexts), FLT_TAG_FILTER);
 	if (!f->contexts)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	memcpy(f->contexts, ctx, n * sizeof(*f->contexts));
@@ -78,9 +77,9 @@ static void flt_filter_free(PFLT_FILTER f)
 {
 	if (atomic_fetch_sub(&f->refs, 1) != 1)
 		return;
-	free(f->contexts);
+	flt_free(f->contexts, FLT_TAG_FILTER);
 	flt_string_free(&f->name);
-	free(f);
+	flt_free(f, FLT_TAG_FILTER);
 	flt_live_add(-1);
 }
 
@@ -120,7 +119,7 @@ NTSTATUS FLTAPI FltRegisterFilter(PDRIVER_OBJECT Driver, const FLT_REGISTRATION 
 	status = flt_registration_check(Driver, Registration, RetFilter);
 	if (!NT_SUCCESS(status))
 		return status;
-	f = calloc(1, sizeof(*f));
+	f = flt_alloc(sizeof(*f), FLT_TAG_FILTER);
 	if (!f)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	flt_live_add(1);
@@ -164,7 +163,7 @@ static PFLT_VOLUME *flt_volumes_referenced(ULONG *count)
 	for (PLIST_ENTRY e = flt_volumes.Flink; e != &flt_volumes; e = e->Flink)
 		n++;
 	if (n)
-		v = calloc(n, sizeof(*v));
+		v = flt_alloc(n * sizeof(*v), FLT_TAG_TEMP);
 	n = 0;
 	for (PLIST_ENTRY e = flt_volumes.Flink; v && e != &flt_volumes; e = e->Flink) {
 		PFLT_VOLUME vol = CONTAINING_RECORD(e, struct _FLT_VOLUME, link);
@@ -202,7 +201,7 @@ NTSTATUS FLTAPI FltStartFiltering(PFLT_FILTER Filter)
 		flt_instance_auto_attach(Filter, vols[i], FLTFL_INSTANCE_SETUP_AUTOMATIC_ATTACHMENT);
 		flt_object_release(&vols[i]->obj);
 	}
-	free(vols);
+	flt_free(vols, FLT_TAG_TEMP);
 	return STATUS_SUCCESS;
 }
 

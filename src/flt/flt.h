@@ -23,6 +23,7 @@
 #include <fltKernel.h>
 #include "ke/ke.h"
 #include "flt/loader.h"
+#include "flt/alloc.h"
 #include "flt/cancel.h"
 
 #define FLT_MAJOR_SLOTS 256
@@ -159,6 +160,7 @@ extern LIST_ENTRY flt_volumes;
 void flt_wait_lock(void);
 void flt_wait_unlock(void);
 void flt_wait(void);
+void flt_wait_timed(ULONG ms);
 void flt_wake_all(void);
 
 /* Filters. */
@@ -246,14 +248,14 @@ BOOLEAN flt_thread_draining(void);
 /* Drains the expected post callbacks of `inst` on its volume's operations. */
 void flt_op_drain_instance(PFLT_INSTANCE inst);
 
-/* Work queue: routines run at PASSIVE_LEVEL on runtime worker threads. */
+/* Work: routines run at PASSIVE_LEVEL on the system worker threads (ExQueueWorkItem). */
 typedef void (*flt_work_fn)(void *ctx);
 struct flt_work {
-	struct flt_work *next;
+	WORK_QUEUE_ITEM item;
 	flt_work_fn fn;
 	void *ctx;
 };
-void flt_work_queue(struct flt_work *work, flt_work_fn fn, void *ctx);
+void flt_work_queue(struct flt_work *work, flt_work_fn fn, void *ctx, WORK_QUEUE_TYPE queue);
 
 /* Reports a filter's misuse with the filter's name in the routine text. */
 void flt_report_filter(ULONG code, ULONG_PTR p1, ULONG_PTR p2, ULONG_PTR p3, PFLT_FILTER filter,

@@ -3,7 +3,6 @@
  * issuing it through the filter stack synchronously or asynchronously,
  * reissuing a disallowed fast I/O as an IRP, and loading filters.
  */
-#include <stdlib.h>
 
 #include "flt/harness.h"
 
@@ -91,7 +90,7 @@ VOID altitude_op_free(altitude_op *op)
 	altitude_op_wait(op, NULL);
 	pthread_mutex_destroy(&op->lock);
 	pthread_cond_destroy(&op->cv);
-	free(op);
+	flt_free(op, FLT_TAG_HARNESS);
 }
 
 /* Prepares op (on the caller's stack, or on the heap for asynchronous use). */
@@ -101,7 +100,7 @@ static struct altitude_op *harness_op(struct altitude_op *stack, altitude_memvol
 	struct altitude_op *op = stack;
 
 	if (opts && opts->async_out) {
-		op = malloc(sizeof(*op));
+		op = flt_alloc(sizeof(*op), FLT_TAG_HARNESS);
 		if (!op)
 			return NULL;
 	}
@@ -131,10 +130,12 @@ NTSTATUS harness_issue(struct altitude_op *op)
 	NTSTATUS s = harness_start(op);
 
 	if (!NT_SUCCESS(s)) {
+		op->iosb.Status = s;
+		op->iosb.Information = 0;
 		if (op->heap) {
 			pthread_mutex_destroy(&op->lock);
 			pthread_cond_destroy(&op->cv);
-			free(op);
+			flt_free(op, FLT_TAG_HARNESS);
 		}
 		return s;
 	}
@@ -161,14 +162,14 @@ static NTSTATUS harness_run(struct altitude_op *op, PIO_STATUS_BLOCK iosb)
 
 static NTSTATUS harness_file_new(altitude_memvol *vol, const WCHAR *path, altitude_file **out)
 {
-	altitude_file *f = calloc(1, sizeof(*f));
+	altitude_file *f = flt_alloc(sizeof(*f), FLT_TAG_HARNESS);
 	UNICODE_STRING p;
 
 	if (!f)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	flt_string_init(&p, path);
 	if (!NT_SUCCESS(flt_string_dup(&p, &f->fo.FileName))) {
-		free(f);
+		flt_free(f, FLT_TAG_HARNESS);
 		return STATUS_INSUFFICIENT_RESOURCES;
 	}
 	f->vol = vol;
@@ -181,7 +182,7 @@ static NTSTATUS harness_file_new(altitude_memvol *vol, const WCHAR *path, altitu
 static void harness_file_free(altitude_file *f)
 {
 	flt_string_free(&f->fo.FileName);
-	free(f);
+	flt_free(f, FLT_TAG_HARNESS);
 }
 
 PFILE_OBJECT altitude_file_object(altitude_file *file)
@@ -373,7 +374,8 @@ NTSTATUS altitude_filter_load(const altitude_filter_config *config, PDRIVER_INIT
 
 	if (!config || !driver_entry)
 		return STATUS_INVALID_PARAMETER;
-	inst = calloc(config->instance_count ? config->instance_count : 1, sizeof(*inst));
+	inst = flt_alloc((config->instance_count ? config->instance_count : 1) * sizeof(*inst),
+			 FLT_TAG_TEMP);
 	if (!inst)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	for (ULONG i = 0; i < config->instance_count; i++) {
@@ -386,7 +388,7 @@ NTSTATUS altitude_filter_load(const altitude_filter_config *config, PDRIVER_INIT
 	r.instance_count = config->instance_count;
 	r.instances = inst;
 	s = flt_loader_load(&r, driver_entry, &driver);
-	free(inst);
+	flt_free(inst, FLT_TAG_TEMP);
 	if (NT_SUCCESS(s) && driver_out)
 		*driver_out = driver;
 	return s;

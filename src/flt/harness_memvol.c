@@ -4,7 +4,6 @@
  * completion thread (ALTITUDE_OP_ASYNC_COMPLETION, post callbacks at
  * DISPATCH_LEVEL), or when released (ALTITUDE_OP_HOLD).
  */
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "flt/harness.h"
@@ -101,7 +100,7 @@ NTSTATUS altitude_memvol_create(const WCHAR *name, altitude_memvol **out)
 
 	if (!name || !out)
 		return STATUS_INVALID_PARAMETER;
-	vol = calloc(1, sizeof(*vol));
+	vol = flt_alloc(sizeof(*vol), FLT_TAG_HARNESS);
 	if (!vol)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	pthread_mutex_init(&vol->lock, NULL);
@@ -125,7 +124,7 @@ out:
 	pthread_mutex_destroy(&vol->lock);
 	pthread_mutex_destroy(&vol->qlock);
 	pthread_cond_destroy(&vol->qcv);
-	free(vol);
+	flt_free(vol, FLT_TAG_HARNESS);
 	return s;
 }
 
@@ -144,7 +143,7 @@ void altitude_memvol_destroy(altitude_memvol *vol)
 	pthread_mutex_destroy(&vol->lock);
 	pthread_mutex_destroy(&vol->qlock);
 	pthread_cond_destroy(&vol->qcv);
-	free(vol);
+	flt_free(vol, FLT_TAG_HARNESS);
 }
 
 PFLT_VOLUME altitude_memvol_volume(altitude_memvol *vol)

@@ -2,7 +2,6 @@
  * Driver objects of loaded filters and their loader records (the instance
  * configuration the registry holds on Windows).
  */
-#include <stdlib.h>
 
 #include "flt/flt.h"
 
@@ -33,14 +32,14 @@ static WCHAR *flt_wcsdup(const WCHAR *s)
 static void flt_driver_free(struct flt_driver *d)
 {
 	for (ULONG i = 0; i < d->record.instance_count; i++) {
-		free((void *)d->instances[i].name);
-		free((void *)d->instances[i].altitude);
+		flt_free((void *)d->instances[i].name, FLT_TAG_STRING);
+		flt_free((void *)d->instances[i].altitude, FLT_TAG_STRING);
 	}
-	free(d->instances);
-	free((void *)d->record.service_name);
-	free((void *)d->record.default_instance);
+	flt_free(d->instances, FLT_TAG_DRIVER);
+	flt_free((void *)d->record.service_name, FLT_TAG_STRING);
+	flt_free((void *)d->record.default_instance, FLT_TAG_STRING);
 	flt_string_free(&d->registry_path);
-	free(d);
+	flt_free(d, FLT_TAG_DRIVER);
 	flt_live_add(-1);
 }
 
@@ -48,7 +47,8 @@ static NTSTATUS flt_record_copy(struct flt_driver *d, const struct flt_loader_re
 {
 	d->record.service_name = flt_wcsdup(r->service_name);
 	d->record.default_instance = flt_wcsdup(r->default_instance);
-	d->instances = calloc(r->instance_count ? r->instance_count : 1, sizeof(*d->instances));
+	d->instances = flt_alloc((r->instance_count ? r->instance_count : 1) * sizeof(*d->instances),
+				 FLT_TAG_DRIVER);
 	if (!d->record.service_name || (r->default_instance && !d->record.default_instance) ||
 	    !d->instances)
 		return STATUS_INSUFFICIENT_RESOURCES;
@@ -72,7 +72,7 @@ static NTSTATUS flt_registry_path(struct flt_driver *d)
 
 	while (d->record.service_name[n])
 		n++;
-	buf = malloc((p + n + 1) * sizeof(WCHAR));
+	buf = flt_alloc((p + n + 1) * sizeof(WCHAR), FLT_TAG_STRING);
 	if (!buf)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	memcpy(buf, prefix, p * sizeof(WCHAR));
@@ -92,7 +92,7 @@ NTSTATUS flt_loader_load(const struct flt_loader_record *record, PDRIVER_INITIAL
 	if (!record || !record->service_name || !entry || !driver_out ||
 	    (record->instance_count && !record->instances))
 		return STATUS_INVALID_PARAMETER;
-	d = calloc(1, sizeof(*d));
+	d = flt_alloc(sizeof(*d), FLT_TAG_DRIVER);
 	if (!d)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	flt_live_add(1);

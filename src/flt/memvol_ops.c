@@ -3,7 +3,6 @@
  * set information, directory listing, volume information, flush, cleanup
  * and close.  Other operations get STATUS_INVALID_DEVICE_REQUEST.
  */
-#include <stdlib.h>
 
 #include "flt/memvol.h"
 
@@ -76,9 +75,7 @@ static NTSTATUS memvol_create(struct memvol_node *root, LONGLONG *next_id, PFLT_
 		return memvol_done(d, STATUS_INVALID_PARAMETER, 0);
 	node = memvol_lookup(root, f->FileName.Buffer, f->FileName.Length / sizeof(WCHAR), &parent,
 			     &leaf, &chars);
-	if (!node && leaf && !parent)
-		return memvol_done(d, STATUS_OBJECT_PATH_NOT_FOUND, 0);
-	if (!node && !parent && !leaf)
+	if (!node && !parent)
 		return memvol_done(d, STATUS_OBJECT_PATH_NOT_FOUND, 0);
 	if (node && node->delete_pending)
 		return memvol_done(d, STATUS_DELETE_PENDING, 0);
@@ -86,13 +83,13 @@ static NTSTATUS memvol_create(struct memvol_node *root, LONGLONG *next_id, PFLT_
 		return memvol_done(d, STATUS_FILE_IS_A_DIRECTORY, 0);
 	if (node && !node->dir && (options & FILE_DIRECTORY_FILE))
 		return memvol_done(d, STATUS_NOT_A_DIRECTORY, 0);
-	h = calloc(1, sizeof(*h));
+	h = flt_alloc(sizeof(*h), FLT_TAG_MEMVOL);
 	if (!h)
 		return memvol_done(d, STATUS_INSUFFICIENT_RESOURCES, 0);
 	s = memvol_disposition(&node, parent, leaf, chars, disposition,
 			       (options & FILE_DIRECTORY_FILE) != 0, next_id, &info);
 	if (!NT_SUCCESS(s)) {
-		free(h);
+		flt_free(h, FLT_TAG_MEMVOL);
 		return memvol_done(d, s, 0);
 	}
 	h->node = node;
@@ -221,7 +218,7 @@ static NTSTATUS memvol_query_name(PFLT_CALLBACK_DATA d, struct memvol_node *n, P
 
 	if (len < fixed)
 		return memvol_done(d, STATUS_INFO_LENGTH_MISMATCH, 0);
-	tmp = malloc(chars * sizeof(WCHAR));
+	tmp = flt_alloc(chars * sizeof(WCHAR), FLT_TAG_MEMVOL);
 	if (!tmp)
 		return memvol_done(d, STATUS_INSUFFICIENT_RESOURCES, 0);
 	memvol_path_fill(n, tmp, chars);
@@ -230,7 +227,7 @@ static NTSTATUS memvol_query_name(PFLT_CALLBACK_DATA d, struct memvol_node *n, P
 	if (fit > chars)
 		fit = chars;
 	memcpy(ni->FileName, tmp, fit * sizeof(WCHAR));
-	free(tmp);
+	flt_free(tmp, FLT_TAG_MEMVOL);
 	return memvol_done(d, fit < chars ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS,
 			   fixed + fit * sizeof(WCHAR));
 }
@@ -350,7 +347,7 @@ static NTSTATUS memvol_rename(struct memvol_node *root, struct memvol_node *n,
 		if (p == n)
 			return STATUS_INVALID_PARAMETER; /* into its own subtree */
 	}
-	name = malloc(((size_t)chars + 1) * sizeof(WCHAR));
+	name = flt_alloc(((size_t)chars + 1) * sizeof(WCHAR), FLT_TAG_MEMVOL);
 	if (!name)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	if (target) {
@@ -361,7 +358,7 @@ static NTSTATUS memvol_rename(struct memvol_node *root, struct memvol_node *n,
 	name[chars] = 0;
 	memvol_node_unlink(n);
 	n->unlinked = FALSE;
-	free(n->name);
+	flt_free(n->name, FLT_TAG_MEMVOL);
 	n->name = name;
 	n->name_chars = chars;
 	n->parent = parent;
@@ -467,7 +464,7 @@ static NTSTATUS memvol_close(PFLT_CALLBACK_DATA d)
 	n = h->node;
 	if (--n->opens == 0 && n->unlinked)
 		memvol_node_free(n);
-	free(h);
+	flt_free(h, FLT_TAG_MEMVOL);
 	d->Iopb->TargetFileObject->FsContext = NULL;
 	d->Iopb->TargetFileObject->FsContext2 = NULL;
 	return memvol_done(d, STATUS_SUCCESS, 0);

@@ -1,5 +1,4 @@
 /* The memory volume's file tree: nodes, lookups, sizes and times. */
-#include <stdlib.h>
 #include <time.h>
 
 #include "flt/memvol.h"
@@ -56,8 +55,12 @@ struct memvol_node *memvol_lookup(struct memvol_node *root, const WCHAR *path, U
 		start = i;
 		while (i < chars && path[i] != L'\\')
 			i++;
-		if (!dir || !dir->dir)
-			return NULL; /* a path component is missing or not a directory */
+		if (!dir || !dir->dir) {
+			/* a directory on the way is missing or is a file */
+			*parent = NULL;
+			*leaf = NULL;
+			return NULL;
+		}
 		*parent = dir;
 		*leaf = path + start;
 		*leaf_chars = (USHORT)(i - start);
@@ -70,14 +73,14 @@ struct memvol_node *memvol_lookup(struct memvol_node *root, const WCHAR *path, U
 struct memvol_node *memvol_node_new(struct memvol_node *parent, const WCHAR *name, USHORT chars,
 				    BOOLEAN dir, LONGLONG id)
 {
-	struct memvol_node *n = calloc(1, sizeof(*n));
+	struct memvol_node *n = flt_alloc(sizeof(*n), FLT_TAG_MEMVOL);
 	LONGLONG now = memvol_now();
 
 	if (!n)
 		return NULL;
-	n->name = malloc(((size_t)chars + 1) * sizeof(WCHAR));
+	n->name = flt_alloc(((size_t)chars + 1) * sizeof(WCHAR), FLT_TAG_MEMVOL);
 	if (!n->name) {
-		free(n);
+		flt_free(n, FLT_TAG_MEMVOL);
 		return NULL;
 	}
 	memcpy(n->name, name, chars * sizeof(WCHAR));
@@ -121,9 +124,9 @@ void memvol_node_free(struct memvol_node *node)
 		node->children = c->next;
 		memvol_node_free(c);
 	}
-	free(node->data);
-	free(node->name);
-	free(node);
+	flt_free(node->data, FLT_TAG_MEMVOL);
+	flt_free(node->name, FLT_TAG_MEMVOL);
+	flt_free(node, FLT_TAG_MEMVOL);
 }
 
 NTSTATUS memvol_node_resize(struct memvol_node *node, SIZE_T size)
@@ -134,9 +137,12 @@ NTSTATUS memvol_node_resize(struct memvol_node *node, SIZE_T size)
 
 		while (cap < size)
 			cap *= 2;
-		p = realloc(node->data, cap);
+		p = flt_alloc(cap, FLT_TAG_MEMVOL);
 		if (!p)
 			return STATUS_INSUFFICIENT_RESOURCES;
+		if (node->size)
+			memcpy(p, node->data, node->size);
+		flt_free(node->data, FLT_TAG_MEMVOL);
 		node->data = p;
 		node->capacity = cap;
 	}

@@ -4,6 +4,7 @@
  * teardown, and misuse reports that name the filter.
  */
 #include <stdio.h>
+#include <time.h>
 
 #include "flt/flt.h"
 
@@ -24,6 +25,17 @@ void flt_wait_unlock(void)
 void flt_wait(void)
 {
 	pthread_cond_wait(&flt_wait_cv, &flt_wait_mutex);
+}
+
+void flt_wait_timed(ULONG ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_cond_timedwait(&flt_wait_cv, &flt_wait_mutex, &ts);
 }
 
 void flt_wake_all(void)

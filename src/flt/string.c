@@ -1,5 +1,4 @@
 /* Owned UNICODE_STRING copies and comparisons used by the engine. */
-#include <stdlib.h>
 
 #include "flt/flt.h"
 
@@ -7,7 +6,7 @@ NTSTATUS flt_string_dup(PCUNICODE_STRING src, UNICODE_STRING *dst)
 {
 	USHORT len = src ? src->Length : 0;
 
-	dst->Buffer = malloc((size_t)len + sizeof(WCHAR));
+	dst->Buffer = flt_alloc((size_t)len + sizeof(WCHAR), FLT_TAG_STRING);
 	if (!dst->Buffer)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	if (len)
@@ -39,7 +38,7 @@ NTSTATUS flt_string_from_wsz(const WCHAR *src, UNICODE_STRING *dst)
 
 void flt_string_free(UNICODE_STRING *s)
 {
-	free(s->Buffer);
+	flt_free(s->Buffer, FLT_TAG_STRING);
 	s->Buffer = NULL;
 	s->Length = s->MaximumLength = 0;
 }

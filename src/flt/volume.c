@@ -3,7 +3,6 @@
  * and described to filters (FltGetVolumeName, FltGetVolumeProperties), and
  * the instance snapshot the I/O path walks.
  */
-#include <stdlib.h>
 
 #include "flt/flt.h"
 
@@ -15,7 +14,7 @@ void flt_snapshot_put(struct flt_snapshot *snap)
 		return;
 	for (ULONG i = 0; i < snap->count; i++)
 		flt_instance_put(snap->inst[i]);
-	free(snap);
+	flt_free(snap, FLT_TAG_SNAPSHOT);
 }
 
 NTSTATUS flt_volume_republish(PFLT_VOLUME volume)
@@ -25,7 +24,7 @@ NTSTATUS flt_volume_republish(PFLT_VOLUME volume)
 
 	for (PLIST_ENTRY e = volume->instances.Flink; e != &volume->instances; e = e->Flink)
 		n++;
-	snap = malloc(sizeof(*snap) + n * sizeof(PFLT_INSTANCE));
+	snap = flt_alloc(sizeof(*snap) + n * sizeof(PFLT_INSTANCE), FLT_TAG_SNAPSHOT);
 	if (!snap)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	atomic_init(&snap->refs, 1);
@@ -54,7 +53,7 @@ static void flt_volume_free(PFLT_VOLUME v)
 		v->free_ops = op->next_free;
 		pthread_mutex_destroy(&op->sync_lock);
 		pthread_cond_destroy(&op->sync_cv);
-		free(op);
+		flt_free(op, FLT_TAG_OPERATION);
 	}
 	flt_snapshot_put(v->snap);
 	pthread_mutex_destroy(&v->lock);
@@ -63,7 +62,7 @@ static void flt_volume_free(PFLT_VOLUME v)
 	flt_string_free(&v->fs_driver_name);
 	flt_string_free(&v->fs_device_name);
 	flt_string_free(&v->real_device_name);
-	free(v);
+	flt_free(v, FLT_TAG_VOLUME);
 	flt_live_add(-1);
 }
 
@@ -104,7 +103,7 @@ static PFLT_FILTER *flt_filters_started(ULONG *count)
 	for (PLIST_ENTRY e = flt_filters.Flink; e != &flt_filters; e = e->Flink)
 		n++;
 	if (n)
-		list = calloc(n, sizeof(*list));
+		list = flt_alloc(n * sizeof(*list), FLT_TAG_TEMP);
 	n = 0;
 	for (PLIST_ENTRY e = flt_filters.Flink; list && e != &flt_filters; e = e->Flink) {
 		PFLT_FILTER f = CONTAINING_RECORD(e, struct _FLT_FILTER, link);
@@ -131,7 +130,7 @@ NTSTATUS flt_volume_create(PCUNICODE_STRING name, const struct flt_volume_config
 		return STATUS_INVALID_PARAMETER;
 	if (!config)
 		config = &defaults;
-	v = calloc(1, sizeof(*v));
+	v = flt_alloc(sizeof(*v), FLT_TAG_VOLUME);
 	if (!v)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	flt_live_add(1);
@@ -166,7 +165,7 @@ NTSTATUS flt_volume_create(PCUNICODE_STRING name, const struct flt_volume_config
 						 FLTFL_INSTANCE_SETUP_NEWLY_MOUNTED_VOLUME);
 		flt_object_release(&filters[i]->obj);
 	}
-	free(filters);
+	flt_free(filters, FLT_TAG_TEMP);
 	*out = v;
 	return STATUS_SUCCESS;
 out:

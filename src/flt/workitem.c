@@ -4,68 +4,25 @@
  * Deferred I/O work items pend an operation from a post callback (SEMANTICS
  * section 4); FltDoCompletionProcessingWhenSafe (section 5) uses the same
  * rules.  Generic work items reference their filter or instance until the
- * routine returns.  Routines run at PASSIVE_LEVEL on worker threads.
+ * routine returns.  Routines run at PASSIVE_LEVEL on the system worker
+ * threads.
  */
-#include <stdlib.h>
 
 #include "flt/flt.h"
 
-#define FLT_WORKERS 2
-
-static pthread_once_t flt_workers_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t flt_work_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t flt_work_cv = PTHREAD_COND_INITIALIZER;
-static struct flt_work *flt_work_head, *flt_work_tail;
-
-static void *flt_worker_main(void *arg)
+static VOID NTAPI flt_work_run(PVOID parameter)
 {
-	(void)arg;
-	ke_irql_set(PASSIVE_LEVEL);
-	for (;;) {
-		struct flt_work *w;
+	struct flt_work *w = parameter;
 
-		pthread_mutex_lock(&flt_work_lock);
-		while (!flt_work_head)
-			pthread_cond_wait(&flt_work_cv, &flt_work_lock);
-		w = flt_work_head;
-		flt_work_head = w->next;
-		if (!flt_work_head)
-			flt_work_tail = NULL;
-		pthread_mutex_unlock(&flt_work_lock);
-		w->fn(w->ctx);
-		if (KeGetCurrentIrql() != PASSIVE_LEVEL) {
-			ke_bugcheck(WORKER_THREAD_RETURNED_AT_BAD_IRQL, (ULONG_PTR)w->fn,
-				    KeGetCurrentIrql(), 0, 0, "FltMgr worker");
-			ke_irql_set(PASSIVE_LEVEL);
-		}
-	}
-	return NULL;
+	w->fn(w->ctx);
 }
 
-static void flt_workers_start(void)
+void flt_work_queue(struct flt_work *work, flt_work_fn fn, void *ctx, WORK_QUEUE_TYPE queue)
 {
-	for (int i = 0; i < FLT_WORKERS; i++) {
-		pthread_t t;
-
-		if (pthread_create(&t, NULL, flt_worker_main, NULL) == 0)
-			pthread_detach(t);
-	}
-}
-
-void flt_work_queue(struct flt_work *work, flt_work_fn fn, void *ctx)
-{
-	pthread_once(&flt_workers_once, flt_workers_start);
 	work->fn = fn;
 	work->ctx = ctx;
-	work->next = NULL;
-	pthread_mutex_lock(&flt_work_lock);
-	if (flt_work_tail)
-		flt_work_tail->next = work;
-	else
-		flt_work_head = work;
-	flt_work_tail = work;
-	pthread_cond_signal(&flt_work_cv);
-	pthread_mutex_unlock(&flt_work_lock);
+	ExInitializeWorkItem(&work->item, flt_work_run, work);
+	ExQueueWorkItem(&work->item, queue);
 }
 
 struct _FLT_DEFERRED_IO_WORKITEM {
@@ -86,7 +43,7 @@ struct _FLT_GENERIC_WORKITEM {
 
 PFLT_DEFERRED_IO_WORKITEM FLTAPI FltAllocateDeferredIoWorkItem(VOID)
 {
-	PFLT_DEFERRED_IO_WORKITEM item = calloc(1, sizeof(*item));
+	PFLT_DEFERRED_IO_WORKITEM item = flt_alloc(sizeof(*item), FLT_TAG_WORKITEM);
 
 	if (item)
 		flt_live_add(1);
@@ -97,7 +54,7 @@ VOID FLTAPI FltFreeDeferredIoWorkItem(PFLT_DEFERRED_IO_WORKITEM FltWorkItem)
 {
 	if (!FltWorkItem)
 		return;
-	free(FltWorkItem);
+	flt_free(FltWorkItem, FLT_TAG_WORKITEM);
 	flt_live_add(-1);
 }
 
@@ -138,7 +95,7 @@ NTSTATUS FLTAPI FltQueueDeferredIoWorkItem(PFLT_DEFERRED_IO_WORKITEM FltWorkItem
 {
 	NTSTATUS status;
 
-	if (!FltWorkItem || !Data || !WorkerRoutine || QueueType >= MaximumWorkQueue)
+	if (!FltWorkItem || !Data || !WorkerRoutine || (ULONG)QueueType >= (ULONG)MaximumWorkQueue)
 		return STATUS_INVALID_PARAMETER;
 	if (!ke_irql_at_most(DISPATCH_LEVEL, "FltQueueDeferredIoWorkItem"))
 		return STATUS_UNSUCCESSFUL;
@@ -153,13 +110,13 @@ NTSTATUS FLTAPI FltQueueDeferredIoWorkItem(PFLT_DEFERRED_IO_WORKITEM FltWorkItem
 	FltWorkItem->data = Data;
 	FltWorkItem->routine = WorkerRoutine;
 	FltWorkItem->context = Context;
-	flt_work_queue(&FltWorkItem->work, flt_deferred_run, FltWorkItem);
+	flt_work_queue(&FltWorkItem->work, flt_deferred_run, FltWorkItem, QueueType);
 	return STATUS_SUCCESS;
 }
 
 PFLT_GENERIC_WORKITEM FLTAPI FltAllocateGenericWorkItem(VOID)
 {
-	PFLT_GENERIC_WORKITEM item = calloc(1, sizeof(*item));
+	PFLT_GENERIC_WORKITEM item = flt_alloc(sizeof(*item), FLT_TAG_WORKITEM);
 
 	if (item)
 		flt_live_add(1);
@@ -170,7 +127,7 @@ VOID FLTAPI FltFreeGenericWorkItem(PFLT_GENERIC_WORKITEM FltWorkItem)
 {
 	if (!FltWorkItem)
 		return;
-	free(FltWorkItem);
+	flt_free(FltWorkItem, FLT_TAG_WORKITEM);
 	flt_live_add(-1);
 }
 
@@ -190,7 +147,7 @@ NTSTATUS FLTAPI FltQueueGenericWorkItem(PFLT_GENERIC_WORKITEM FltWorkItem, PVOID
 {
 	struct flt_object *obj = FltObject;
 
-	if (!FltWorkItem || !obj || !WorkerRoutine || QueueType >= MaximumWorkQueue ||
+	if (!FltWorkItem || !obj || !WorkerRoutine || (ULONG)QueueType >= (ULONG)MaximumWorkQueue ||
 	    (obj->kind != FLT_KIND_FILTER && obj->kind != FLT_KIND_INSTANCE))
 		return STATUS_INVALID_PARAMETER;
 	if (!ke_irql_at_most(DISPATCH_LEVEL, "FltQueueGenericWorkItem"))
@@ -206,7 +163,7 @@ NTSTATUS FLTAPI FltQueueGenericWorkItem(PFLT_GENERIC_WORKITEM FltWorkItem, PVOID
 	FltWorkItem->object = obj;
 	FltWorkItem->routine = WorkerRoutine;
 	FltWorkItem->context = Context;
-	flt_work_queue(&FltWorkItem->work, flt_generic_run, FltWorkItem);
+	flt_work_queue(&FltWorkItem->work, flt_generic_run, FltWorkItem, QueueType);
 	return STATUS_SUCCESS;
 }
 
@@ -224,7 +181,7 @@ static void flt_when_safe_run(void *ctx)
 	struct flt_when_safe *w = ctx, copy = *w;
 	FLT_POSTOP_CALLBACK_STATUS st;
 
-	free(w);
+	flt_free(w, FLT_TAG_WORKITEM);
 	flt_live_add(-1);
 	st = copy.callback(copy.data, &copy.objects, copy.context, copy.flags);
 	if (st != FLT_POSTOP_MORE_PROCESSING_REQUIRED)
@@ -249,7 +206,7 @@ BOOLEAN FLTAPI FltDoCompletionProcessingWhenSafe(PFLT_CALLBACK_DATA Data,
 	if (!NT_SUCCESS(flt_post_safety(Data, (Flags & FLTFL_POST_OPERATION_DRAINING) ||
 						      flt_op_draining(Data))))
 		return FALSE;
-	w = malloc(sizeof(*w));
+	w = flt_alloc(sizeof(*w), FLT_TAG_WORKITEM);
 	if (!w)
 		return FALSE;
 	flt_live_add(1);
@@ -259,6 +216,6 @@ BOOLEAN FLTAPI FltDoCompletionProcessingWhenSafe(PFLT_CALLBACK_DATA Data,
 	w->flags = Flags;
 	w->callback = SafePostCallback;
 	*RetPostOperationStatus = FLT_POSTOP_MORE_PROCESSING_REQUIRED;
-	flt_work_queue(&w->work, flt_when_safe_run, w);
+	flt_work_queue(&w->work, flt_when_safe_run, w, DelayedWorkQueue);
 	return TRUE;
 }

@@ -1,8 +1,10 @@
 /*
  * STRING / ANSI_STRING, and conversion between ANSI and UTF-16.  The ANSI
- * code page is UTF-8 on this platform.  A conversion that does not fit a
- * caller-supplied buffer returns STATUS_BUFFER_OVERFLOW and leaves the
- * destination unchanged; one that would exceed MAXUSHORT bytes returns
+ * code page is UTF-8 on this platform.  As on Windows, a Unicode-to-ANSI
+ * conversion that does not fit a caller-supplied buffer converts what fits
+ * (whole characters, null-terminated) and returns STATUS_BUFFER_OVERFLOW,
+ * while an ANSI-to-Unicode one returns STATUS_BUFFER_OVERFLOW and leaves the
+ * destination unchanged; a result above MAXUSHORT bytes is
  * STATUS_INVALID_PARAMETER_2.
  */
 #include "rtl/rtl.h"
@@ -107,6 +109,7 @@ NTSTATUS NTAPI RtlUnicodeStringToAnsiString(PANSI_STRING DestinationString,
 	ULONG size = RtlxUnicodeStringToAnsiSize(SourceString);
 	ULONG written = 0;
 	PCHAR buffer = DestinationString->Buffer;
+	NTSTATUS status = STATUS_SUCCESS;
 
 	if (size > MAXUSHORT)
 		return STATUS_INVALID_PARAMETER_2;
@@ -115,7 +118,10 @@ NTSTATUS NTAPI RtlUnicodeStringToAnsiString(PANSI_STRING DestinationString,
 		if (!buffer)
 			return STATUS_NO_MEMORY;
 	} else if (size > DestinationString->MaximumLength) {
-		return STATUS_BUFFER_OVERFLOW;
+		if (DestinationString->MaximumLength == 0)
+			return STATUS_BUFFER_OVERFLOW;
+		size = DestinationString->MaximumLength;
+		status = STATUS_BUFFER_OVERFLOW;
 	}
 	RtlUnicodeToUTF8N(buffer, size - 1, &written, SourceString->Buffer,
 			  SourceString->Length & ~1u);
@@ -124,7 +130,7 @@ NTSTATUS NTAPI RtlUnicodeStringToAnsiString(PANSI_STRING DestinationString,
 	DestinationString->Length = (USHORT)written;
 	if (AllocateDestinationString)
 		DestinationString->MaximumLength = (USHORT)size;
-	return STATUS_SUCCESS;
+	return status;
 }
 
 NTSTATUS NTAPI RtlAnsiStringToUnicodeString(PUNICODE_STRING DestinationString,

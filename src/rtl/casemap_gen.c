@@ -3,6 +3,11 @@
  * the BMP in the C.UTF-8 locale and writes a two-level table of deltas
  * (256 pages of 256 entries, identical pages shared) as C source.
  *
+ * Like Windows' case table (the one NTFS and RtlUpcaseUnicodeChar use), it
+ * leaves alone the characters whose mapping would land in ASCII (U+0131
+ * dotless i, U+017F long s, U+212A Kelvin sign, U+0130 capital I with dot)
+ * and U+00B5 MICRO SIGN, so that no non-ASCII name folds onto an ASCII one.
+ *
  * Usage: casemap_gen <output.c>
  */
 #include <locale.h>
@@ -28,6 +33,8 @@ static unsigned short delta_of(unsigned int c, wint_t mapped)
 	if (c >= 0xD800 && c <= 0xDFFF)
 		return 0;
 	if ((unsigned int)mapped > 0xFFFF || (mapped >= 0xD800 && mapped <= 0xDFFF))
+		return 0;
+	if ((c >= 0x80 && mapped < 0x80) || c == 0xB5)
 		return 0;
 	return (unsigned short)((unsigned int)mapped - c);
 }

@@ -29,7 +29,8 @@ static ULONG base_from_prefix(const WCHAR *s, USHORT n, USHORT *i)
 /*
  * Skips leading white space, takes one optional sign and reads digits up to
  * the first character that is not a digit of the base.  No digits gives 0
- * and STATUS_SUCCESS; an empty string gives STATUS_INVALID_PARAMETER.
+ * and STATUS_SUCCESS; an empty string gives STATUS_INVALID_PARAMETER; a
+ * NULL Value gives STATUS_ACCESS_VIOLATION, as Windows reports it.
  */
 NTSTATUS NTAPI RtlUnicodeStringToInteger(PCUNICODE_STRING String, ULONG Base, PULONG Value)
 {
@@ -41,6 +42,8 @@ NTSTATUS NTAPI RtlUnicodeStringToInteger(PCUNICODE_STRING String, ULONG Base, PU
 
 	if (Base != 0 && Base != 2 && Base != 8 && Base != 10 && Base != 16)
 		return STATUS_INVALID_PARAMETER;
+	if (!Value)
+		return STATUS_ACCESS_VIOLATION;
 	while (i < n && s[i] <= L' ')
 		i++;
 	if (i == n)

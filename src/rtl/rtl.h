@@ -37,7 +37,8 @@ WCHAR rtl_downcase(WCHAR c);
 
 /*
  * TRUE when `s` is a well-formed counted string: even Length and
- * MaximumLength, Length <= MaximumLength, and a Buffer when Length is not 0.
+ * MaximumLength, Length <= MaximumLength, and a Buffer when MaximumLength
+ * is not 0.
  */
 BOOLEAN rtl_unicode_string_valid(PCUNICODE_STRING s);
 

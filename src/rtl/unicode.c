@@ -10,7 +10,7 @@ BOOLEAN rtl_unicode_string_valid(PCUNICODE_STRING s)
 		return FALSE;
 	if (s->Length > s->MaximumLength)
 		return FALSE;
-	return s->Length == 0 || s->Buffer != NULL;
+	return s->MaximumLength == 0 || s->Buffer != NULL;
 }
 
 VOID NTAPI RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR SourceString)

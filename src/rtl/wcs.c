@@ -117,6 +117,17 @@ WCHAR *altitude_wcscat(WCHAR *dest, const WCHAR *src)
 	return dest;
 }
 
+/* Appends at most n characters and always terminates, as C's wcsncat. */
+WCHAR *altitude_wcsncat(WCHAR *dest, const WCHAR *src, size_t n)
+{
+	WCHAR *end = dest + altitude_wcslen(dest);
+	size_t len = altitude_wcsnlen(src, n);
+
+	memmove(end, src, len * sizeof(WCHAR));
+	end[len] = UNICODE_NULL;
+	return dest;
+}
+
 WCHAR *altitude_wcsupr(WCHAR *s)
 {
 	for (WCHAR *p = s; *p; p++)

@@ -129,6 +129,9 @@ static VOID FLTAPI probe_teardown_complete(PCFLT_RELATED_OBJECTS objs, FLT_INSTA
 	struct probe *p = probe_of(objs);
 
 	(void)r;
+	p->reference_in_teardown_complete = FltObjectReference(objs->Instance);
+	if (NT_SUCCESS(p->reference_in_teardown_complete))
+		FltObjectDereference(objs->Instance);
 	atomic_fetch_add(&p->teardown_complete, 1);
 	probe_trace_add(p->index, 'C');
 }

@@ -47,6 +47,7 @@ struct probe {
 	pthread_t pre_thread, post_thread;
 	PVOID post_context;
 	FLT_POST_OPERATION_FLAGS post_flags;
+	NTSTATUS reference_in_teardown_complete; /* FltObjectReference(instance) there */
 };
 
 extern struct probe probes[PROBE_MAX];

@@ -51,12 +51,12 @@ static VOID FLTAPI ctx_cleanup(PFLT_CONTEXT context, FLT_CONTEXT_TYPE type)
 	cleanups++;
 }
 
-static PVOID FLTAPI ctx_alloc(int pool, SIZE_T size, FLT_CONTEXT_TYPE type)
+static PVOID FLTAPI ctx_alloc(POOL_TYPE pool, SIZE_T size, FLT_CONTEXT_TYPE type)
 {
 	(void)type;
 	allocs_cb++;
 	alloc_cb_size = size;
-	return ExAllocatePoolWithTag((POOL_TYPE)pool, size, TAG_CB);
+	return ExAllocatePoolWithTag(pool, size, TAG_CB);
 }
 
 static VOID FLTAPI ctx_free(PVOID pool, FLT_CONTEXT_TYPE type)

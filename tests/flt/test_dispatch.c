@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <altitude/pool.h>
 
 #include "probe.h"
 
@@ -44,7 +46,7 @@ static int teardown(void **state)
 	altitude_filter_unload(L"gamma", TRUE);
 	altitude_memvol_destroy(vol);
 	altitude_bugcheck_set_hook(NULL, NULL);
-	return altitude_flt_live_objects() == 0 ? 0 : -1;
+	return altitude_flt_live_objects() == 0 && altitude_pool_leak_report(stderr) == 0 ? 0 : -1;
 }
 
 static void with_callback_passes_the_completion_context(void **state)
@@ -374,6 +376,7 @@ static FLT_PREOP_CALLBACK_STATUS inspect_pre(struct probe *p, PFLT_CALLBACK_DATA
 	data->Iopb->Parameters.Read.Length = 2;
 	FltSetCallbackDataDirty(data);
 	assert_true(FltIsCallbackDataDirty(data));
+	assert_ptr_equal(data->Thread, PsGetCurrentThread());
 	assert_int_equal(FltGetRequestorProcessId(data), 4242);
 	assert_ptr_equal(FltGetRequestorProcessIdEx(data), (HANDLE)4242);
 	assert_true(FltIsOperationSynchronous(data));
@@ -430,6 +433,43 @@ static void lower_errors_and_held_operations(void **state)
 	altitude_op_free(op);
 }
 
+static FLT_POSTOP_CALLBACK_STATUS more_while_draining(struct probe *p, PFLT_CALLBACK_DATA data,
+						      PCFLT_RELATED_OBJECTS objs, PVOID ctx,
+						      FLT_POST_OPERATION_FLAGS flags)
+{
+	(void)p;
+	(void)data;
+	(void)objs;
+	(void)ctx;
+	(void)flags;
+	return FLT_POSTOP_MORE_PROCESSING_REQUIRED;
+}
+
+static void more_processing_while_draining_bugchecks(void **state)
+{
+	altitude_bugcheck_report *r = probe_catch_bugchecks();
+	altitude_op_options o = { 0 };
+	altitude_op *op;
+	char buf[4];
+
+	(void)state;
+	probes[1].post_hook = more_while_draining;
+	o.flags = ALTITUDE_OP_HOLD;
+	o.async_out = &op;
+	assert_int_equal(altitude_read(file, 0, buf, 4, &o, NULL), STATUS_PENDING);
+	assert_int_equal(FltDetachVolume(probes[1].filter, altitude_memvol_volume(vol), NULL),
+			 STATUS_SUCCESS);
+	assert_int_equal(r->code, DRIVER_VERIFIER_DETECTED_VIOLATION);
+	assert_non_null(strstr(r->routine, "beta"));
+	assert_non_null(strstr(r->routine, "draining"));
+	/* treated as FINISHED_PROCESSING: the teardown completed, the operation goes on */
+	assert_int_equal(probes[1].teardown_complete, 1);
+	assert_int_equal(altitude_memvol_release_held(vol), 1);
+	assert_int_equal(altitude_op_wait(op, NULL), STATUS_SUCCESS);
+	altitude_op_free(op);
+	assert_string_equal(probe_trace, "A<B<C<BSB!BCC>A>");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +487,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(more_processing_required_then_completed, setup, teardown),
 		cmocka_unit_test_setup_teardown(callback_data_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(lower_errors_and_held_operations, setup, teardown),
+		cmocka_unit_test_setup_teardown(more_processing_while_draining_bugchecks, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

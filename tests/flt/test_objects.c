@@ -4,8 +4,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <altitude/pool.h>
+#include <stdio.h>
 
 #include "probe.h"
+#include "flt/alloc.h"
 
 #define VOL L"\\Device\\AltitudeVolume1"
 
@@ -35,7 +38,7 @@ static int teardown(void **state)
 	altitude_bugcheck_set_hook(NULL, NULL);
 	if (altitude_flt_live_objects() != 0)
 		fprintf(stderr, "live engine objects: %d\n", (int)altitude_flt_live_objects());
-	return altitude_flt_live_objects() == 0 ? 0 : -1;
+	return altitude_flt_live_objects() == 0 && altitude_pool_leak_report(stderr) == 0 ? 0 : -1;
 }
 
 /* A driver whose DriverEntry registers `custom_reg` and keeps the status. */
@@ -50,9 +53,11 @@ static NTSTATUS FLTAPI custom_unload(FLT_FILTER_UNLOAD_FLAGS flags)
 	return STATUS_SUCCESS;
 }
 
+static UNICODE_STRING custom_path;
+
 static NTSTATUS custom_entry(PDRIVER_OBJECT driver, PUNICODE_STRING path)
 {
-	(void)path;
+	custom_path = *path;
 	custom_status = FltRegisterFilter(driver, &custom_reg, &custom_filter);
 	return custom_status;
 }
@@ -110,6 +115,12 @@ static void registration_is_validated(void **state)
 	custom_reg.Version = FLT_REGISTRATION_VERSION_0200;
 	custom_reg.Size = (USHORT)RTL_SIZEOF_THROUGH_FIELD(FLT_REGISTRATION, NormalizeContextCleanupCallback);
 	assert_int_equal(register_custom(), STATUS_SUCCESS);
+	{
+		static const WCHAR expect[] = L"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\custom";
+
+		assert_int_equal(custom_path.Length, sizeof(expect) - 2);
+		assert_memory_equal(custom_path.Buffer, expect, sizeof(expect) - 2);
+	}
 	assert_int_equal(altitude_filter_unload(L"custom", FALSE), STATUS_SUCCESS);
 
 	assert_int_equal(FltRegisterFilter(&stranger, &custom_reg, &f), STATUS_OBJECT_NAME_NOT_FOUND);
@@ -247,6 +258,7 @@ static void manual_detach_asks_query_teardown(void **state)
 	assert_int_equal(FltDetachVolume(probes[0].filter, v, NULL), STATUS_SUCCESS);
 	assert_int_equal(probes[0].teardown_reason, FLTFL_INSTANCE_TEARDOWN_MANUAL);
 	assert_string_equal(probe_trace, "ASAC");
+	assert_int_equal(probes[0].reference_in_teardown_complete, STATUS_FLT_DELETING_OBJECT);
 	assert_int_equal(FltDetachVolume(probes[0].filter, v, NULL), STATUS_FLT_INSTANCE_NOT_FOUND);
 	assert_int_equal(FltAttachVolume(probes[0].filter, v, NULL, NULL), STATUS_SUCCESS);
 	assert_int_equal(probes[0].setup_flags, FLTFL_INSTANCE_SETUP_MANUAL_ATTACHMENT);
@@ -345,7 +357,54 @@ static void enumeration_names_and_properties(void **state)
 						      &inst),
 			 STATUS_SUCCESS);
 	assert_ptr_equal(inst, instance_of(1));
+	{
+		PFLT_VOLUME v;
+		PFLT_FILTER f;
+		UNICODE_STRING vn = { sizeof(VOL) - 2, sizeof(VOL), VOL };
+
+		assert_int_equal(FltGetVolumeFromInstance(inst, &v), STATUS_SUCCESS);
+		assert_ptr_equal(v, vols[0]);
+		FltObjectDereference(v);
+		assert_int_equal(FltGetFilterFromInstance(inst, &f), STATUS_SUCCESS);
+		assert_ptr_equal(f, probes[1].filter);
+		FltObjectDereference(f);
+		assert_int_equal(FltGetVolumeFromName(probes[0].filter, &vn, &v), STATUS_SUCCESS);
+		assert_ptr_equal(v, vols[0]);
+		FltObjectDereference(v);
+		vn.Length -= 2;
+		assert_int_equal(FltGetVolumeFromName(probes[0].filter, &vn, &v), STATUS_FLT_VOLUME_NOT_FOUND);
+		assert_int_equal(FltEnumerateInstances(NULL, NULL, NULL, 0, &n), STATUS_BUFFER_TOO_SMALL);
+		assert_int_equal(n, 2);
+	}
 	FltObjectDereference(inst);
+}
+
+static void allocation_failures_are_reported(void **state)
+{
+	altitude_op_options o = { 0 };
+	altitude_op *held;
+	altitude_file *file;
+	IO_STATUS_BLOCK iosb;
+	char buf[4];
+
+	(void)state;
+	altitude_pool_fail_next(FLT_TAG_FILTER, 1);
+	assert_int_equal(probe_load(0, L"alpha", L"385100"), STATUS_INSUFFICIENT_RESOURCES);
+	assert_int_equal(probe_load(0, L"alpha", L"385100"), STATUS_SUCCESS);
+	altitude_memvol_add_file(vol, L"\\a.txt", "abcd", 4);
+	assert_int_equal(altitude_create(vol, L"\\a.txt", FILE_GENERIC_READ, FILE_OPEN, 0, NULL, &file, &iosb),
+			 STATUS_SUCCESS);
+	/* the only operation record is busy: the next operation needs a new one */
+	o.flags = ALTITUDE_OP_HOLD;
+	o.async_out = &held;
+	assert_int_equal(altitude_read(file, 0, buf, 4, &o, NULL), STATUS_PENDING);
+	altitude_pool_fail_next(FLT_TAG_OPERATION, 1);
+	assert_int_equal(altitude_read(file, 0, buf, 4, NULL, &iosb), STATUS_INSUFFICIENT_RESOURCES);
+	assert_int_equal(altitude_read(file, 0, buf, 4, NULL, &iosb), STATUS_SUCCESS);
+	altitude_memvol_release_held(vol);
+	assert_int_equal(altitude_op_wait(held, NULL), STATUS_SUCCESS);
+	altitude_op_free(held);
+	altitude_close_file(file);
 }
 
 int main(void)
@@ -358,6 +417,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(manual_detach_asks_query_teardown, setup, teardown),
 		cmocka_unit_test_setup_teardown(unload_refusal_and_mandatory_unload, setup, teardown),
 		cmocka_unit_test_setup_teardown(enumeration_names_and_properties, setup, teardown),
+		cmocka_unit_test_setup_teardown(allocation_failures_are_reported, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,8 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <altitude/pool.h>
 
 #include "probe.h"
 
@@ -59,7 +61,7 @@ static int teardown(void **state)
 	pthread_mutex_destroy(&sc.lock);
 	pthread_cond_destroy(&sc.cv);
 	altitude_bugcheck_set_hook(NULL, NULL);
-	return altitude_flt_live_objects() == 0 ? 0 : -1;
+	return altitude_flt_live_objects() == 0 && altitude_pool_leak_report(stderr) == 0 ? 0 : -1;
 }
 
 static void worker_signal(void)

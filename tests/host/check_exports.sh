@@ -4,7 +4,7 @@
 set -euo pipefail
 lib=$1
 syms=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TWDBRV]$/ {print $3}' | sed 's/@.*//')
-bad=$(grep -Ev '^(Flt|Fs|Ke|Kf|Kd|Ex|Io|Ps|Mm|Ob|Se|Zw|Rtl|Dbg|Interlocked|altitude_)' <<<"$syms" || true)
+bad=$(grep -Ev '^(Flt|Fs|Ke|Kf|Kd|Ex|Io|Ps|Mm|Ob|Se|Zw|Rtl|Dbg|vDbgPrint|Interlocked|altitude_)' <<<"$syms" || true)
 if [ -n "$bad" ]; then
   echo "unexpected exports from $lib:"
   echo "$bad"

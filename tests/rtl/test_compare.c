@@ -52,6 +52,36 @@ static void non_ascii_case_insensitive(void **state)
 	assert_int_equal(RtlDowncaseUnicodeChar(L'Z'), L'z');
 }
 
+/* The Latin-1 range folds as Windows' table does: a-z, U+00E0-U+00FE but U+00F7, U+00FF. */
+static void upcase_latin1_matches_windows(void **state)
+{
+	(void)state;
+	for (WCHAR c = 0; c < 0x100; c++) {
+		WCHAR expected = c;
+
+		if (c >= L'a' && c <= L'z')
+			expected = c - 0x20;
+		else if (c >= 0xE0 && c <= 0xFE && c != 0xF7)
+			expected = c - 0x20;
+		else if (c == 0xFF)
+			expected = 0x178;
+		assert_int_equal(RtlUpcaseUnicodeChar(c), expected);
+	}
+}
+
+/* No non-ASCII character folds onto an ASCII one. */
+static void no_fold_into_ascii(void **state)
+{
+	(void)state;
+	assert_int_equal(RtlUpcaseUnicodeChar(0x0131), 0x0131);
+	assert_int_equal(RtlUpcaseUnicodeChar(0x017F), 0x017F);
+	assert_int_equal(RtlDowncaseUnicodeChar(0x212A), 0x212A);
+	assert_int_equal(RtlDowncaseUnicodeChar(0x0130), 0x0130);
+	assert_int_equal(RtlUpcaseUnicodeChar(0x0101), 0x0100);
+	assert_int_equal(RtlUpcaseUnicodeChar(0x0450), 0x0400);
+	assert_int_equal(RtlUpcaseUnicodeChar(0x24D0), 0x24B6);
+}
+
 static void equal_and_prefix(void **state)
 {
 	UNICODE_STRING dev = RTL_CONSTANT_STRING(L"\\Device\\Vol1");
@@ -136,15 +166,38 @@ static void ansi_compare(void **state)
 	assert_true(RtlCompareString(&c, &a, TRUE) < 0);
 }
 
+static void ansi_copy(void **state)
+{
+	STRING src = RTL_CONSTANT_STRING("Some Wild String");
+	char storage[5];
+	char big[32];
+	STRING dst;
+
+	(void)state;
+	RtlInitEmptyAnsiString(&dst, storage, sizeof(storage));
+	RtlCopyString(&dst, &src);
+	assert_int_equal(dst.Length, 5);
+	assert_memory_equal(storage, "Some ", 5);
+	RtlInitEmptyAnsiString(&dst, big, sizeof(big));
+	RtlCopyString(&dst, &src);
+	assert_int_equal(dst.Length, 16);
+	assert_string_equal(big, "Some Wild String");
+	RtlCopyString(&dst, NULL);
+	assert_int_equal(dst.Length, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(compare_orders_and_folds_case),
 		cmocka_unit_test(non_ascii_case_insensitive),
+		cmocka_unit_test(upcase_latin1_matches_windows),
+		cmocka_unit_test(no_fold_into_ascii),
 		cmocka_unit_test(equal_and_prefix),
 		cmocka_unit_test(upcase_and_downcase_strings),
 		cmocka_unit_test(hash_x65599),
 		cmocka_unit_test(ansi_compare),
+		cmocka_unit_test(ansi_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

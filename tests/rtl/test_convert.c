@@ -9,13 +9,13 @@
 
 static void utf8_to_unicode(void **state)
 {
+	/* "aé€😀" */
+	static const char text[] = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
 	WCHAR out[8];
 	ULONG n = 0;
 
 	(void)state;
-	/* "aé€😀" */
-	assert_int_equal(RtlUTF8ToUnicodeN(out, sizeof(out), &n, "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10),
-			 STATUS_SUCCESS);
+	assert_int_equal(RtlUTF8ToUnicodeN(out, sizeof(out), &n, text, 10), STATUS_SUCCESS);
 	assert_int_equal(n, 10);
 	assert_int_equal(out[0], L'a');
 	assert_int_equal(out[1], 0x00E9);
@@ -127,7 +127,16 @@ static void unicode_string_to_ansi(void **state)
 	assert_int_equal(a.Length, 5);
 	assert_string_equal(storage, "caf\xc3\xa9");
 
+	/* Too small: what fits (whole characters) is converted and terminated. */
 	RtlInitEmptyAnsiString(&a, small, sizeof(small));
+	assert_int_equal(RtlUnicodeStringToAnsiString(&a, &u, FALSE), STATUS_BUFFER_OVERFLOW);
+	assert_int_equal(a.Length, 3);
+	assert_string_equal(small, "caf");
+	RtlInitEmptyAnsiString(&a, small, 1);
+	assert_int_equal(RtlUnicodeStringToAnsiString(&a, &u, FALSE), STATUS_BUFFER_OVERFLOW);
+	assert_int_equal(a.Length, 0);
+	assert_int_equal(small[0], 0);
+	RtlInitEmptyAnsiString(&a, small, 0);
 	assert_int_equal(RtlUnicodeStringToAnsiString(&a, &u, FALSE), STATUS_BUFFER_OVERFLOW);
 	assert_int_equal(a.Length, 0);
 

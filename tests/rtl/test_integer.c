@@ -32,11 +32,24 @@ static void string_to_integer(void **state)
 	assert_int_equal(parse(L"789", 8, STATUS_SUCCESS), 7);
 	assert_int_equal(parse(L"0", 0, STATUS_SUCCESS), 0);
 	assert_int_equal(parse(L"4294967295", 10, STATUS_SUCCESS), 0xFFFFFFFFu);
+	assert_int_equal(parse(L"4294967296", 0, STATUS_SUCCESS), 0);
+	assert_int_equal(parse(L"--214", 0, STATUS_SUCCESS), 0);
+	assert_int_equal(parse(L"\x01\x02 214", 0, STATUS_SUCCESS), 214);
+	assert_int_equal(parse(L"1x34", 0, STATUS_SUCCESS), 1);
+	assert_int_equal(parse(L"0b", 0, STATUS_SUCCESS), 0);
+	assert_int_equal(parse(L"-0xFEDCBA00", 0, STATUS_SUCCESS), 19088896);
+	/* With an explicit base there is no prefix: "0b1" is hex digits. */
+	assert_int_equal(parse(L"0b10", 16, STATUS_SUCCESS), 0xb10);
+	assert_int_equal(parse(L"0x10", 16, STATUS_SUCCESS), 0);
 }
 
 static void string_to_integer_errors(void **state)
 {
+	UNICODE_STRING s = RTL_CONSTANT_STRING(L"12");
+
 	(void)state;
+	assert_int_equal(RtlUnicodeStringToInteger(&s, 10, NULL), STATUS_ACCESS_VIOLATION);
+	assert_int_equal(RtlUnicodeStringToInteger(&s, 20, NULL), STATUS_INVALID_PARAMETER);
 	assert_int_equal(parse(L"", 10, STATUS_INVALID_PARAMETER), 0xDEADBEEF);
 	assert_int_equal(parse(L"12", 3, STATUS_INVALID_PARAMETER), 0xDEADBEEF);
 	assert_int_equal(parse(L"12", 36, STATUS_INVALID_PARAMETER), 0xDEADBEEF);

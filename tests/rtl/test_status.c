@@ -148,6 +148,15 @@ static void key_dos_errors(void **state)
 	assert_int_equal(RtlNtStatusToDosError(STATUS_NOT_FOUND), ERROR_NOT_FOUND);
 	assert_int_equal(RtlNtStatusToDosError(STATUS_PORT_DISCONNECTED), ERROR_INVALID_HANDLE);
 	assert_int_equal(RtlNtStatusToDosErrorNoTeb(STATUS_DISK_FULL), ERROR_DISK_FULL);
+	assert_int_equal(RtlNtStatusToDosError(STATUS_FILE_RENAMED), ERROR_ACCESS_DENIED);
+	assert_int_equal(RtlNtStatusToDosError(STATUS_DELETE_PENDING), ERROR_ACCESS_DENIED);
+	assert_int_equal(RtlNtStatusToDosError(STATUS_LPC_REPLY_LOST), ERROR_CONNECTION_ABORTED);
+	assert_int_equal(RtlNtStatusToDosError(STATUS_REGISTRY_CORRUPT), ERROR_BADDB);
+	assert_int_equal(RtlNtStatusToDosError(STATUS_DEVICE_NOT_CONNECTED),
+			 ERROR_DEVICE_NOT_CONNECTED);
+	assert_int_equal(RtlNtStatusToDosError(STATUS_EA_TOO_LARGE), ERROR_EA_LIST_INCONSISTENT);
+	assert_int_equal(RtlNtStatusToDosError(STATUS_INVALID_ADDRESS), ERROR_UNEXP_NET_ERR);
+	assert_int_equal(RtlNtStatusToDosError(STATUS_PORT_ALREADY_SET), ERROR_INVALID_PARAMETER);
 }
 
 static void flt_statuses_map_to_filter_hresults(void **state)

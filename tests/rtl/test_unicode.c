@@ -211,6 +211,7 @@ static void duplicate_rejects_bad_input(void **state)
 	UNICODE_STRING odd_max = { 2, 7, (PWCH)L"abcd" };
 	UNICODE_STRING too_long = { 8, 4, (PWCH)L"abcd" };
 	UNICODE_STRING no_buffer = { 2, 2, NULL };
+	UNICODE_STRING empty_no_buffer = { 0, 2, NULL };
 	UNICODE_STRING in = RTL_CONSTANT_STRING(L"x");
 	UNICODE_STRING out = { 0, 0, NULL };
 
@@ -219,6 +220,8 @@ static void duplicate_rejects_bad_input(void **state)
 	assert_int_equal(RtlDuplicateUnicodeString(0, &odd_max, &out), STATUS_INVALID_PARAMETER);
 	assert_int_equal(RtlDuplicateUnicodeString(0, &too_long, &out), STATUS_INVALID_PARAMETER);
 	assert_int_equal(RtlDuplicateUnicodeString(0, &no_buffer, &out), STATUS_INVALID_PARAMETER);
+	assert_int_equal(RtlDuplicateUnicodeString(0, &empty_no_buffer, &out),
+			 STATUS_INVALID_PARAMETER);
 	assert_int_equal(RtlDuplicateUnicodeString(4, &in, &out), STATUS_INVALID_PARAMETER);
 	assert_int_equal(RtlDuplicateUnicodeString(RTL_DUPLICATE_UNICODE_STRING_ALLOCATE_NULL_STRING,
 						   &in, &out),

@@ -3,6 +3,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+
 #include <wdm.h>
 
 static void lengths_and_comparisons(void **state)
@@ -70,12 +72,50 @@ static void copying_and_case(void **state)
 	assert_false(iswspace(L'x'));
 }
 
+static void secure_copies(void **state)
+{
+	WCHAR buf[4];
+	WCHAR full[2] = { L'x', L'y' };
+
+	(void)state;
+	assert_int_equal(wcscpy_s(buf, 4, L"abc"), 0);
+	assert_int_equal(wcscmp(buf, L"abc"), 0);
+	assert_int_equal(wcscpy_s(buf, 4, L"abcd"), ERANGE);
+	assert_int_equal(buf[0], 0);
+	assert_int_equal(wcscpy_s(buf, 0, L"a"), EINVAL);
+	assert_int_equal(wcscpy_s(NULL, 4, L"a"), EINVAL);
+	assert_int_equal(wcscpy_s(buf, 4, NULL), EINVAL);
+	assert_int_equal(buf[0], 0);
+
+	assert_int_equal(wcscpy_s(buf, 4, L"a"), 0);
+	assert_int_equal(wcscat_s(buf, 4, L"bc"), 0);
+	assert_int_equal(wcscmp(buf, L"abc"), 0);
+	assert_int_equal(wcscat_s(buf, 4, L"d"), ERANGE);
+	assert_int_equal(buf[0], 0);
+	assert_int_equal(wcscat_s(full, 2, L"a"), EINVAL);
+	assert_int_equal(full[0], 0);
+
+	assert_int_equal(wcsncpy_s(buf, 4, L"abcdef", 2), 0);
+	assert_int_equal(wcscmp(buf, L"ab"), 0);
+	assert_int_equal(wcsncpy_s(buf, 4, L"abcdef", 5), ERANGE);
+	assert_int_equal(buf[0], 0);
+	assert_int_equal(wcsncpy_s(buf, 4, L"abcdef", _TRUNCATE), STRUNCATE);
+	assert_int_equal(wcscmp(buf, L"abc"), 0);
+	assert_int_equal(wcsncpy_s(buf, 4, L"ab", _TRUNCATE), 0);
+	assert_int_equal(wcscmp(buf, L"ab"), 0);
+
+	wcscpy(buf, L"a");
+	wcsncat(buf, L"bcd", 2);
+	assert_int_equal(wcscmp(buf, L"abc"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lengths_and_comparisons),
 		cmocka_unit_test(searching),
 		cmocka_unit_test(copying_and_case),
+		cmocka_unit_test(secure_copies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

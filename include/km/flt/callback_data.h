@@ -8,12 +8,12 @@
 #define ALTITUDE_FLT_CALLBACK_DATA_H
 
 #include <flt/types.h>
+#include <nt/ex.h>
 
 typedef ULONG SECURITY_INFORMATION, *PSECURITY_INFORMATION;
 typedef struct _ACCESS_STATE *PACCESS_STATE;
 typedef struct _SECURITY_QUALITY_OF_SERVICE *PSECURITY_QUALITY_OF_SERVICE;
-typedef struct _SID *PSID_ALTITUDE_OPAQUE;
-typedef struct _ERESOURCE *PERESOURCE_ALTITUDE_OPAQUE;
+typedef PVOID PSID;
 
 typedef struct _IO_SECURITY_CONTEXT {
 	PSECURITY_QUALITY_OF_SERVICE SecurityQos;
@@ -242,7 +242,7 @@ typedef union _FLT_PARAMETERS {
 	} WMI;
 	struct {
 		ULONG Length;
-		PSID_ALTITUDE_OPAQUE StartSid;
+		PSID StartSid;
 		PVOID SidList;
 		ULONG SidListLength;
 		PVOID QuotaBuffer;
@@ -262,10 +262,10 @@ typedef union _FLT_PARAMETERS {
 	} AcquireForSectionSynchronization;
 	struct {
 		PLARGE_INTEGER EndingOffset;
-		PERESOURCE_ALTITUDE_OPAQUE *ResourceToRelease;
+		PERESOURCE *ResourceToRelease;
 	} AcquireForModifiedPageWriter;
 	struct {
-		PERESOURCE_ALTITUDE_OPAQUE ResourceToRelease;
+		PERESOURCE ResourceToRelease;
 	} ReleaseForModifiedPageWriter;
 	struct {
 		PIRP Irp;

@@ -7,6 +7,7 @@
 
 #include <flt/types.h>
 #include <flt/callback_data.h>
+#include <nt/ex.h>
 
 typedef FLT_PREOP_CALLBACK_STATUS(FLTAPI *PFLT_PRE_OPERATION_CALLBACK)(
 	PFLT_CALLBACK_DATA Data, PCFLT_RELATED_OBJECTS FltObjects, PVOID *CompletionContext);
@@ -48,7 +49,7 @@ typedef USHORT FLT_CONTEXT_REGISTRATION_FLAGS;
 
 typedef VOID(FLTAPI *PFLT_CONTEXT_CLEANUP_CALLBACK)(PFLT_CONTEXT Context,
 						     FLT_CONTEXT_TYPE ContextType);
-typedef PVOID(FLTAPI *PFLT_CONTEXT_ALLOCATE_CALLBACK)(int PoolType, SIZE_T Size,
+typedef PVOID(FLTAPI *PFLT_CONTEXT_ALLOCATE_CALLBACK)(POOL_TYPE PoolType, SIZE_T Size,
 						      FLT_CONTEXT_TYPE ContextType);
 typedef VOID(FLTAPI *PFLT_CONTEXT_FREE_CALLBACK)(PVOID Pool, FLT_CONTEXT_TYPE ContextType);
 

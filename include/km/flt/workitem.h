@@ -9,8 +9,8 @@
 #include <flt/types.h>
 #include <flt/callback_data.h>
 #include <flt/registration.h>
+#include <nt/work.h>
 
-/* WORK_QUEUE_TYPE comes from <nt/work.h> (wdm.h). */
 
 typedef VOID(FLTAPI *PFLT_DEFERRED_IO_WORKITEM_ROUTINE)(PFLT_DEFERRED_IO_WORKITEM FltWorkItem,
 							 PFLT_CALLBACK_DATA CallbackData,

@@ -5,23 +5,18 @@
  * the file and volume information classes with their structures.
  *
  * Layouts are the WDK's for x64 (checked in tests/flt/test_layout.c).
- * Objects the runtime does not model field by field keep their documented
- * size with reserved space, so code that embeds or offsets them still works.
+ * Objects the runtime does not model field by field (the device queue, the
+ * wait context block) keep their documented size as reserved space.
  */
 #ifndef ALTITUDE_NT_IO_H
 #define ALTITUDE_NT_IO_H
 
 #include <ntdef.h>
+#include <nt/ke.h>
+#include <nt/spinlock.h>
+#include <nt/work.h>
 
 typedef SHORT CSHORT;
-typedef CHAR CCHAR;
-typedef CCHAR KPROCESSOR_MODE;
-#ifndef ALTITUDE_MODE_DEFINED
-#define ALTITUDE_MODE_DEFINED
-typedef enum _MODE { KernelMode, UserMode, MaximumMode } MODE;
-#endif
-typedef struct _ETHREAD *PETHREAD;
-typedef struct _EPROCESS *PEPROCESS;
 typedef PVOID PSECURITY_DESCRIPTOR;
 typedef ULONG DEVICE_TYPE;
 
@@ -39,11 +34,6 @@ typedef struct _IO_STATUS_BLOCK {
 	};
 	ULONG_PTR Information;
 } IO_STATUS_BLOCK, *PIO_STATUS_BLOCK;
-
-/* A dispatcher header's space; the runtime keeps its own objects elsewhere. */
-typedef struct _ALTITUDE_IO_EVENT_SPACE {
-	ULONG_PTR Reserved[3];
-} ALTITUDE_IO_EVENT_SPACE;
 
 typedef struct _SECTION_OBJECT_POINTERS {
 	PVOID DataSectionObject;
@@ -94,10 +84,10 @@ struct _DEVICE_OBJECT {
 	ULONG_PTR Queue[9];
 	ULONG AlignmentRequirement;
 	ULONG_PTR DeviceQueue[5];
-	ULONG_PTR Dpc[8];
+	KDPC Dpc;
 	ULONG ActiveThreadCount;
 	PSECURITY_DESCRIPTOR SecurityDescriptor;
-	ALTITUDE_IO_EVENT_SPACE DeviceLock;
+	KEVENT DeviceLock;
 	USHORT SectorSize;
 	USHORT Spare1;
 	PVOID DeviceObjectExtension;
@@ -165,10 +155,10 @@ struct _FILE_OBJECT {
 	volatile ULONG Waiters;
 	volatile ULONG Busy;
 	PVOID LastLock;
-	ALTITUDE_IO_EVENT_SPACE Lock;
-	ALTITUDE_IO_EVENT_SPACE Event;
+	KEVENT Lock;
+	KEVENT Event;
 	volatile PVOID CompletionContext;
-	ULONG_PTR IrpListLock;
+	KSPIN_LOCK IrpListLock;
 	LIST_ENTRY IrpList;
 	volatile PVOID FileObjectExtension;
 };

@@ -172,6 +172,7 @@ WCHAR *altitude_wcsstr(const WCHAR *haystack, const WCHAR *needle);
 WCHAR *altitude_wcscpy(WCHAR *dest, const WCHAR *src);
 WCHAR *altitude_wcsncpy(WCHAR *dest, const WCHAR *src, size_t n);
 WCHAR *altitude_wcscat(WCHAR *dest, const WCHAR *src);
+WCHAR *altitude_wcsncat(WCHAR *dest, const WCHAR *src, size_t n);
 WCHAR *altitude_wcsupr(WCHAR *s);
 WCHAR *altitude_wcslwr(WCHAR *s);
 /* Character functions take and return wint_t (unsigned int) like the C library's. */
@@ -192,12 +193,36 @@ int altitude_iswspace(unsigned int c);
 #define wcscpy altitude_wcscpy
 #define wcsncpy altitude_wcsncpy
 #define wcscat altitude_wcscat
+#define wcsncat altitude_wcsncat
 #define _wcsupr altitude_wcsupr
 #define _wcslwr altitude_wcslwr
 #define towupper altitude_towupper
 #define towlower altitude_towlower
 #define iswdigit altitude_iswdigit
 #define iswspace altitude_iswspace
+
+/*
+ * The CRT's bounded copies.  Where Windows calls the invalid-parameter
+ * handler these return the error instead: EINVAL for a NULL pointer or a
+ * size of 0 (and for a wcscat_s destination without a terminator), ERANGE
+ * when the result does not fit; the destination, when there is one, is
+ * then an empty string.  wcsncpy_s with Count _TRUNCATE copies what fits
+ * and returns STRUNCATE when it had to cut.
+ */
+typedef int errno_t;
+#ifndef _TRUNCATE
+#define _TRUNCATE ((size_t)-1)
+#endif
+#ifndef STRUNCATE
+#define STRUNCATE 80
+#endif
+errno_t altitude_wcscpy_s(WCHAR *Destination, size_t SizeInWords, const WCHAR *Source);
+errno_t altitude_wcscat_s(WCHAR *Destination, size_t SizeInWords, const WCHAR *Source);
+errno_t altitude_wcsncpy_s(WCHAR *Destination, size_t SizeInWords, const WCHAR *Source,
+			   size_t Count);
+#define wcscpy_s altitude_wcscpy_s
+#define wcscat_s altitude_wcscat_s
+#define wcsncpy_s altitude_wcsncpy_s
 
 /*
  * Microsoft CRT formatting with the Windows printf dialect (see
