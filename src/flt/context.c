@@ -10,7 +10,6 @@
 #include "flt/contexts.h"
 
 #define FLT_CTX_BAD_POINTER 0xAA
-#define FLT_CTX_BAD_RELEASE 0xAB
 
 pthread_mutex_t flt_ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static LIST_ENTRY flt_ctx_live_list = { &flt_ctx_live_list, &flt_ctx_live_list };
@@ -137,14 +136,8 @@ VOID FLTAPI FltReleaseContext(PFLT_CONTEXT Context)
 {
 	struct flt_ctx *ctx = flt_ctx_checked(Context, "FltReleaseContext");
 
-	if (!ctx)
-		return;
-	if (atomic_load(&ctx->refs) <= 0) {
-		ke_bugcheck(DRIVER_VERIFIER_DETECTED_VIOLATION, FLT_CTX_BAD_RELEASE, (ULONG_PTR)Context,
-			    0, 0, "FltReleaseContext");
-		return;
-	}
-	flt_ctx_put(ctx);
+	if (ctx)
+		flt_ctx_put(ctx);
 }
 
 VOID FLTAPI FltDeleteContext(PFLT_CONTEXT Context)

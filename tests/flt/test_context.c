@@ -344,6 +344,22 @@ static void paged_allocation_at_dispatch_bugchecks(void **state)
 	assert_int_equal(cleanups, 1);
 }
 
+static void null_context_is_a_verifier_violation(void **state)
+{
+	(void)state;
+	memset(&last_bugcheck, 0, sizeof(last_bugcheck));
+	altitude_bugcheck_set_hook(record_bugcheck, NULL);
+	FltReleaseContext(NULL);
+	assert_int_equal(last_bugcheck.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
+	assert_string_equal(last_bugcheck.routine, "FltReleaseContext");
+	memset(&last_bugcheck, 0, sizeof(last_bugcheck));
+	FltReferenceContext(NULL);
+	assert_int_equal(last_bugcheck.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
+	memset(&last_bugcheck, 0, sizeof(last_bugcheck));
+	FltDeleteContext(NULL);
+	assert_int_equal(last_bugcheck.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
+}
+
 /* ---- instance and volume contexts ------------------------------------ */
 
 static void keep_replace_and_delete(void **state)
@@ -686,6 +702,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(leaked_reference_is_reported_at_unload, setup, teardown),
 		cmocka_unit_test_setup_teardown(paged_allocation_at_dispatch_bugchecks, setup, teardown),
 		cmocka_unit_test_setup_teardown(nothing_live_after_unload, setup, teardown),
+		cmocka_unit_test_setup_teardown(null_context_is_a_verifier_violation, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
