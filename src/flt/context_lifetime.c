@@ -2,7 +2,9 @@
  * When the objects of contexts go away.
  *
  * The engine counts the open FILE_OBJECTs of each stream (by FsContext):
- * a successful IRP_MJ_CREATE adds one, its IRP_MJ_CLOSE removes it.  The
+ * a successful IRP_MJ_CREATE adds one (or setting a file, stream or stream
+ * handle context on it first, in a post-create callback), its IRP_MJ_CLOSE
+ * removes it.  The
  * close of a FILE_OBJECT ends its stream handle contexts; the close of a
  * stream's last FILE_OBJECT ends its stream and file contexts.  Tracking
  * needs a little memory per open file; if that allocation fails the
@@ -62,22 +64,29 @@ static struct flt_stream *flt_stream_find(PVOID fs_context)
 	return NULL;
 }
 
-static void flt_stream_opened(PFILE_OBJECT fo)
+/* Stream lock held: the handle record of `fo`, or NULL. */
+static struct flt_handle *flt_handle_find(PFILE_OBJECT fo)
 {
-	struct flt_handle *h = flt_alloc(sizeof(*h), FLT_TAG_STREAM);
-	struct flt_stream *s;
+	PLIST_ENTRY head = flt_stream_bucket(flt_handles, fo);
 
-	if (!h)
-		return;
-	pthread_mutex_lock(&flt_stream_lock);
-	s = flt_stream_find(fo->FsContext);
+	for (PLIST_ENTRY e = head->Flink; e != head; e = e->Flink) {
+		struct flt_handle *h = CONTAINING_RECORD(e, struct flt_handle, link);
+
+		if (h->file == fo)
+			return h;
+	}
+	return NULL;
+}
+
+/* Stream lock held: counts `h` (new) as an open handle of fo's stream; FALSE without memory. */
+static BOOLEAN flt_handle_add(struct flt_handle *h, PFILE_OBJECT fo)
+{
+	struct flt_stream *s = flt_stream_find(fo->FsContext);
+
 	if (!s) {
 		s = flt_alloc(sizeof(*s), FLT_TAG_STREAM);
-		if (!s) {
-			pthread_mutex_unlock(&flt_stream_lock);
-			flt_free(h, FLT_TAG_STREAM);
-			return;
-		}
+		if (!s)
+			return FALSE;
 		s->fs_context = fo->FsContext;
 		InsertTailList(flt_stream_bucket(flt_streams, s->fs_context), &s->link);
 	}
@@ -85,42 +94,58 @@ static void flt_stream_opened(PFILE_OBJECT fo)
 	h->file = fo;
 	h->stream = s;
 	InsertTailList(flt_stream_bucket(flt_handles, fo), &h->link);
+	return TRUE;
+}
+
+void flt_context_track_file(PFILE_OBJECT fo)
+{
+	struct flt_handle *h = flt_alloc(sizeof(*h), FLT_TAG_STREAM);
+	BOOLEAN used = FALSE;
+
+	if (!h)
+		return;
+	pthread_mutex_lock(&flt_stream_lock);
+	if (!flt_handle_find(fo))
+		used = flt_handle_add(h, fo);
 	pthread_mutex_unlock(&flt_stream_lock);
+	if (!used)
+		flt_free(h, FLT_TAG_STREAM);
 }
 
 /* Stream lock held: the handle record of `fo`, unlinked, or NULL. */
 static struct flt_handle *flt_handle_take(PFILE_OBJECT fo)
 {
-	PLIST_ENTRY head = flt_stream_bucket(flt_handles, fo);
+	struct flt_handle *h = flt_handle_find(fo);
 
-	for (PLIST_ENTRY e = head->Flink; e != head; e = e->Flink) {
-		struct flt_handle *h = CONTAINING_RECORD(e, struct flt_handle, link);
-
-		if (h->file == fo) {
-			RemoveEntryList(&h->link);
-			return h;
-		}
-	}
-	return NULL;
+	if (h)
+		RemoveEntryList(&h->link);
+	return h;
 }
 
+/*
+ * The contexts are detached under the stream lock, so that a new open of
+ * the same stream cannot attach a context that this close would take.
+ */
 static void flt_stream_closed(PFILE_OBJECT fo)
 {
 	struct flt_stream *last = NULL;
 	struct flt_handle *h;
+	LIST_ENTRY gone;
 
+	InitializeListHead(&gone);
 	pthread_mutex_lock(&flt_stream_lock);
 	h = flt_handle_take(fo);
-	if (h && --h->stream->handles == 0) {
-		last = h->stream;
-		RemoveEntryList(&last->link);
+	if (h) {
+		flt_ctx_detach_collect(FLT_STREAMHANDLE_CONTEXT, NULL, fo, &gone);
+		if (--h->stream->handles == 0) {
+			last = h->stream;
+			RemoveEntryList(&last->link);
+			flt_ctx_detach_collect(FLT_STREAM_CONTEXT | FLT_FILE_CONTEXT, NULL,
+					       last->fs_context, &gone);
+		}
 	}
 	pthread_mutex_unlock(&flt_stream_lock);
-	if (!h)
-		return;
-	flt_ctx_detach_all(FLT_STREAMHANDLE_CONTEXT, NULL, fo);
-	if (last)
-		flt_ctx_detach_all(FLT_STREAM_CONTEXT | FLT_FILE_CONTEXT, NULL, last->fs_context);
+	flt_ctx_put_list(&gone);
 	flt_free(last, FLT_TAG_STREAM);
 	flt_free(h, FLT_TAG_STREAM);
 }
@@ -132,9 +157,11 @@ void flt_context_op_finish(struct flt_op *op)
 
 	if (!fo || !FLT_IS_IRP_OPERATION(&op->data))
 		return;
+	/* A context set in a post-create callback tracked the file already; a
+	 * create that failed after that must not count it. */
 	if (major == IRP_MJ_CREATE && op->data.IoStatus.Status == STATUS_SUCCESS && fo->FsContext)
-		flt_stream_opened(fo);
-	else if (major == IRP_MJ_CLOSE)
+		flt_context_track_file(fo);
+	else if (major == IRP_MJ_CREATE || major == IRP_MJ_CLOSE)
 		flt_stream_closed(fo);
 }
 

@@ -74,6 +74,8 @@ static NTSTATUS flt_inst_set(FLT_CONTEXT_TYPE type, PFLT_INSTANCE inst, PFILE_OB
 				      routine);
 	if (!NT_SUCCESS(s))
 		return s;
+	if (type != FLT_INSTANCE_CONTEXT)
+		flt_context_track_file(fo);
 	return flt_ctx_set(type, inst, flt_ctx_key(type, inst, fo), op, new_context, old_context);
 }
 

@@ -155,26 +155,36 @@ static void flt_ctx_collect(PLIST_ENTRY head, FLT_CONTEXT_TYPE types, PVOID owne
 	}
 }
 
+void flt_ctx_detach_collect(FLT_CONTEXT_TYPE types, PVOID owner, PVOID object, PLIST_ENTRY out)
+{
+	pthread_mutex_lock(&flt_ctx_lock);
+	if (object) {
+		for (FLT_CONTEXT_TYPE t = 1; t && t <= FLT_SECTION_CONTEXT; t <<= 1) {
+			if (types & t)
+				flt_ctx_collect(flt_ctx_bucket(t, object), t, owner, object, out);
+		}
+	} else {
+		pthread_once(&flt_ctx_once, flt_ctx_init);
+		for (ULONG i = 0; i < FLT_CTX_BUCKETS; i++)
+			flt_ctx_collect(&flt_ctx_buckets[i], types, owner, NULL, out);
+	}
+	pthread_mutex_unlock(&flt_ctx_lock);
+}
+
+void flt_ctx_put_list(PLIST_ENTRY list)
+{
+	while (!IsListEmpty(list)) {
+		struct flt_ctx *ctx = CONTAINING_RECORD(RemoveHeadList(list), struct flt_ctx, link);
+
+		flt_ctx_put(ctx);
+	}
+}
+
 void flt_ctx_detach_all(FLT_CONTEXT_TYPE types, PVOID owner, PVOID object)
 {
 	LIST_ENTRY gone;
 
 	InitializeListHead(&gone);
-	pthread_mutex_lock(&flt_ctx_lock);
-	if (object) {
-		for (FLT_CONTEXT_TYPE t = 1; t && t <= FLT_SECTION_CONTEXT; t <<= 1) {
-			if (types & t)
-				flt_ctx_collect(flt_ctx_bucket(t, object), t, owner, object, &gone);
-		}
-	} else {
-		pthread_once(&flt_ctx_once, flt_ctx_init);
-		for (ULONG i = 0; i < FLT_CTX_BUCKETS; i++)
-			flt_ctx_collect(&flt_ctx_buckets[i], types, owner, NULL, &gone);
-	}
-	pthread_mutex_unlock(&flt_ctx_lock);
-	while (!IsListEmpty(&gone)) {
-		struct flt_ctx *ctx = CONTAINING_RECORD(RemoveHeadList(&gone), struct flt_ctx, link);
-
-		flt_ctx_put(ctx);
-	}
+	flt_ctx_detach_collect(types, owner, object, &gone);
+	flt_ctx_put_list(&gone);
 }

@@ -59,8 +59,14 @@ NTSTATUS flt_ctx_get(FLT_CONTEXT_TYPE type, PVOID owner, PVOID object, PFLT_CONT
 NTSTATUS flt_ctx_delete(FLT_CONTEXT_TYPE type, PVOID owner, PVOID object, PFLT_CONTEXT *old);
 /* Detaches every context whose types are in `types` and owner/object match (NULL: any). */
 void flt_ctx_detach_all(FLT_CONTEXT_TYPE types, PVOID owner, PVOID object);
+/* The same in two steps: detach onto `out` (callable under other locks), then release them. */
+void flt_ctx_detach_collect(FLT_CONTEXT_TYPE types, PVOID owner, PVOID object, PLIST_ENTRY out);
+void flt_ctx_put_list(PLIST_ENTRY list);
 /* Detaches one context (FltDeleteContext). */
 void flt_ctx_detach(struct flt_ctx *ctx);
+
+/* Counts an open FILE_OBJECT as a handle of its stream, once. */
+void flt_context_track_file(PFILE_OBJECT fo);
 
 /* Engine hooks. */
 void flt_context_op_finish(struct flt_op *op);

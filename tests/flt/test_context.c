@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <cmocka.h>
 
 #include <altitude/harness.h>
@@ -37,7 +39,7 @@ static altitude_memvol *vol;
 static PFLT_FILTER filter;
 static PFLT_INSTANCE instance;
 static const FLT_CONTEXT_REGISTRATION *registration;
-static int cleanups;
+static atomic_int cleanups;
 static int cleanup_ids[16];
 static int post_create_sets;
 static int allocs_cb, frees_cb;
@@ -45,10 +47,11 @@ static SIZE_T alloc_cb_size;
 
 static VOID FLTAPI ctx_cleanup(PFLT_CONTEXT context, FLT_CONTEXT_TYPE type)
 {
+	int n = atomic_fetch_add(&cleanups, 1);
+
 	(void)type;
-	if (cleanups < 16)
-		cleanup_ids[cleanups] = ((struct test_ctx *)context)->id;
-	cleanups++;
+	if (n < 16)
+		cleanup_ids[n] = ((struct test_ctx *)context)->id;
 }
 
 static PVOID FLTAPI ctx_alloc(POOL_TYPE pool, SIZE_T size, FLT_CONTEXT_TYPE type)
@@ -625,6 +628,53 @@ static void post_create_sets_once_per_stream(void **state)
 	assert_int_equal(cleanups, 3);
 }
 
+/* ---- concurrency ------------------------------------------------------ */
+
+#define STRESS_THREADS 4
+#define STRESS_ROUNDS 200
+
+static atomic_int stress_kept;
+
+static void *stress_thread(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < STRESS_ROUNDS; i++) {
+		altitude_file *f = NULL;
+		PFLT_CONTEXT c = NULL, got = NULL;
+
+		if (altitude_create(vol, L"\\a.txt", FILE_GENERIC_READ, FILE_OPEN, 0, NULL, &f, NULL))
+			continue;
+		if (FltAllocateContext(filter, FLT_STREAM_CONTEXT, sizeof(struct test_ctx), PagedPool,
+				       &c) == STATUS_SUCCESS) {
+			((struct test_ctx *)c)->id = i;
+			if (FltSetStreamContext(instance, altitude_file_object(f),
+						FLT_SET_CONTEXT_KEEP_IF_EXISTS, c, NULL) == STATUS_SUCCESS)
+				atomic_fetch_add(&stress_kept, 1);
+			FltReleaseContext(c);
+		}
+		if (FltGetStreamContext(instance, altitude_file_object(f), &got) == STATUS_SUCCESS)
+			FltReleaseContext(got);
+		altitude_close_file(f);
+	}
+	return NULL;
+}
+
+static void concurrent_opens_share_one_stream_context(void **state)
+{
+	pthread_t t[STRESS_THREADS];
+
+	(void)state;
+	atomic_store(&stress_kept, 0);
+	for (int i = 0; i < STRESS_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, stress_thread, NULL), 0);
+	for (int i = 0; i < STRESS_THREADS; i++)
+		pthread_join(t[i], NULL);
+	assert_true(atomic_load(&stress_kept) >= 1);
+	assert_int_equal(cleanups, STRESS_THREADS * STRESS_ROUNDS); /* every context ended */
+	assert_int_equal(altitude_flt_live_contexts(), 0);
+	assert_int_equal(live(TAG_STREAM), 0);
+}
+
 /* ---- unload --------------------------------------------------------- */
 
 static void leaked_reference_is_reported_at_unload(void **state)
@@ -703,6 +753,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(paged_allocation_at_dispatch_bugchecks, setup, teardown),
 		cmocka_unit_test_setup_teardown(nothing_live_after_unload, setup, teardown),
 		cmocka_unit_test_setup_teardown(null_context_is_a_verifier_violation, setup, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_opens_share_one_stream_context, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
