@@ -1,0 +1,196 @@
+/* Host side of the sample tests: environment, loading, child processes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <altitude/pool.h>
+#include "sample_host.h"
+
+extern char **environ;
+
+static char sample_dir[PATH_MAX];
+static void *sample_module;
+
+void sample_env_init(void)
+{
+	char path[PATH_MAX + 32];
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(sample_dir, sizeof(sample_dir), "%s/altitude-sample-XXXXXX", tmp ? tmp : "/tmp");
+	if (!mkdtemp(sample_dir))
+		abort();
+	snprintf(path, sizeof(path), "%s/registry", sample_dir);
+	mkdir(path, 0700);
+	setenv("ALTITUDE_REGISTRY_DIR", path, 1);
+	snprintf(path, sizeof(path), "%s/run", sample_dir);
+	mkdir(path, 0700);
+	setenv("ALTITUDE_RUNTIME_DIR", path, 1);
+}
+
+void sample_env_cleanup(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sample_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", sample_dir);
+}
+
+static void sample_param_path(const WCHAR *service, WCHAR *path, size_t chars)
+{
+	static const WCHAR suffix[] = L"\\Parameters";
+	size_t n = 0;
+
+	while (service[n] && n + 1 < chars) {
+		path[n] = service[n];
+		n++;
+	}
+	path[n] = 0;
+	assert_int_equal(RtlCreateRegistryKey(RTL_REGISTRY_SERVICES, path), STATUS_SUCCESS);
+	for (size_t i = 0; suffix[i] && n + 1 < chars; i++)
+		path[n++] = suffix[i];
+	path[n] = 0;
+	assert_int_equal(RtlCreateRegistryKey(RTL_REGISTRY_SERVICES, path), STATUS_SUCCESS);
+}
+
+void sample_param_dword(const WCHAR *service, const WCHAR *value, ULONG data)
+{
+	WCHAR path[128];
+
+	sample_param_path(service, path, 128);
+	assert_int_equal(RtlWriteRegistryValue(RTL_REGISTRY_SERVICES, path, value, REG_DWORD, &data,
+					       sizeof(data)),
+			 STATUS_SUCCESS);
+}
+
+void sample_param_string(const WCHAR *service, const WCHAR *value, const WCHAR *data)
+{
+	WCHAR path[128];
+	ULONG chars = 0;
+
+	while (data[chars])
+		chars++;
+	sample_param_path(service, path, 128);
+	assert_int_equal(RtlWriteRegistryValue(RTL_REGISTRY_SERVICES, path, value, REG_SZ,
+					       (PVOID)data, (chars + 1) * sizeof(WCHAR)),
+			 STATUS_SUCCESS);
+}
+
+void sample_param_delete(const WCHAR *service, const WCHAR *value)
+{
+	WCHAR path[128];
+
+	sample_param_path(service, path, 128);
+	RtlDeleteRegistryValue(RTL_REGISTRY_SERVICES, path, value);
+}
+
+NTSTATUS sample_load(const char *path, const WCHAR *service, const WCHAR *altitude)
+{
+	static altitude_instance_config instance;
+	static altitude_filter_config config;
+	PDRIVER_INITIALIZE entry;
+	NTSTATUS status;
+
+	sample_module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!sample_module)
+		fail_msg("dlopen %s: %s", path, dlerror());
+	entry = (PDRIVER_INITIALIZE)dlsym(sample_module, "DriverEntry");
+	assert_non_null(entry);
+	instance.name = service;
+	instance.altitude = altitude;
+	instance.flags = 0;
+	config.name = service;
+	config.default_instance = NULL;
+	config.instance_count = 1;
+	config.instances = &instance;
+	status = altitude_filter_load(&config, entry, NULL);
+	if (!NT_SUCCESS(status)) {
+		dlclose(sample_module);
+		sample_module = NULL;
+	}
+	return status;
+}
+
+void sample_unload(const WCHAR *service)
+{
+	assert_int_equal(altitude_filter_unload(service, TRUE), STATUS_SUCCESS);
+	dlclose(sample_module);
+	sample_module = NULL;
+}
+
+pid_t sample_spawn(char *const argv[], int *out)
+{
+	posix_spawn_file_actions_t actions;
+	int fds[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclose(&actions, fds[0]);
+	posix_spawn_file_actions_addclose(&actions, fds[1]);
+	assert_int_equal(posix_spawn(&pid, argv[0], &actions, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&actions);
+	close(fds[1]);
+	*out = fds[0];
+	return pid;
+}
+
+BOOLEAN sample_read_line(int fd, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (;;) {
+		char c;
+		ssize_t r = read(fd, &c, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			buf[n] = 0;
+			return FALSE;
+		}
+		if (c == '\n')
+			break;
+		if (n + 1 < size)
+			buf[n++] = c;
+	}
+	buf[n] = 0;
+	return TRUE;
+}
+
+BOOLEAN sample_expect_line(int fd, const char *prefix, char *buf, size_t size)
+{
+	while (sample_read_line(fd, buf, size)) {
+		if (strncmp(buf, prefix, strlen(prefix)) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+int sample_reap(pid_t pid)
+{
+	int status = 0;
+
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+void sample_assert_no_leaks(void)
+{
+	assert_int_equal(altitude_flt_live_objects(), 0);
+	assert_int_equal(altitude_pool_leak_report(stderr), 0);
+}
