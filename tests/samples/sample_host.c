@@ -15,7 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <altitude/log.h>
 #include <altitude/pool.h>
+#include <pthread.h>
 #include "sample_host.h"
 
 extern char **environ;
@@ -193,4 +195,63 @@ void sample_assert_no_leaks(void)
 {
 	assert_int_equal(altitude_flt_live_objects(), 0);
 	assert_int_equal(altitude_pool_leak_report(stderr), 0);
+}
+
+#define SAMPLE_LOG_LINES 256
+
+static pthread_mutex_t sample_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *sample_log_lines[SAMPLE_LOG_LINES];
+static int sample_log_used;
+
+static void sample_log_sink(int level, const char *prefix, const char *msg, void *ctx)
+{
+	(void)level;
+	(void)prefix;
+	(void)ctx;
+	pthread_mutex_lock(&sample_log_lock);
+	if (sample_log_used < SAMPLE_LOG_LINES)
+		sample_log_lines[sample_log_used++] = strdup(msg);
+	pthread_mutex_unlock(&sample_log_lock);
+}
+
+void sample_log_capture(void)
+{
+	pthread_mutex_lock(&sample_log_lock);
+	for (int i = 0; i < sample_log_used; i++)
+		free(sample_log_lines[i]);
+	sample_log_used = 0;
+	pthread_mutex_unlock(&sample_log_lock);
+	altitude_log_set_sink(sample_log_sink, NULL);
+}
+
+void sample_log_release(void)
+{
+	altitude_log_set_sink(NULL, NULL);
+}
+
+int sample_log_count(const char *needle)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&sample_log_lock);
+	for (int i = 0; i < sample_log_used; i++)
+		n += strstr(sample_log_lines[i], needle) != NULL;
+	pthread_mutex_unlock(&sample_log_lock);
+	return n;
+}
+
+const char *sample_log_find(const char *needle, int *index)
+{
+	const char *found = NULL;
+	int i = index ? *index : 0;
+
+	pthread_mutex_lock(&sample_log_lock);
+	for (; i < sample_log_used && !found; i++) {
+		if (strstr(sample_log_lines[i], needle))
+			found = sample_log_lines[i];
+	}
+	pthread_mutex_unlock(&sample_log_lock);
+	if (index)
+		*index = i;
+	return found;
 }

@@ -40,6 +40,15 @@ BOOLEAN sample_expect_line(int fd, const char *prefix, char *buf, size_t size);
 /* Waits for the process; returns its wait status. */
 int sample_reap(pid_t pid);
 
+/* Captures the host log (DbgPrint lines) from now on, forgetting earlier lines. */
+void sample_log_capture(void);
+/* Stops capturing; the captured lines stay readable. */
+void sample_log_release(void);
+/* Captured lines containing `needle`. */
+int sample_log_count(const char *needle);
+/* The captured line containing `needle` (the first from index `from`), or NULL. */
+const char *sample_log_find(const char *needle, int *index);
+
 /* Nothing from engine or samples live in pool. */
 void sample_assert_no_leaks(void);
 
