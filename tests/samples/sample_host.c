@@ -1,4 +1,5 @@
 /* Host side of the sample tests: environment, loading, child processes. */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,6 +7,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -132,22 +134,41 @@ void sample_unload(const WCHAR *service)
 	sample_module = NULL;
 }
 
-pid_t sample_spawn(char *const argv[], int *out)
+pid_t sample_spawn_io(char *const argv[], int *in, int *out)
 {
 	posix_spawn_file_actions_t actions;
-	int fds[2];
+	int fds[2], ins[2] = { -1, -1 };
 	pid_t pid;
 
-	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	if (in)
+		assert_int_equal(pipe2(ins, O_CLOEXEC), 0);
 	posix_spawn_file_actions_init(&actions);
 	posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addclose(&actions, fds[0]);
-	posix_spawn_file_actions_addclose(&actions, fds[1]);
+	if (in)
+		posix_spawn_file_actions_adddup2(&actions, ins[0], STDIN_FILENO);
 	assert_int_equal(posix_spawn(&pid, argv[0], &actions, NULL, argv, environ), 0);
 	posix_spawn_file_actions_destroy(&actions);
 	close(fds[1]);
 	*out = fds[0];
+	if (in) {
+		close(ins[0]);
+		*in = ins[1];
+	}
 	return pid;
+}
+
+pid_t sample_spawn(char *const argv[], int *out)
+{
+	return sample_spawn_io(argv, NULL, out);
+}
+
+void sample_write_line(int fd, const char *line)
+{
+	size_t n = strlen(line);
+
+	assert_int_equal(write(fd, line, n), (ssize_t)n);
+	assert_int_equal(write(fd, "\n", 1), 1);
 }
 
 BOOLEAN sample_read_line(int fd, char *buf, size_t size)

@@ -33,6 +33,10 @@ void sample_unload(const WCHAR *service);
 
 /* Spawns argv[0] with stdout on a pipe; returns the pid, *out the read end. */
 pid_t sample_spawn(char *const argv[], int *out);
+/* The same with stdin on a pipe too (*in: its write end). */
+pid_t sample_spawn_io(char *const argv[], int *in, int *out);
+/* Writes a line (newline added) to a child's stdin. */
+void sample_write_line(int fd, const char *line);
 /* Reads one line (without newline) from fd; FALSE at end of file. */
 BOOLEAN sample_read_line(int fd, char *buf, size_t size);
 /* Reads lines until one starts with `prefix`; FALSE at end of file. */
