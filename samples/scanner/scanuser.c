@@ -22,8 +22,8 @@ Abstract:
 
     Output (stdout, one line each): "scanuser: ready pid=<pid>" once
     connected and listening; with --verbose a line per verdict; a line per
-    late reply; "scanuser: disconnected" when the filter ends the
-    connection.
+    late reply; "scanuser: disconnected" once every worker has stopped
+    because the filter ended the connection.
 
 Environment:
 
@@ -90,6 +90,7 @@ typedef struct _SCANNER_CONTEXT {
     HANDLE Completion;
     DWORD DelayMs;
     BOOL Verbose;
+    LONG Disconnected;              // a worker saw the connection end (atomic)
 
 } SCANNER_CONTEXT, *PSCANNER_CONTEXT;
 
@@ -204,6 +205,14 @@ ScannerReply (
     return hr;
 }
 
+static BOOL
+ScannerConnectionEnded (
+    _In_ HRESULT Hr
+    )
+{
+    return Hr == HRESULT_FROM_WIN32( ERROR_INVALID_HANDLE );
+}
+
 static void *
 ScannerWorker (
     _In_ void *Parameter
@@ -214,7 +223,8 @@ Routine Description:
 
     Takes completed gets off the completion port, answers them and puts
     each message buffer back as a new outstanding get.  Ends when the
-    connection ends (the gets complete with an error).
+    connection ends (the gets, the reply or the next get fail with
+    ERROR_INVALID_HANDLE) or on any other error.
 
 --*/
 {
@@ -229,15 +239,7 @@ Routine Description:
         PSCANNER_MESSAGE message;
 
         if (!GetQueuedCompletionStatus( context->Completion, &bytes, &key, &ovlp, INFINITE )) {
-
-            //
-            //  The connection ended (filter unloaded, host stopped) or the
-            //  completion port itself failed.
-            //
-
-            if (ovlp != NULL) {
-                Say( "scanuser: disconnected (error %lu)\n", (unsigned long)GetLastError() );
-            }
+            hr = HRESULT_FROM_WIN32( GetLastError() );
             break;
         }
 
@@ -245,15 +247,19 @@ Routine Description:
 
         hr = ScannerReply( context, message );
         if (FAILED( hr )) {
-            Say( "scanuser: reply failed 0x%08x\n", (unsigned)hr );
             break;
         }
 
         hr = ScannerGetNext( context, message );
         if (hr != HRESULT_FROM_WIN32( ERROR_IO_PENDING )) {
-            Say( "scanuser: get failed 0x%08x\n", (unsigned)hr );
             break;
         }
+    }
+
+    if (ScannerConnectionEnded( hr )) {
+        __atomic_store_n( &context->Disconnected, TRUE, __ATOMIC_RELAXED );
+    } else {
+        Say( "scanuser: worker stopped: 0x%08x\n", (unsigned)hr );
     }
 
     return NULL;
@@ -376,6 +382,10 @@ main (
 
     for (DWORD i = 0; i < started; i++) {
         pthread_join( threads[i], NULL );
+    }
+
+    if (context.Disconnected) {
+        Say( "scanuser: disconnected\n" );
     }
 
     rc = started == threadCount ? 0 : 1;
