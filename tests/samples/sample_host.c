@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <altitude/log.h>
@@ -221,6 +222,7 @@ void sample_assert_no_leaks(void)
 #define SAMPLE_LOG_LINES 256
 
 static pthread_mutex_t sample_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sample_log_cv = PTHREAD_COND_INITIALIZER;
 static char *sample_log_lines[SAMPLE_LOG_LINES];
 static int sample_log_used;
 
@@ -232,6 +234,7 @@ static void sample_log_sink(int level, const char *prefix, const char *msg, void
 	pthread_mutex_lock(&sample_log_lock);
 	if (sample_log_used < SAMPLE_LOG_LINES)
 		sample_log_lines[sample_log_used++] = strdup(msg);
+	pthread_cond_broadcast(&sample_log_cv);
 	pthread_mutex_unlock(&sample_log_lock);
 }
 
@@ -250,15 +253,38 @@ void sample_log_release(void)
 	altitude_log_set_sink(NULL, NULL);
 }
 
-int sample_log_count(const char *needle)
+static int sample_log_count_locked(const char *needle)
 {
 	int n = 0;
 
-	pthread_mutex_lock(&sample_log_lock);
 	for (int i = 0; i < sample_log_used; i++)
 		n += strstr(sample_log_lines[i], needle) != NULL;
+	return n;
+}
+
+int sample_log_count(const char *needle)
+{
+	int n;
+
+	pthread_mutex_lock(&sample_log_lock);
+	n = sample_log_count_locked(needle);
 	pthread_mutex_unlock(&sample_log_lock);
 	return n;
+}
+
+BOOLEAN sample_log_wait(const char *needle, int count)
+{
+	struct timespec deadline;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 10;
+	pthread_mutex_lock(&sample_log_lock);
+	while (sample_log_count_locked(needle) < count && rc == 0)
+		rc = pthread_cond_timedwait(&sample_log_cv, &sample_log_lock, &deadline);
+	rc = sample_log_count_locked(needle) >= count;
+	pthread_mutex_unlock(&sample_log_lock);
+	return rc != 0;
 }
 
 const char *sample_log_find(const char *needle, int *index)

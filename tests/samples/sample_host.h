@@ -50,6 +50,13 @@ void sample_log_capture(void);
 void sample_log_release(void);
 /* Captured lines containing `needle`. */
 int sample_log_count(const char *needle);
+/*
+ * Waits until `count` captured lines contain `needle`, for lines written
+ * by another thread after the operation completed (a post callback's own
+ * line after it handed the operation on).  FALSE after 10 s of real time:
+ * a safety net, not a clock that tests measure.
+ */
+BOOLEAN sample_log_wait(const char *needle, int count);
 /* The captured line containing `needle` (the first from index `from`), or NULL. */
 const char *sample_log_find(const char *needle, int *index);
 
