@@ -55,6 +55,7 @@ typedef struct _MINISPY_DATA {
     //
 
     PFLT_PORT ClientPort;
+    volatile LONG Connected;        // ClientPort is valid (tested instead of ClientPort)
     KEVENT NoClient;
 
     //
@@ -268,7 +269,8 @@ SpyConnect (
     PAGED_CODE();
 
     KeClearEvent( &MiniSpyData.NoClient );
-    InterlockedExchangePointer( (PVOID *)&MiniSpyData.ClientPort, ClientPort );
+    MiniSpyData.ClientPort = ClientPort;
+    InterlockedExchange( &MiniSpyData.Connected, TRUE );
     *ConnectionCookie = NULL;
     return STATUS_SUCCESS;
 }
@@ -282,6 +284,7 @@ SpyDisconnect (
 
     PAGED_CODE();
 
+    InterlockedExchange( &MiniSpyData.Connected, FALSE );
     FltCloseClientPort( MiniSpyData.Filter, &MiniSpyData.ClientPort );
     KeSetEvent( &MiniSpyData.NoClient, IO_NO_INCREMENT, FALSE );
 }
@@ -427,7 +430,9 @@ Routine Description:
     PAGED_CODE();
 
     FltCloseCommunicationPort( MiniSpyData.ServerPort );
-    FltCloseClientPort( MiniSpyData.Filter, &MiniSpyData.ClientPort );
+    if (InterlockedCompareExchange( &MiniSpyData.Connected, FALSE, FALSE )) {
+        FltCloseClientPort( MiniSpyData.Filter, &MiniSpyData.ClientPort );
+    }
     KeWaitForSingleObject( &MiniSpyData.NoClient, Executive, KernelMode, FALSE, NULL );
     FltUnregisterFilter( MiniSpyData.Filter );
     ExFreePoolWithTag( MiniSpyData.Ring, SPY_RING_TAG );

@@ -61,6 +61,7 @@ typedef struct _MT_DATA {
     PFLT_FILTER Filter;
     PFLT_PORT ServerPort;
     PFLT_PORT ClientPort;
+    volatile LONG Connected;        // ClientPort is valid (tested instead of ClientPort)
     KEVENT NoClient;
 
     ULONG TimeoutMs;
@@ -172,7 +173,8 @@ MtConnect (
     PAGED_CODE();
 
     KeClearEvent( &MtData.NoClient );
-    InterlockedExchangePointer( (PVOID *)&MtData.ClientPort, ClientPort );
+    MtData.ClientPort = ClientPort;
+    InterlockedExchange( &MtData.Connected, TRUE );
     *ConnectionCookie = NULL;
     return STATUS_SUCCESS;
 }
@@ -186,6 +188,7 @@ MtDisconnect (
 
     PAGED_CODE();
 
+    InterlockedExchange( &MtData.Connected, FALSE );
     FltCloseClientPort( MtData.Filter, &MtData.ClientPort );
     KeSetEvent( &MtData.NoClient, IO_NO_INCREMENT, FALSE );
 }
@@ -248,7 +251,9 @@ MtUnload (
     PAGED_CODE();
 
     FltCloseCommunicationPort( MtData.ServerPort );
-    FltCloseClientPort( MtData.Filter, &MtData.ClientPort );
+    if (InterlockedCompareExchange( &MtData.Connected, FALSE, FALSE )) {
+        FltCloseClientPort( MtData.Filter, &MtData.ClientPort );
+    }
     KeWaitForSingleObject( &MtData.NoClient, Executive, KernelMode, FALSE, NULL );
     FltUnregisterFilter( MtData.Filter );
     MtData.Filter = NULL;
@@ -348,7 +353,7 @@ MtPreCreate (
 
     PAGED_CODE();
 
-    if (InterlockedCompareExchangePointer( (PVOID *)&MtData.ClientPort, NULL, NULL ) == NULL) {
+    if (!InterlockedCompareExchange( &MtData.Connected, FALSE, FALSE )) {
         return FLT_PREOP_SUCCESS_NO_CALLBACK;
     }
 

@@ -270,8 +270,9 @@ Routine Description:
     }
 
     KeClearEvent( &ScannerData.NoClient );
+    ScannerData.ClientPort = ClientPort;
     InterlockedExchange( &ScannerData.UserProcessId, (LONG)context->ProcessId );
-    InterlockedExchangePointer( (PVOID *)&ScannerData.ClientPort, ClientPort );
+    InterlockedExchange( &ScannerData.Connected, TRUE );
     *ConnectionCookie = NULL;
 
     DbgPrintEx( DPFLTR_IHVDRIVER_ID, DPFLTR_TRACE_LEVEL,
@@ -302,6 +303,7 @@ Routine Description:
     DbgPrintEx( DPFLTR_IHVDRIVER_ID, DPFLTR_TRACE_LEVEL,
                 "!!! scanner.sys --- disconnected\n" );
 
+    InterlockedExchange( &ScannerData.Connected, FALSE );
     FltCloseClientPort( ScannerData.Filter, &ScannerData.ClientPort );
     InterlockedExchange( &ScannerData.UserProcessId, 0 );
     KeSetEvent( &ScannerData.NoClient, IO_NO_INCREMENT, FALSE );
@@ -416,7 +418,9 @@ Routine Description:
     FltCloseCommunicationPort( ScannerData.ServerPort );
     ScannerData.ServerPort = NULL;
 
-    FltCloseClientPort( ScannerData.Filter, &ScannerData.ClientPort );
+    if (InterlockedCompareExchange( &ScannerData.Connected, FALSE, FALSE )) {
+        FltCloseClientPort( ScannerData.Filter, &ScannerData.ClientPort );
+    }
     KeWaitForSingleObject( &ScannerData.NoClient, Executive, KernelMode, FALSE, NULL );
 
     FltUnregisterFilter( ScannerData.Filter );

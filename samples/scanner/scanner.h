@@ -55,6 +55,14 @@ typedef struct _SCANNER_DATA {
     PFLT_PORT ClientPort;
 
     //
+    //  Connected is set (Interlocked) once ClientPort is valid and cleared
+    //  before it is closed; the filter tests it instead of reading
+    //  ClientPort, which only the Filter Manager's port routines touch.
+    //
+
+    volatile LONG Connected;
+
+    //
     //  The connected service's process: its own I/O is never scanned.
     //
 

@@ -43,7 +43,7 @@ ScannerpServiceConnected (
     VOID
     )
 {
-    return InterlockedCompareExchangePointer( (PVOID *)&ScannerData.ClientPort, NULL, NULL ) != NULL;
+    return InterlockedCompareExchange( &ScannerData.Connected, FALSE, FALSE ) != FALSE;
 }
 
 static BOOLEAN

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <altitude/log.h>
+#include <altitude/port.h>
 #include <altitude/pool.h>
 #include <pthread.h>
 #include "sample_host.h"
@@ -131,6 +132,12 @@ NTSTATUS sample_load(const char *path, const WCHAR *service, const WCHAR *altitu
 void sample_unload(const WCHAR *service)
 {
 	assert_int_equal(altitude_filter_unload(service, TRUE), STATUS_SUCCESS);
+	/*
+	 * A port's DisconnectNotify may still be returning into the module
+	 * after the unload callback saw it run: the port threads are joined
+	 * before the image goes.
+	 */
+	altitude_port_shutdown();
 	dlclose(sample_module);
 	sample_module = NULL;
 }
