@@ -167,6 +167,8 @@ Routine Description:
 
     PAGED_CODE();
 
+    gTraceFlags = 0;
+
     InitializeObjectAttributes( &attributes,
                                 RegistryPath,
                                 OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE,

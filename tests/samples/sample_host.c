@@ -27,7 +27,6 @@
 extern char **environ;
 
 static char sample_dir[PATH_MAX];
-static void *sample_module;
 
 void sample_env_init(void)
 {
@@ -107,12 +106,11 @@ NTSTATUS sample_load(const char *path, const WCHAR *service, const WCHAR *altitu
 	static altitude_instance_config instance;
 	static altitude_filter_config config;
 	PDRIVER_INITIALIZE entry;
-	NTSTATUS status;
+	void *module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 
-	sample_module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!sample_module)
+	if (!module)
 		fail_msg("dlopen %s: %s", path, dlerror());
-	entry = (PDRIVER_INITIALIZE)dlsym(sample_module, "DriverEntry");
+	entry = (PDRIVER_INITIALIZE)dlsym(module, "DriverEntry");
 	assert_non_null(entry);
 	instance.name = service;
 	instance.altitude = altitude;
@@ -121,25 +119,20 @@ NTSTATUS sample_load(const char *path, const WCHAR *service, const WCHAR *altitu
 	config.default_instance = NULL;
 	config.instance_count = 1;
 	config.instances = &instance;
-	status = altitude_filter_load(&config, entry, NULL);
-	if (!NT_SUCCESS(status)) {
-		dlclose(sample_module);
-		sample_module = NULL;
-	}
-	return status;
+	return altitude_filter_load(&config, entry, NULL);
 }
 
 void sample_unload(const WCHAR *service)
 {
 	assert_int_equal(altitude_filter_unload(service, TRUE), STATUS_SUCCESS);
 	/*
-	 * A port's DisconnectNotify may still be returning into the module
-	 * after the unload callback saw it run: the port threads are joined
-	 * before the image goes.
+	 * The image stays mapped: a deferred work item's routine or a port's
+	 * DisconnectNotify may still be returning into it after the operation
+	 * completed or the unload callback saw the disconnect (the engine does
+	 * not run these down before unload returns).  The port threads are
+	 * joined so that no connection outlives the test.
 	 */
 	altitude_port_shutdown();
-	dlclose(sample_module);
-	sample_module = NULL;
 }
 
 pid_t sample_spawn_io(char *const argv[], int *in, int *out)

@@ -28,7 +28,7 @@ void sample_param_delete(const WCHAR *service, const WCHAR *value);
 
 /* dlopens `path`, loads it as `service` at `altitude`; returns its status. */
 NTSTATUS sample_load(const char *path, const WCHAR *service, const WCHAR *altitude);
-/* Mandatory unload and dlclose of the sample loaded last. */
+/* Mandatory unload of the sample loaded last; its image stays mapped (see sample_host.c). */
 void sample_unload(const WCHAR *service);
 
 /* Spawns argv[0] with stdout on a pipe; returns the pid, *out the read end. */
