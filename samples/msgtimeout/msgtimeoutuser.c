@@ -209,7 +209,7 @@ main (
     _In_reads_(argc) char **argv
     )
 {
-    BOOL automatic = FALSE, fromStdin = FALSE;
+    BOOL automatic = FALSE, fromStdin = FALSE, usage = FALSE;
     BOOLEAN allow = TRUE;
     unsigned long delayMs = 0;
     HANDLE port;
@@ -226,11 +226,11 @@ main (
         } else if (strcmp( argv[i], "--delay-ms" ) == 0 && i + 1 < argc) {
             delayMs = strtoul( argv[++i], NULL, 10 );
         } else {
-            automatic = fromStdin = TRUE;
+            usage = TRUE;
         }
     }
 
-    if (automatic == fromStdin) {
+    if (usage || automatic == fromStdin) {
         fprintf( stderr, "usage: msgtimeoutuser --auto [--delay-ms D] [--deny] | --stdin\n" );
         return 2;
     }

@@ -54,11 +54,12 @@ static void stop_by_unload(void)
 	assert_true(sample_expect_line(env.out, "scanuser: disconnected", env.line,
 				       sizeof(env.line)));
 	status = sample_reap(env.service);
+	env.service = 0;
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	close(env.out);
 	altitude_memvol_destroy(env.vol);
-	altitude_port_shutdown();
+	env.vol = NULL;
 	sample_assert_no_leaks();
 }
 
@@ -71,8 +72,26 @@ static void stop_after_kill(void)
 	close(env.out);
 	sample_unload(L"scanner");
 	altitude_memvol_destroy(env.vol);
-	altitude_port_shutdown();
+	env.vol = NULL;
 	sample_assert_no_leaks();
+}
+
+/* After a failed test: leave nothing behind for the next one. */
+static int cleanup(void **state)
+{
+	(void)state;
+	altitude_clock_use_real();
+	if (!env.vol)
+		return 0;
+	if (env.service > 0) {
+		kill(env.service, SIGKILL);
+		sample_reap(env.service);
+	}
+	altitude_filter_unload(L"scanner", TRUE);
+	altitude_port_shutdown();
+	altitude_memvol_destroy(env.vol);
+	env.vol = NULL;
+	return 0;
 }
 
 static void configure(const WCHAR *word, ULONG timeout_ms, ULONG fail_closed)
@@ -224,6 +243,7 @@ static void empty_scan_word_fails_the_load(void **state)
 	assert_int_equal(sample_load(SAMPLE_SCANNER, L"scanner", L"265000"),
 			 STATUS_INVALID_PARAMETER);
 	altitude_memvol_destroy(env.vol);
+	env.vol = NULL;
 	sample_assert_no_leaks();
 }
 
@@ -318,16 +338,16 @@ static void killed_service_fail_open_allows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(clean_write_allowed_foul_write_denied),
-		cmocka_unit_test(existing_foul_file_refused_at_open),
-		cmocka_unit_test(service_process_is_exempt),
-		cmocka_unit_test(word_assembled_by_writes_is_deleted_at_cleanup),
-		cmocka_unit_test(scan_word_comes_from_the_registry),
-		cmocka_unit_test(empty_scan_word_fails_the_load),
-		cmocka_unit_test(timeout_fail_open_allows),
-		cmocka_unit_test(timeout_fail_closed_denies),
-		cmocka_unit_test(killed_service_fail_closed_denies),
-		cmocka_unit_test(killed_service_fail_open_allows),
+		cmocka_unit_test_teardown(clean_write_allowed_foul_write_denied, cleanup),
+		cmocka_unit_test_teardown(existing_foul_file_refused_at_open, cleanup),
+		cmocka_unit_test_teardown(service_process_is_exempt, cleanup),
+		cmocka_unit_test_teardown(word_assembled_by_writes_is_deleted_at_cleanup, cleanup),
+		cmocka_unit_test_teardown(scan_word_comes_from_the_registry, cleanup),
+		cmocka_unit_test_teardown(empty_scan_word_fails_the_load, cleanup),
+		cmocka_unit_test_teardown(timeout_fail_open_allows, cleanup),
+		cmocka_unit_test_teardown(timeout_fail_closed_denies, cleanup),
+		cmocka_unit_test_teardown(killed_service_fail_closed_denies, cleanup),
+		cmocka_unit_test_teardown(killed_service_fail_open_allows, cleanup),
 	};
 	int rc;
 
