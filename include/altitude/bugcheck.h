@@ -30,7 +30,11 @@ typedef void (*altitude_bugcheck_hook)(const altitude_bugcheck_report *report, v
 /* Installs a hook (NULL restores print-and-abort). */
 void altitude_bugcheck_set_hook(altitude_bugcheck_hook hook, void *context);
 
-/* The bugcheck's symbolic name ("IRQL_NOT_LESS_OR_EQUAL"), or "UNKNOWN_BUGCHECK". */
+/*
+ * The bugcheck's symbolic name ("IRQL_NOT_LESS_OR_EQUAL"); for a raised
+ * NTSTATUS reported as the code (STATUS_MUTANT_NOT_OWNED, ...) the status
+ * name; otherwise "UNKNOWN_BUGCHECK".
+ */
 const char *altitude_bugcheck_name(ULONG code);
 
 /* Bugchecks reported since start (or since the last altitude_bugcheck_reset). */

@@ -10,6 +10,8 @@
 #include <flt/registration.h>
 #include <flt/objects.h>
 #include <flt/workitem.h>
+#include <flt/names.h>
+#include <flt/io.h>
 #include <flt/cancellation.h>
 #include <flt/cbdq.h>
 #include <flt/context.h>

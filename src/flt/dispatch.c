@@ -123,8 +123,6 @@ void flt_op_release(struct flt_op *op)
 		return;
 	pthread_mutex_lock(&v->lock);
 	RemoveEntryList(&op->link);
-	if (--v->inflight_count == 0)
-		pthread_cond_broadcast(&v->idle);
 	if (op->capacity >= v->snap->count) {
 		op->next_free = v->free_ops;
 		v->free_ops = op;
@@ -133,7 +131,13 @@ void flt_op_release(struct flt_op *op)
 		discard = op;
 	}
 	pthread_mutex_unlock(&v->lock);
+	/* The snapshot goes before the volume counts the operation done, so
+	 * that a volume teardown waiting for it also waits for its instances. */
 	flt_snapshot_put(snap);
+	pthread_mutex_lock(&v->lock);
+	if (--v->inflight_count == 0)
+		pthread_cond_broadcast(&v->idle);
+	pthread_mutex_unlock(&v->lock);
 	if (discard) {
 		pthread_mutex_destroy(&discard->sync_lock);
 		pthread_cond_destroy(&discard->sync_cv);
@@ -147,6 +151,7 @@ static void flt_op_finish(struct flt_op *op)
 	flt_context_op_finish(op);
 	if (op->done)
 		op->done(&op->data, op->done_ctx);
+	flt_mdl_release_locked(&op->data);
 	flt_op_release(op);
 }
 
@@ -195,8 +200,10 @@ static void flt_sync_wait(struct flt_op *op, LONG i)
 static void flt_lower(struct flt_op *op)
 {
 	op->iopb.TargetInstance = NULL;
+	flt_name_observe(op->volume, &op->data, FALSE);
 	if (op->volume->lower->dispatch(op->volume->lower_ctx, &op->data) == STATUS_PENDING)
 		return;
+	flt_name_observe(op->volume, &op->data, TRUE);
 	flt_post_walk(op, (LONG)op->snap->count - 1, FALSE);
 }
 
@@ -205,6 +212,7 @@ void flt_volume_complete(PFLT_CALLBACK_DATA data)
 	struct flt_op *op = flt_op_from_data(data);
 	KIRQL old = KeGetCurrentIrql();
 
+	flt_name_observe(op->volume, data, TRUE);
 	/* Asynchronous completion: post callbacks run at DISPATCH_LEVEL. */
 	if (old < DISPATCH_LEVEL)
 		KfRaiseIrql(DISPATCH_LEVEL);
@@ -370,6 +378,30 @@ void flt_op_start(PFLT_CALLBACK_DATA data, flt_op_done_fn done, void *ctx)
 	op->done_ctx = ctx;
 	flt_cancel_start(op);
 	flt_pre_walk(op, 0);
+}
+
+void flt_op_start_at(PFLT_CALLBACK_DATA data, ULONG first, flt_op_done_fn done, void *ctx)
+{
+	struct flt_op *op = flt_op_from_data(data);
+
+	op->pended_pre = -1;
+	op->pended_post = -1;
+	op->sync_reached = -1;
+	for (ULONG i = 0; i < op->snap->count; i++) {
+		op->slots[i].inst = NULL;
+		op->slots[i].sync = FALSE;
+		op->slots[i].context = NULL;
+		atomic_store(&op->slots[i].state, FLT_SLOT_NONE);
+	}
+	atomic_fetch_add(&op->holds, 1);
+	op->done = done;
+	op->done_ctx = ctx;
+	flt_pre_walk(op, (LONG)first);
+}
+
+void flt_op_free(PFLT_CALLBACK_DATA data)
+{
+	flt_op_release(flt_op_from_data(data));
 }
 
 VOID FLTAPI FltCompletePendedPreOperation(PFLT_CALLBACK_DATA CallbackData,

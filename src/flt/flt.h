@@ -150,6 +150,7 @@ struct _FLT_VOLUME {
 	struct flt_op *free_ops;
 	ULONG free_count;
 	ULONGLONG op_allocations; /* records ever allocated: steady state adds none */
+	struct flt_name_cache *names; /* name.h; created on first use */
 };
 
 extern pthread_mutex_t flt_topology_lock;
@@ -220,6 +221,7 @@ struct flt_op {
 	pthread_mutex_t sync_lock;
 	pthread_cond_t sync_cv;
 	LONG sync_reached;       /* slot the post walk handed to its pre thread */
+	void *locked_mdls;       /* FltLockUserBuffer's MDLs, freed when the operation ends */
 	struct flt_cancel cancel; /* cancel bit, cancel routine, abort event, IRP */
 	ULONG capacity;
 	struct flt_slot slots[];
@@ -247,6 +249,33 @@ void flt_volume_complete(PFLT_CALLBACK_DATA data);
 BOOLEAN flt_thread_draining(void);
 /* Drains the expected post callbacks of `inst` on its volume's operations. */
 void flt_op_drain_instance(PFLT_INSTANCE inst);
+
+/*
+ * Targeted I/O hooks (dispatch.c): run an operation record the caller keeps
+ * from snapshot slot `first` down (instances above are skipped); `done`
+ * runs once, and the record stays the caller's until flt_op_free.  It may
+ * be started again after `done`.
+ */
+void flt_op_start_at(PFLT_CALLBACK_DATA data, ULONG first, flt_op_done_fn done, void *ctx);
+void flt_op_free(PFLT_CALLBACK_DATA data);
+/*
+ * Targeted I/O (targeted_io.c).  flt_io_allocate takes a record for a
+ * filter-issued operation on `volume` (flags IRP | GENERATED_IO, Iopb
+ * TargetInstance = issuer, TargetFileObject = file).  flt_io_run runs it
+ * from below `issuer` (NULL: the top) or, with `bypass`, straight to the
+ * file system, and waits.  Both return a status.
+ */
+#define FLT_TARGETED_IO_TAG FLT_TAG('F', 'M', 't', 'i')
+NTSTATUS flt_io_allocate(PFLT_VOLUME volume, PFLT_INSTANCE issuer, PFILE_OBJECT file,
+			 PFLT_CALLBACK_DATA *out);
+NTSTATUS flt_io_run(PFLT_CALLBACK_DATA data, BOOLEAN bypass);
+/* The volume a file object opened by FltCreateFile* is on, or NULL. */
+PFLT_VOLUME flt_io_file_volume(PFILE_OBJECT file);
+/* Name cache (name_cache.c): sees every operation at the lower file system. */
+void flt_name_observe(PFLT_VOLUME volume, PFLT_CALLBACK_DATA data, BOOLEAN completed);
+void flt_name_cache_free(PFLT_VOLUME volume);
+/* Frees the MDLs FltLockUserBuffer made for an operation (mdl.c), when it ends. */
+void flt_mdl_release_locked(PFLT_CALLBACK_DATA data);
 
 /* Work: routines run at PASSIVE_LEVEL on the system worker threads (ExQueueWorkItem). */
 typedef void (*flt_work_fn)(void *ctx);

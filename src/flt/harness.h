@@ -39,6 +39,8 @@ struct altitude_op {
 	IO_STATUS_BLOCK iosb;
 };
 
+/* Completion of the harness's own operations (others are filters' targeted I/O). */
+void harness_done(PFLT_CALLBACK_DATA data, void *ctx);
 /* Issues op (iopb and data_flags filled); waits unless opts->async_out. */
 NTSTATUS harness_issue(struct altitude_op *op);
 /* Performs a queued or held operation on the tree, honouring cancel and error injection. */

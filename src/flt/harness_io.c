@@ -20,7 +20,7 @@ LONG altitude_flt_live_objects(void)
 
 static NTSTATUS harness_start(struct altitude_op *op);
 
-static void harness_done(PFLT_CALLBACK_DATA data, void *ctx)
+void harness_done(PFLT_CALLBACK_DATA data, void *ctx)
 {
 	struct altitude_op *op = ctx;
 

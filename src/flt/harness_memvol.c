@@ -64,10 +64,25 @@ static void *harness_completion_main(void *arg)
 	}
 }
 
+/* I/O a filter issued (targeted I/O, name queries) completes inline. */
+static NTSTATUS harness_perform_generated(altitude_memvol *vol, PFLT_CALLBACK_DATA data)
+{
+	NTSTATUS s;
+
+	pthread_mutex_lock(&vol->lock);
+	s = memvol_perform(vol->root, &vol->next_id, data);
+	pthread_mutex_unlock(&vol->lock);
+	return s;
+}
+
 static NTSTATUS harness_dispatch(void *ctx, PFLT_CALLBACK_DATA data)
 {
 	altitude_memvol *vol = ctx;
-	struct altitude_op *op = flt_op_from_data(data)->done_ctx;
+	struct altitude_op *op;
+
+	if (flt_op_from_data(data)->done != harness_done)
+		return harness_perform_generated(vol, data);
+	op = flt_op_from_data(data)->done_ctx;
 
 	if (op->opts.flags & ALTITUDE_OP_HOLD) {
 		pthread_mutex_lock(&vol->qlock);

@@ -56,6 +56,7 @@ static void flt_volume_free(PFLT_VOLUME v)
 		flt_free(op, FLT_TAG_OPERATION);
 	}
 	flt_snapshot_put(v->snap);
+	flt_name_cache_free(v);
 	pthread_mutex_destroy(&v->lock);
 	pthread_cond_destroy(&v->idle);
 	flt_string_free(&v->name);

@@ -1,5 +1,8 @@
-/* Critical and guarded regions: per-thread counters.  See <nt/apc.h>. */
-#include "ke/kesvc.h"
+/*
+ * Critical and guarded regions: per-thread counters.  Owning a KMUTEX is
+ * an implicit critical region.  See <nt/apc.h>.
+ */
+#include "ke/dispatcher.h"
 
 static __thread ULONG ke_critical_depth;
 static __thread ULONG ke_guarded_depth;
@@ -48,7 +51,7 @@ VOID NTAPI KeLeaveGuardedRegion(VOID)
 
 BOOLEAN NTAPI KeAreApcsDisabled(VOID)
 {
-	return ke_critical_depth != 0 || ke_guarded_depth != 0;
+	return ke_critical_depth != 0 || ke_guarded_depth != 0 || ke_mutex_owned_by_current();
 }
 
 BOOLEAN NTAPI KeAreAllApcsDisabled(VOID)

@@ -6,9 +6,11 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ke/ke.h"
+#include <altitude/status.h>
 
 static pthread_mutex_t ke_bugcheck_lock = PTHREAD_MUTEX_INITIALIZER;
 static altitude_bugcheck_hook ke_bugcheck_hook;
@@ -73,10 +75,16 @@ static const struct ke_bugcheck_name ke_bugcheck_names[] = {
 
 const char *altitude_bugcheck_name(ULONG code)
 {
+	const char *status;
+
 	for (size_t i = 0; i < RTL_NUMBER_OF(ke_bugcheck_names); i++) {
 		if (ke_bugcheck_names[i].code == code)
 			return ke_bugcheck_names[i].name;
 	}
+	/* Raised statuses (SEMANTICS.md section 2) are reported with the status as the code. */
+	status = altitude_status_name((NTSTATUS)code);
+	if (strncmp(status, "STATUS_", 7) == 0)
+		return status;
 	return "UNKNOWN_BUGCHECK";
 }
 

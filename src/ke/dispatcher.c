@@ -9,10 +9,8 @@
  * takes all of them.  The walk restarts after each satisfied wait because
  * satisfying a wait unlinks all of that thread's blocks.
  */
-#include <linux/futex.h>
 #include <pthread.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "ke/dispatcher.h"
 
@@ -42,7 +40,7 @@ void ke_unlock(void)
 		/* After this store the thread may run and its record go away;
 		 * FUTEX_WAKE on a stale address wakes nobody. */
 		__atomic_store_n(&thread->wake, 1, __ATOMIC_RELEASE);
-		syscall(SYS_futex, &thread->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+		ke_futex_wake(&thread->wake, 1);
 		thread = next;
 	}
 }
@@ -55,6 +53,37 @@ BOOLEAN ke_ready_pending(void)
 pthread_mutex_t *ke_dispatcher_mutex(void)
 {
 	return &ke_dispatcher_lock;
+}
+
+void ke_cond_init_monotonic(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+void ke_monotonic_deadline(struct timespec *deadline, LONGLONG interval)
+{
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += interval / 10000000LL;
+	deadline->tv_nsec += (long)(interval % 10000000LL) * 100;
+	if (deadline->tv_nsec >= 1000000000L) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000L;
+	}
+}
+
+LONG ke_read_signal_state(PDISPATCHER_HEADER header)
+{
+	LONG state;
+
+	ke_lock();
+	state = header->SignalState;
+	ke_unlock();
+	return state;
 }
 
 void ke_dispatcher_init_header(PDISPATCHER_HEADER header, UCHAR type, UCHAR size, LONG state)
@@ -194,5 +223,5 @@ void ke_thread_unwait(struct _KTHREAD *thread, NTSTATUS status)
 void ke_thread_block(struct _KTHREAD *thread)
 {
 	while (__atomic_load_n(&thread->wake, __ATOMIC_ACQUIRE) == 0)
-		syscall(SYS_futex, &thread->wake, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+		ke_futex_wait(&thread->wake, 0);
 }

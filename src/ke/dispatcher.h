@@ -14,9 +14,10 @@
 
 #include <pthread.h>
 #include <sys/types.h>
+#include <time.h>
 #include <semaphore.h>
 
-#include "ke/ke.h"
+#include "ke/kesvc.h"
 
 /* Wait keys of the internal wait blocks (object blocks use 0..63). */
 #define KE_WAIT_KEY_TIMEOUT 0x0102 /* the thread's own timer: STATUS_TIMEOUT */
@@ -44,7 +45,7 @@ struct _KTHREAD {
 	ULONG wait_count;
 	PRKEVENT abort_event;
 	NTSTATUS wait_status;
-	int wake; /* futex word, atomic: 1 once the wait is satisfied */
+	volatile LONG wake; /* futex word, atomic: 1 once the wait is satisfied */
 	struct _KTHREAD *ready_next; /* on the list ke_unlock wakes */
 	KWAIT_BLOCK builtin_blocks[THREAD_WAIT_OBJECTS];
 	KWAIT_BLOCK timer_block;
@@ -64,6 +65,12 @@ void ke_unlock(void);
 BOOLEAN ke_ready_pending(void);
 /* For condition variables that wait under the dispatcher lock. */
 pthread_mutex_t *ke_dispatcher_mutex(void);
+/* A condition variable whose timed waits use CLOCK_MONOTONIC deadlines. */
+void ke_cond_init_monotonic(pthread_cond_t *cond);
+/* The CLOCK_MONOTONIC time `interval` (100-ns units, >= 0) from now. */
+void ke_monotonic_deadline(struct timespec *deadline, LONGLONG interval);
+/* The object's SignalState, read under the lock (the KeReadState* routines). */
+LONG ke_read_signal_state(PDISPATCHER_HEADER header);
 void ke_dispatcher_init_header(PDISPATCHER_HEADER header, UCHAR type, UCHAR size, LONG state);
 BOOLEAN ke_object_signalled_for(PDISPATCHER_HEADER header, struct _KTHREAD *thread);
 /* Consumes one signal for `thread`; returns TRUE when it took an abandoned mutex. */
@@ -78,9 +85,10 @@ void ke_waiters_add(LONG delta);
 
 /* mutex.c */
 void ke_mutex_abandon_all(struct _KTHREAD *thread);
+/* TRUE when the calling thread owns a mutex (KMUTEX). */
+BOOLEAN ke_mutex_owned_by_current(void);
 
-/* thread.c */
-struct _KTHREAD *ke_thread_current(void);
+/* thread.c (ke_thread_current is in kesvc.h) */
 /* Marks the calling thread as a system thread (runtime worker threads). */
 void ke_thread_mark_system(void);
 

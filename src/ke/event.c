@@ -62,6 +62,8 @@ LONG NTAPI KeResetEvent(PRKEVENT Event)
 
 VOID NTAPI KeClearEvent(PRKEVENT Event)
 {
+	if (!ke_irql_at_most(DISPATCH_LEVEL, "KeClearEvent"))
+		return;
 	ke_lock();
 	Event->Header.SignalState = 0;
 	ke_unlock();
@@ -69,10 +71,5 @@ VOID NTAPI KeClearEvent(PRKEVENT Event)
 
 LONG NTAPI KeReadStateEvent(PRKEVENT Event)
 {
-	LONG state;
-
-	ke_lock();
-	state = Event->Header.SignalState;
-	ke_unlock();
-	return state;
+	return ke_read_signal_state(&Event->Header);
 }

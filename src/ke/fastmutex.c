@@ -16,7 +16,7 @@ static PVOID ke_mutex_owner(PFAST_MUTEX m)
 /* TRUE when the caller may wait for the mutex (it does not hold it). */
 static BOOLEAN ke_mutex_not_mine(PFAST_MUTEX m, const char *routine)
 {
-	PVOID self = (PVOID)ke_thread_token();
+	PVOID self = (PVOID)ke_thread_current();
 
 	if (ke_mutex_owner(m) != self)
 		return TRUE;
@@ -27,7 +27,7 @@ static BOOLEAN ke_mutex_not_mine(PFAST_MUTEX m, const char *routine)
 /* TRUE when the caller holds the mutex and may release it. */
 static BOOLEAN ke_mutex_mine(PFAST_MUTEX m, const char *routine)
 {
-	PVOID self = (PVOID)ke_thread_token();
+	PVOID self = (PVOID)ke_thread_current();
 	PVOID owner = ke_mutex_owner(m);
 
 	if (owner == self)
@@ -41,14 +41,14 @@ static void ke_mutex_take(PFAST_MUTEX m)
 {
 	if (ke_futex_lock(&m->Count))
 		m->Contention++;
-	__atomic_store_n(&m->Owner, (PVOID)ke_thread_token(), __ATOMIC_RELAXED);
+	__atomic_store_n(&m->Owner, (PVOID)ke_thread_current(), __ATOMIC_RELAXED);
 }
 
 static BOOLEAN ke_mutex_try_take(PFAST_MUTEX m)
 {
 	if (!ke_futex_trylock(&m->Count))
 		return FALSE;
-	__atomic_store_n(&m->Owner, (PVOID)ke_thread_token(), __ATOMIC_RELAXED);
+	__atomic_store_n(&m->Owner, (PVOID)ke_thread_current(), __ATOMIC_RELAXED);
 	return TRUE;
 }
 
@@ -58,9 +58,15 @@ static void ke_mutex_give(PFAST_MUTEX m)
 	ke_futex_unlock(&m->Count);
 }
 
+static void ke_mutex_init(PFAST_MUTEX m)
+{
+	memset(m, 0, sizeof(*m));
+	KeInitializeEvent(&m->Event, SynchronizationEvent, FALSE);
+}
+
 VOID NTAPI ExInitializeFastMutex(PFAST_MUTEX FastMutex)
 {
-	memset(FastMutex, 0, sizeof(*FastMutex));
+	ke_mutex_init(FastMutex);
 }
 
 VOID FASTCALL ExAcquireFastMutex(PFAST_MUTEX FastMutex)
@@ -124,7 +130,7 @@ VOID FASTCALL ExReleaseFastMutexUnsafe(PFAST_MUTEX FastMutex)
 
 VOID NTAPI KeInitializeGuardedMutex(PKGUARDED_MUTEX Mutex)
 {
-	memset(Mutex, 0, sizeof(*Mutex));
+	ke_mutex_init(Mutex);
 }
 
 VOID FASTCALL KeAcquireGuardedMutex(PKGUARDED_MUTEX Mutex)

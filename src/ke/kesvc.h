@@ -1,6 +1,6 @@
 /*
  * Internal helpers shared by the ke services (spin locks, fast mutexes,
- * resources, regions, pool): the calling thread's identity token, futex
+ * resources, regions, pool): the calling thread's record, futex
  * waits on words inside the objects themselves, and polite spinning.
  */
 #ifndef ALTITUDE_SRC_KE_KESVC_H
@@ -9,15 +9,23 @@
 #include "ke/ke.h"
 
 /*
- * A non-zero value unique to each live thread (the address of a thread-local
- * word, so 8-byte aligned); it identifies owners of spin locks, mutexes and
- * resources.  Inline: spin lock acquisition must stay cheap.
+ * The calling thread's record (thread.c), created the first time the thread
+ * calls in.  As on Windows, its address (the PKTHREAD, which is also the
+ * PETHREAD) identifies the owners of spin locks, fast mutexes and resources
+ * (ExGetCurrentResourceThread).  Inline: spin lock acquisition must stay
+ * cheap.
  */
-extern __thread ULONG_PTR ke_thread_token_word;
+extern __thread PKTHREAD ke_thread_self;
+/* Slow path of ke_thread_current: creates and attaches the record. */
+PKTHREAD ke_thread_attach_new(void);
 
-static inline ULONG_PTR ke_thread_token(void)
+static inline PKTHREAD ke_thread_current(void)
 {
-	return (ULONG_PTR)&ke_thread_token_word;
+	PKTHREAD thread = ke_thread_self;
+
+	if (__builtin_expect(thread != NULL, 1))
+		return thread;
+	return ke_thread_attach_new();
 }
 
 /* Sleeps while *word == expected (returns on wake-up, signal or mismatch). */
@@ -41,10 +49,10 @@ void ke_spin_pause(ULONG *spins);
 
 /* Spin locks (spinlock.c, queuedspinlock.c). */
 
-/* The value an executive holder stores in a KSPIN_LOCK: its thread token, odd. */
+/* The value a holder stores in a KSPIN_LOCK: its thread record's address (16-byte aligned), odd. */
 static inline ULONG_PTR ke_spin_token(void)
 {
-	return ke_thread_token() | 1;
+	return (ULONG_PTR)ke_thread_current() | 1;
 }
 
 /* How many in-stack queued spin locks the calling thread holds. */

@@ -1,5 +1,5 @@
 /*
- * Building blocks of the ke services' locks: thread tokens, futex waits on
+ * Building blocks of the ke services' locks: futex waits on
  * words inside the objects, a three-state futex mutex, and polite spinning.
  */
 #include <limits.h>
@@ -9,9 +9,6 @@
 #include <unistd.h>
 
 #include "ke/kesvc.h"
-
-/* Its address is the thread's token: 8-byte aligned, so bit 0 is free for spin locks. */
-__thread ULONG_PTR ke_thread_token_word;
 
 void ke_futex_wait(volatile LONG *word, LONG expected)
 {

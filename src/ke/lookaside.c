@@ -46,6 +46,15 @@ static void ke_la_init(PGENERAL_LOOKASIDE_POOL l, ULONG type, SIZE_T size, ULONG
 	l->Future[1] = kind;
 }
 
+/* ExInitialize(N)PagedLookasideList: routines without the list argument. */
+static void ke_la_init_classic(PGENERAL_LOOKASIDE_POOL l, ULONG type, PALLOCATE_FUNCTION allocate,
+			       PFREE_FUNCTION free_routine, SIZE_T size, ULONG tag)
+{
+	ke_la_init(l, type, size, tag, KE_LA_CLASSIC);
+	l->Allocate = allocate;
+	l->Free = free_routine;
+}
+
 static PVOID ke_la_pop(PGENERAL_LOOKASIDE_POOL l)
 {
 	PSINGLE_LIST_ENTRY e;
@@ -144,12 +153,9 @@ VOID NTAPI ExInitializeNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside,
 					   PALLOCATE_FUNCTION Allocate, PFREE_FUNCTION Free,
 					   ULONG Flags, SIZE_T Size, ULONG Tag, USHORT Depth)
 {
-	PGENERAL_LOOKASIDE_POOL l = (PGENERAL_LOOKASIDE_POOL)&Lookaside->L;
-
 	(void)Depth; /* reserved: the system chooses the depth */
-	ke_la_init(l, NonPagedPool | Flags, Size, Tag, KE_LA_CLASSIC);
-	l->Allocate = Allocate;
-	l->Free = Free;
+	ke_la_init_classic((PGENERAL_LOOKASIDE_POOL)&Lookaside->L, NonPagedPool | Flags, Allocate, Free,
+			   Size, Tag);
 }
 
 VOID NTAPI ExDeleteNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside)
@@ -172,12 +178,9 @@ VOID NTAPI ExInitializePagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside,
 					  PALLOCATE_FUNCTION Allocate, PFREE_FUNCTION Free,
 					  ULONG Flags, SIZE_T Size, ULONG Tag, USHORT Depth)
 {
-	PGENERAL_LOOKASIDE_POOL l = (PGENERAL_LOOKASIDE_POOL)&Lookaside->L;
-
 	(void)Depth; /* reserved: the system chooses the depth */
-	ke_la_init(l, PagedPool | Flags, Size, Tag, KE_LA_CLASSIC);
-	l->Allocate = Allocate;
-	l->Free = Free;
+	ke_la_init_classic((PGENERAL_LOOKASIDE_POOL)&Lookaside->L, PagedPool | Flags, Allocate, Free,
+			   Size, Tag);
 }
 
 VOID NTAPI ExDeletePagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside)

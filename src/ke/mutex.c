@@ -7,7 +7,8 @@
  * STATUS_MUTANT_NOT_OWNED: both are bugcheck reports with those codes that
  * leave the mutex unchanged.  A thread that ends owning mutexes abandons
  * them: each becomes free and its next acquirer gets
- * STATUS_ABANDONED_WAIT_0 (+ index) and owns it.
+ * STATUS_ABANDONED_WAIT_0 (+ index) and owns it.  While a thread owns a
+ * mutex, KeAreApcsDisabled returns TRUE (the implicit critical region).
  */
 #include "ke/dispatcher.h"
 
@@ -52,12 +53,22 @@ out:
 
 LONG NTAPI KeReadStateMutex(PRKMUTEX Mutex)
 {
-	LONG state;
+	return ke_read_signal_state(&Mutex->Header);
+}
+
+/*
+ * Holding a mutex puts the holder in a critical region (normal kernel APCs
+ * disabled), as on Windows; KeAreApcsDisabled asks here.
+ */
+BOOLEAN ke_mutex_owned_by_current(void)
+{
+	struct _KTHREAD *thread = ke_thread_current();
+	BOOLEAN owns;
 
 	ke_lock();
-	state = Mutex->Header.SignalState;
+	owns = (BOOLEAN)!IsListEmpty(&thread->owned_mutants);
 	ke_unlock();
-	return state;
+	return owns;
 }
 
 void ke_mutex_abandon_all(struct _KTHREAD *thread)

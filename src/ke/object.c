@@ -17,6 +17,7 @@
 struct ke_object_header {
 	LONG_PTR refs;
 	POBJECT_TYPE type;
+	struct ke_object_header *next_permanent; /* on ke_permanent_objects */
 	BOOLEAN permanent; /* never freed (the process object) */
 } __attribute__((aligned(16)));
 
@@ -29,6 +30,9 @@ struct ke_handle_entry {
 #define KE_KERNEL_HANDLE_BIT ((ULONG_PTR)0xFFFFFFFF80000000ULL)
 
 static pthread_mutex_t ke_handle_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Permanent objects stay reachable from here (leak checkers see them as such). */
+static pthread_mutex_t ke_permanent_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ke_object_header *ke_permanent_objects;
 static struct ke_handle_entry *ke_handles;
 static ULONG ke_handle_capacity;
 
@@ -50,7 +54,23 @@ PVOID ke_object_create(POBJECT_TYPE type, size_t size)
 
 void ke_object_make_permanent(PVOID body)
 {
-	ke_object_header(body)->permanent = TRUE;
+	struct ke_object_header *header = ke_object_header(body);
+
+	pthread_mutex_lock(&ke_permanent_lock);
+	header->permanent = TRUE;
+	header->next_permanent = ke_permanent_objects;
+	ke_permanent_objects = header;
+	pthread_mutex_unlock(&ke_permanent_lock);
+}
+
+void *ke_object_allocation(PVOID body)
+{
+	return ke_object_header(body);
+}
+
+PVOID ke_object_from_allocation(void *allocation)
+{
+	return (struct ke_object_header *)allocation + 1;
 }
 
 POBJECT_TYPE ke_object_type(PVOID body)

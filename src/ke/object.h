@@ -14,6 +14,13 @@ PVOID ke_object_create(POBJECT_TYPE type, size_t size);
 POBJECT_TYPE ke_object_type(PVOID body);
 /* The object survives its last reference; one more dereference bugchecks. */
 void ke_object_make_permanent(PVOID body);
+/*
+ * The start of the memory block holding `body`, and back.  A pointer kept
+ * to the block itself (rather than to the body inside it) lets leak
+ * checkers see the object as reachable.
+ */
+void *ke_object_allocation(PVOID body);
+PVOID ke_object_from_allocation(void *allocation);
 /* A handle holding a new reference to `body`; NULL when out of memory. */
 HANDLE ke_handle_create(PVOID body, ACCESS_MASK access, BOOLEAN kernel);
 

@@ -115,7 +115,7 @@ static BOOLEAN ex_res_try_shared(PERESOURCE r, ERESOURCE_THREAD self, enum ex_re
 
 static BOOLEAN ex_res_try(PERESOURCE r, BOOLEAN exclusive, enum ex_res_shared_mode mode)
 {
-	ERESOURCE_THREAD self = ke_thread_token();
+	ERESOURCE_THREAD self = ExGetCurrentResourceThread();
 
 	return exclusive ? ex_res_try_exclusive(r, self) : ex_res_try_shared(r, self, mode);
 }
@@ -151,10 +151,10 @@ static BOOLEAN ex_res_acquire(PERESOURCE r, BOOLEAN exclusive, enum ex_res_share
 		granted = FALSE;
 		goto out;
 	}
-	if (exclusive && ex_res_find_shared(r, ke_thread_token()) != NULL) {
+	if (exclusive && ex_res_find_shared(r, ExGetCurrentResourceThread()) != NULL) {
 		/* Waiting for ourselves: a certain deadlock on Windows. */
 		ke_futex_unlock(ex_res_lock_word(r));
-		ke_bugcheck(RESOURCE_NOT_OWNED, (ULONG_PTR)r, ke_thread_token(),
+		ke_bugcheck(RESOURCE_NOT_OWNED, (ULONG_PTR)r, ExGetCurrentResourceThread(),
 			    (ULONG_PTR)r->OwnerTable, 1, routine);
 		return FALSE;
 	}
@@ -262,7 +262,7 @@ BOOLEAN NTAPI ExAcquireSharedWaitForExclusive(PERESOURCE Resource, BOOLEAN Wait)
 
 VOID FASTCALL ExReleaseResourceLite(PERESOURCE Resource)
 {
-	ex_res_release(Resource, ke_thread_token(), "ExReleaseResourceLite");
+	ex_res_release(Resource, ExGetCurrentResourceThread(), "ExReleaseResourceLite");
 }
 
 VOID NTAPI ExReleaseResourceForThreadLite(PERESOURCE Resource, ERESOURCE_THREAD ResourceThreadId)
@@ -272,7 +272,7 @@ VOID NTAPI ExReleaseResourceForThreadLite(PERESOURCE Resource, ERESOURCE_THREAD 
 
 VOID NTAPI ExConvertExclusiveToSharedLite(PERESOURCE Resource)
 {
-	ERESOURCE_THREAD self = ke_thread_token();
+	ERESOURCE_THREAD self = ExGetCurrentResourceThread();
 	ULONG count;
 
 	if (!ke_irql_at_most(DISPATCH_LEVEL, "ExConvertExclusiveToSharedLite"))
@@ -299,14 +299,15 @@ BOOLEAN NTAPI ExIsResourceAcquiredExclusiveLite(PERESOURCE Resource)
 	BOOLEAN mine;
 
 	ke_futex_lock(ex_res_lock_word(Resource));
-	mine = ex_res_exclusive(Resource) && Resource->OwnerEntry.OwnerThread == ke_thread_token();
+	mine = ex_res_exclusive(Resource) &&
+	       Resource->OwnerEntry.OwnerThread == ExGetCurrentResourceThread();
 	ke_futex_unlock(ex_res_lock_word(Resource));
 	return mine;
 }
 
 ULONG NTAPI ExIsResourceAcquiredSharedLite(PERESOURCE Resource)
 {
-	ERESOURCE_THREAD self = ke_thread_token();
+	ERESOURCE_THREAD self = ExGetCurrentResourceThread();
 	POWNER_ENTRY e;
 	ULONG count = 0;
 
@@ -321,29 +322,30 @@ ULONG NTAPI ExIsResourceAcquiredSharedLite(PERESOURCE Resource)
 	return count;
 }
 
-ULONG NTAPI ExGetExclusiveWaiterCount(PERESOURCE Resource)
+/* Reads a counter of the resource under its lock. */
+static ULONG ex_res_read(PERESOURCE r, const ULONG *counter)
 {
 	ULONG n;
 
-	ke_futex_lock(ex_res_lock_word(Resource));
-	n = Resource->NumberOfExclusiveWaiters;
-	ke_futex_unlock(ex_res_lock_word(Resource));
+	ke_futex_lock(ex_res_lock_word(r));
+	n = *counter;
+	ke_futex_unlock(ex_res_lock_word(r));
 	return n;
+}
+
+ULONG NTAPI ExGetExclusiveWaiterCount(PERESOURCE Resource)
+{
+	return ex_res_read(Resource, &Resource->NumberOfExclusiveWaiters);
 }
 
 ULONG NTAPI ExGetSharedWaiterCount(PERESOURCE Resource)
 {
-	ULONG n;
-
-	ke_futex_lock(ex_res_lock_word(Resource));
-	n = Resource->NumberOfSharedWaiters;
-	ke_futex_unlock(ex_res_lock_word(Resource));
-	return n;
+	return ex_res_read(Resource, &Resource->NumberOfSharedWaiters);
 }
 
 ERESOURCE_THREAD NTAPI ExGetCurrentResourceThread(VOID)
 {
-	return ke_thread_token();
+	return (ERESOURCE_THREAD)KeGetCurrentThread();
 }
 
 /* The Enter...AndAcquire routines return the resource itself as their opaque value. */

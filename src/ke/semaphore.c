@@ -41,10 +41,5 @@ LONG NTAPI KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG 
 
 LONG NTAPI KeReadStateSemaphore(PRKSEMAPHORE Semaphore)
 {
-	LONG state;
-
-	ke_lock();
-	state = Semaphore->Header.SignalState;
-	ke_unlock();
-	return state;
+	return ke_read_signal_state(&Semaphore->Header);
 }

@@ -21,11 +21,11 @@ struct _OBJECT_TYPE ke_thread_object_type = { "Thread", NULL };
 static POBJECT_TYPE ke_thread_type_pointer = &ke_thread_object_type;
 POBJECT_TYPE *PsThreadType = &ke_thread_type_pointer;
 
-static __thread struct _KTHREAD *ke_self;
+__thread PKTHREAD ke_thread_self;
 static pthread_key_t ke_thread_key;
 static pthread_once_t ke_thread_once = PTHREAD_ONCE_INIT;
 
-static void ke_thread_exit(void *record);
+static void ke_thread_exit(void *allocation);
 
 static void ke_thread_init_key(void)
 {
@@ -50,17 +50,16 @@ static void ke_thread_attach(struct _KTHREAD *thread)
 {
 	pthread_once(&ke_thread_once, ke_thread_init_key);
 	thread->tid = gettid();
-	ke_self = thread;
-	pthread_setspecific(ke_thread_key, thread);
+	ke_thread_self = thread;
+	/* The key holds the record's memory block: for the main thread, whose
+	 * key destructor never runs, valgrind then reports it as reachable. */
+	pthread_setspecific(ke_thread_key, ke_object_allocation(thread));
 }
 
-struct _KTHREAD *ke_thread_current(void)
+PKTHREAD ke_thread_attach_new(void)
 {
-	struct _KTHREAD *thread = ke_self;
+	struct _KTHREAD *thread = ke_thread_alloc();
 
-	if (__builtin_expect(thread != NULL, 1))
-		return thread;
-	thread = ke_thread_alloc();
 	if (thread == NULL) {
 		ke_bugcheck(NO_MORE_SYSTEM_PTES, sizeof(struct _ETHREAD), 0, 0, 0, "KeGetCurrentThread");
 		abort();
@@ -69,9 +68,9 @@ struct _KTHREAD *ke_thread_current(void)
 	return thread;
 }
 
-static void ke_thread_exit(void *record)
+static void ke_thread_exit(void *allocation)
 {
-	struct _KTHREAD *thread = record;
+	struct _KTHREAD *thread = ke_object_from_allocation(allocation);
 
 	ke_lock();
 	ke_mutex_abandon_all(thread);
@@ -79,7 +78,7 @@ static void ke_thread_exit(void *record)
 	thread->Header.SignalState = 1;
 	ke_object_wake(&thread->Header);
 	ke_unlock();
-	ke_self = NULL;
+	ke_thread_self = NULL;
 	ObfDereferenceObject(thread);
 }
 

@@ -114,10 +114,5 @@ BOOLEAN NTAPI KeCancelTimer(PKTIMER Timer)
 
 BOOLEAN NTAPI KeReadStateTimer(PKTIMER Timer)
 {
-	BOOLEAN state;
-
-	ke_lock();
-	state = (BOOLEAN)(Timer->Header.SignalState != 0);
-	ke_unlock();
-	return state;
+	return (BOOLEAN)(ke_read_signal_state(&Timer->Header) != 0);
 }

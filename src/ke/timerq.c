@@ -29,12 +29,7 @@ static BOOLEAN ke_timerq_stop;
 
 static void ke_timerq_init(void)
 {
-	pthread_condattr_t attr;
-
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&ke_timerq_cond, &attr);
-	pthread_condattr_destroy(&attr);
+	ke_cond_init_monotonic(&ke_timerq_cond);
 }
 
 BOOLEAN ke_timerq_inserted(PKTIMER timer)
@@ -178,13 +173,7 @@ static void *ke_timerq_main(void *arg)
 			pthread_cond_wait(&ke_timerq_cond, ke_dispatcher_mutex());
 			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += sleep / 10000000LL;
-		until.tv_nsec += (long)(sleep % 10000000LL) * 100;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		ke_monotonic_deadline(&until, sleep);
 		pthread_cond_timedwait(&ke_timerq_cond, ke_dispatcher_mutex(), &until);
 	}
 	ke_unlock();

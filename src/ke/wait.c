@@ -22,12 +22,7 @@ static pthread_once_t ke_waiters_once = PTHREAD_ONCE_INIT;
 
 static void ke_waiters_init(void)
 {
-	pthread_condattr_t attr;
-
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&ke_waiters_cond, &attr);
-	pthread_condattr_destroy(&attr);
+	ke_cond_init_monotonic(&ke_waiters_cond);
 }
 
 void ke_waiters_add(LONG delta)
@@ -53,13 +48,7 @@ BOOLEAN altitude_clock_wait_for_waiters_timeout(ULONG count, ULONG real_timeout_
 	BOOLEAN reached;
 
 	pthread_once(&ke_waiters_once, ke_waiters_init);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += real_timeout_ms / 1000;
-	deadline.tv_nsec += (long)(real_timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	ke_monotonic_deadline(&deadline, (LONGLONG)real_timeout_ms * 10000LL);
 	ke_lock();
 	ke_waiters_watchers++;
 	while (ke_waiters < count) {
@@ -148,6 +137,20 @@ static NTSTATUS ke_wait_try(struct _KTHREAD *thread, ULONG count, PVOID objects[
 	return ke_wait_try_all(thread, count, objects);
 }
 
+/* Under the lock: queues `block` on `object` for `thread`'s wait. */
+static void ke_wait_block_link(PKWAIT_BLOCK block, struct _KTHREAD *thread, PVOID object,
+			       WAIT_TYPE type, USHORT key)
+{
+	PDISPATCHER_HEADER header = object;
+
+	block->WaitType = (UCHAR)type;
+	block->BlockState = 1;
+	block->WaitKey = key;
+	block->Thread = thread;
+	block->Object = object;
+	InsertTailList(&header->WaitListHead, &block->WaitListEntry);
+}
+
 /* Under the lock: arms the thread's timer; FALSE when the deadline has passed. */
 static BOOLEAN ke_wait_arm_timer(struct _KTHREAD *thread, LONGLONG timeout)
 {
@@ -163,11 +166,7 @@ static BOOLEAN ke_wait_arm_timer(struct _KTHREAD *thread, LONGLONG timeout)
 		due = ke_time_relative_due(timeout);
 	}
 	timer->Header.SignalState = 0;
-	thread->timer_block.WaitType = WaitAny;
-	thread->timer_block.WaitKey = KE_WAIT_KEY_TIMEOUT;
-	thread->timer_block.Thread = thread;
-	thread->timer_block.Object = timer;
-	InsertTailList(&timer->Header.WaitListHead, &thread->timer_block.WaitListEntry);
+	ke_wait_block_link(&thread->timer_block, thread, timer, WaitAny, KE_WAIT_KEY_TIMEOUT);
 	thread->timer_armed = TRUE;
 	ke_timerq_insert(timer, due, absolute);
 	return TRUE;
@@ -176,30 +175,36 @@ static BOOLEAN ke_wait_arm_timer(struct _KTHREAD *thread, LONGLONG timeout)
 static void ke_wait_link(struct _KTHREAD *thread, ULONG count, PVOID objects[], WAIT_TYPE type,
 			 PKWAIT_BLOCK blocks, PRKEVENT abort_event, BOOLEAN terminable)
 {
-	for (ULONG i = 0; i < count; i++) {
-		PDISPATCHER_HEADER header = objects[i];
-
-		blocks[i].WaitType = (UCHAR)type;
-		blocks[i].BlockState = 1;
-		blocks[i].WaitKey = (USHORT)i;
-		blocks[i].Thread = thread;
-		blocks[i].Object = objects[i];
-		InsertTailList(&header->WaitListHead, &blocks[i].WaitListEntry);
-	}
+	for (ULONG i = 0; i < count; i++)
+		ke_wait_block_link(&blocks[i], thread, objects[i], type, (USHORT)i);
 	thread->wait_blocks = blocks;
 	thread->wait_count = count;
 	if (abort_event != NULL) {
-		thread->abort_block.WaitType = WaitAny;
-		thread->abort_block.WaitKey = KE_WAIT_KEY_CANCEL;
-		thread->abort_block.Thread = thread;
-		thread->abort_block.Object = abort_event;
-		InsertTailList(&abort_event->Header.WaitListHead, &thread->abort_block.WaitListEntry);
+		ke_wait_block_link(&thread->abort_block, thread, abort_event, WaitAny,
+				   KE_WAIT_KEY_CANCEL);
 		thread->abort_event = abort_event;
 	}
 	thread->terminable = terminable;
 	thread->waiting = TRUE;
 	__atomic_store_n(&thread->wake, 0, __ATOMIC_RELAXED);
 	ke_waiters_add(1);
+}
+
+/*
+ * A wait-all cannot name one object twice: it would take the object twice
+ * (a semaphore with one unit would satisfy a wait for two).  Windows rejects
+ * this with STATUS_INVALID_PARAMETER_MIX (NtWaitForMultipleObjects, the
+ * ERROR_INVALID_PARAMETER of WaitForMultipleObjects); so does the runtime.
+ */
+static BOOLEAN ke_wait_has_duplicates(ULONG count, PVOID objects[])
+{
+	for (ULONG i = 1; i < count; i++) {
+		for (ULONG j = 0; j < i; j++) {
+			if (objects[i] == objects[j])
+				return TRUE;
+		}
+	}
+	return FALSE;
 }
 
 static NTSTATUS ke_wait_check_args(ULONG count, PVOID objects[], WAIT_TYPE type,
@@ -220,6 +225,8 @@ static NTSTATUS ke_wait_check_args(ULONG count, PVOID objects[], WAIT_TYPE type,
 		if (!ke_wait_valid_object(objects[i]))
 			return STATUS_INVALID_PARAMETER;
 	}
+	if (type == WaitAll && ke_wait_has_duplicates(count, objects))
+		return STATUS_INVALID_PARAMETER_MIX;
 	return STATUS_SUCCESS;
 }
 

@@ -27,20 +27,36 @@ static void test_record_bugcheck(const altitude_bugcheck_report *r, void *ctx)
 	test_last_bugcheck = *r;
 }
 
-static inline int test_setup(void **state)
+/* Records bugchecks (no clock change): for tests that never wait on time. */
+static inline int test_setup_no_clock(void **state)
 {
 	(void)state;
 	test_last_bugcheck.code = 0;
 	altitude_bugcheck_reset();
 	altitude_bugcheck_set_hook(test_record_bugcheck, NULL);
+	return 0;
+}
+
+/* Back to PASSIVE_LEVEL (a failed test may leave the IRQL raised), no hook. */
+static inline int test_teardown_no_clock(void **state)
+{
+	(void)state;
+	KeLowerIrql(PASSIVE_LEVEL);
+	altitude_bugcheck_set_hook(NULL, NULL);
+	return 0;
+}
+
+/* Records bugchecks and starts the virtual clock at T0_SYSTEM. */
+static inline int test_setup(void **state)
+{
+	test_setup_no_clock(state);
 	altitude_clock_use_virtual(T0_SYSTEM);
 	return 0;
 }
 
 static inline int test_teardown(void **state)
 {
-	(void)state;
-	altitude_bugcheck_set_hook(NULL, NULL);
+	test_teardown_no_clock(state);
 	altitude_clock_use_real();
 	return 0;
 }

@@ -1,36 +1,4 @@
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <pthread.h>
-#include <cmocka.h>
-
-#include <wdm.h>
-#include <altitude/bugcheck.h>
-
-static altitude_bugcheck_report last;
-
-static void record(const altitude_bugcheck_report *r, void *ctx)
-{
-	(void)ctx;
-	last = *r;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	last.code = 0;
-	altitude_bugcheck_reset();
-	altitude_bugcheck_set_hook(record, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	KeLowerIrql(PASSIVE_LEVEL);
-	altitude_bugcheck_set_hook(NULL, NULL);
-	return 0;
-}
+#include "ke_test.h"
 
 static void critical_regions_nest(void **state)
 {
@@ -79,14 +47,14 @@ static void leaving_unentered_region_bugchecks(void **state)
 	(void)state;
 	KeEnterGuardedRegion();
 	KeLeaveCriticalRegion();
-	assert_int_equal(last.code, APC_INDEX_MISMATCH);
-	assert_int_equal(last.parameters[2], 1 << 16);
+	assert_int_equal(test_last_bugcheck.code, APC_INDEX_MISMATCH);
+	assert_int_equal(test_last_bugcheck.parameters[2], 1 << 16);
 	assert_true(KeAreAllApcsDisabled());
 	KeLeaveGuardedRegion();
-	last.code = 0;
+	test_last_bugcheck.code = 0;
 	KeLeaveGuardedRegion();
-	assert_int_equal(last.code, APC_INDEX_MISMATCH);
-	assert_int_equal(last.parameters[2], 0);
+	assert_int_equal(test_last_bugcheck.code, APC_INDEX_MISMATCH);
+	assert_int_equal(test_last_bugcheck.parameters[2], 0);
 	assert_false(KeAreApcsDisabled());
 	assert_int_equal(altitude_bugcheck_count(), 2);
 }
@@ -98,10 +66,10 @@ static void regions_above_apc_level_bugcheck(void **state)
 	(void)state;
 	KeRaiseIrql(DISPATCH_LEVEL, &old);
 	KeEnterGuardedRegion();
-	assert_int_equal(last.code, IRQL_NOT_LESS_OR_EQUAL);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_LESS_OR_EQUAL);
+	test_last_bugcheck.code = 0;
 	KeEnterCriticalRegion();
-	assert_int_equal(last.code, IRQL_NOT_LESS_OR_EQUAL);
+	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_LESS_OR_EQUAL);
 	KeLowerIrql(old);
 	assert_false(KeAreApcsDisabled());
 }
@@ -129,12 +97,18 @@ static void regions_are_per_thread(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(critical_regions_nest, setup, teardown),
-		cmocka_unit_test_setup_teardown(guarded_regions_disable_all_apcs, setup, teardown),
-		cmocka_unit_test_setup_teardown(apc_level_disables_all_apcs, setup, teardown),
-		cmocka_unit_test_setup_teardown(leaving_unentered_region_bugchecks, setup, teardown),
-		cmocka_unit_test_setup_teardown(regions_above_apc_level_bugcheck, setup, teardown),
-		cmocka_unit_test_setup_teardown(regions_are_per_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(critical_regions_nest,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(guarded_regions_disable_all_apcs,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(apc_level_disables_all_apcs,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(leaving_unentered_region_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(regions_above_apc_level_bugcheck,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(regions_are_per_thread,
+						test_setup_no_clock, test_teardown_no_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

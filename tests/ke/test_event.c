@@ -110,6 +110,18 @@ static void set_event_above_dispatch_bugchecks(void **state)
 	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_LESS_OR_EQUAL);
 	assert_string_equal(test_last_bugcheck.routine, "KeSetEvent");
 	assert_int_equal(KeReadStateEvent(&e), 0);
+	/* Reset and clear, also DISPATCH_LEVEL at most, leave the event alone above it. */
+	KeSetEvent(&e, IO_NO_INCREMENT, FALSE);
+	KeRaiseIrql(HIGH_LEVEL, &old);
+	test_last_bugcheck.code = 0;
+	KeClearEvent(&e);
+	assert_string_equal(test_last_bugcheck.routine, "KeClearEvent");
+	test_last_bugcheck.code = 0;
+	KeResetEvent(&e);
+	assert_string_equal(test_last_bugcheck.routine, "KeResetEvent");
+	KeLowerIrql(old);
+	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_LESS_OR_EQUAL);
+	assert_int_equal(KeReadStateEvent(&e), 1);
 }
 
 int main(void)

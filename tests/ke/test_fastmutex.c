@@ -1,37 +1,6 @@
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <pthread.h>
 #include <sched.h>
-#include <cmocka.h>
 
-#include <wdm.h>
-#include <altitude/bugcheck.h>
-
-static altitude_bugcheck_report last;
-
-static void record(const altitude_bugcheck_report *r, void *ctx)
-{
-	(void)ctx;
-	last = *r;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	last.code = 0;
-	altitude_bugcheck_reset();
-	altitude_bugcheck_set_hook(record, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	KeLowerIrql(PASSIVE_LEVEL);
-	altitude_bugcheck_set_hook(NULL, NULL);
-	return 0;
-}
+#include "ke_test.h"
 
 static void fast_mutex_raises_to_apc_and_restores(void **state)
 {
@@ -39,6 +8,8 @@ static void fast_mutex_raises_to_apc_and_restores(void **state)
 
 	(void)state;
 	ExInitializeFastMutex(&m);
+	assert_int_equal(m.Event.Header.Type, EventSynchronizationObject);
+	assert_int_equal(KeReadStateEvent(&m.Event), 0);
 	assert_false(KeAreAllApcsDisabled());
 	ExAcquireFastMutex(&m);
 	assert_int_equal(KeGetCurrentIrql(), APC_LEVEL);
@@ -65,14 +36,14 @@ static void recursive_acquire_bugchecks_instead_of_deadlocking(void **state)
 	ExInitializeFastMutex(&m);
 	ExAcquireFastMutex(&m);
 	ExAcquireFastMutex(&m);
-	assert_int_equal(last.code, MUTEX_ALREADY_OWNED);
-	assert_int_equal(last.parameters[0], (ULONG_PTR)&m);
-	assert_string_equal(altitude_bugcheck_name(last.code), "MUTEX_ALREADY_OWNED");
+	assert_int_equal(test_last_bugcheck.code, MUTEX_ALREADY_OWNED);
+	assert_int_equal(test_last_bugcheck.parameters[0], (ULONG_PTR)&m);
+	assert_string_equal(altitude_bugcheck_name(test_last_bugcheck.code), "MUTEX_ALREADY_OWNED");
 	assert_int_equal(KeGetCurrentIrql(), APC_LEVEL);
 	assert_int_equal(m.OldIrql, PASSIVE_LEVEL);
-	last.code = 0;
+	test_last_bugcheck.code = 0;
 	ExAcquireFastMutexUnsafe(&m);
-	assert_int_equal(last.code, MUTEX_ALREADY_OWNED);
+	assert_int_equal(test_last_bugcheck.code, MUTEX_ALREADY_OWNED);
 	ExReleaseFastMutex(&m);
 	assert_int_equal(KeGetCurrentIrql(), PASSIVE_LEVEL);
 	assert_int_equal(altitude_bugcheck_count(), 2);
@@ -86,13 +57,13 @@ static void release_not_owned_bugchecks(void **state)
 	(void)state;
 	ExInitializeFastMutex(&m);
 	ExReleaseFastMutex(&m);
-	assert_int_equal(last.code, THREAD_NOT_MUTEX_OWNER);
-	assert_int_equal(last.parameters[0], (ULONG_PTR)&m);
+	assert_int_equal(test_last_bugcheck.code, THREAD_NOT_MUTEX_OWNER);
+	assert_int_equal(test_last_bugcheck.parameters[0], (ULONG_PTR)&m);
 	assert_int_equal(m.Count, 0);
-	last.code = 0;
+	test_last_bugcheck.code = 0;
 	KeInitializeGuardedMutex(&g);
 	KeReleaseGuardedMutex(&g);
-	assert_int_equal(last.code, THREAD_NOT_MUTEX_OWNER);
+	assert_int_equal(test_last_bugcheck.code, THREAD_NOT_MUTEX_OWNER);
 	assert_false(KeAreAllApcsDisabled());
 	assert_int_equal(KeGetCurrentIrql(), PASSIVE_LEVEL);
 }
@@ -106,16 +77,16 @@ static void acquire_at_dispatch_bugchecks(void **state)
 	ExInitializeFastMutex(&m);
 	KeRaiseIrql(DISPATCH_LEVEL, &old);
 	ExAcquireFastMutex(&m);
-	assert_int_equal(last.code, IRQL_NOT_LESS_OR_EQUAL);
-	assert_int_equal(last.parameters[0], DISPATCH_LEVEL);
-	assert_int_equal(last.parameters[1], APC_LEVEL);
+	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_LESS_OR_EQUAL);
+	assert_int_equal(test_last_bugcheck.parameters[0], DISPATCH_LEVEL);
+	assert_int_equal(test_last_bugcheck.parameters[1], APC_LEVEL);
 	assert_null(m.Owner);
-	last.code = 0;
+	test_last_bugcheck.code = 0;
 	assert_false(ExTryToAcquireFastMutex(&m));
-	assert_int_equal(last.code, IRQL_NOT_LESS_OR_EQUAL);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_LESS_OR_EQUAL);
+	test_last_bugcheck.code = 0;
 	KeAcquireGuardedMutex(&m);
-	assert_int_equal(last.code, IRQL_NOT_LESS_OR_EQUAL);
+	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_LESS_OR_EQUAL);
 	assert_int_equal(KeGetCurrentIrql(), DISPATCH_LEVEL);
 }
 
@@ -128,7 +99,7 @@ static void unsafe_variants_leave_irql_alone(void **state)
 	KeEnterCriticalRegion();
 	ExAcquireFastMutexUnsafe(&m);
 	assert_int_equal(KeGetCurrentIrql(), PASSIVE_LEVEL);
-	assert_non_null(m.Owner);
+	assert_ptr_equal(m.Owner, KeGetCurrentThread());
 	ExReleaseFastMutexUnsafe(&m);
 	assert_null(m.Owner);
 	KeLeaveCriticalRegion();
@@ -147,7 +118,7 @@ static void guarded_mutex_uses_a_guarded_region(void **state)
 	assert_true(KeAreApcsDisabled());
 	assert_false(KeTryToAcquireGuardedMutex(&g));
 	KeAcquireGuardedMutex(&g);
-	assert_int_equal(last.code, MUTEX_ALREADY_OWNED);
+	assert_int_equal(test_last_bugcheck.code, MUTEX_ALREADY_OWNED);
 	KeReleaseGuardedMutex(&g);
 	assert_false(KeAreAllApcsDisabled());
 	assert_true(KeTryToAcquireGuardedMutex(&g));
@@ -214,14 +185,20 @@ static void contended_fast_mutex_excludes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(fast_mutex_raises_to_apc_and_restores, setup, teardown),
+		cmocka_unit_test_setup_teardown(fast_mutex_raises_to_apc_and_restores,
+						test_setup_no_clock, test_teardown_no_clock),
 		cmocka_unit_test_setup_teardown(recursive_acquire_bugchecks_instead_of_deadlocking,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(release_not_owned_bugchecks, setup, teardown),
-		cmocka_unit_test_setup_teardown(acquire_at_dispatch_bugchecks, setup, teardown),
-		cmocka_unit_test_setup_teardown(unsafe_variants_leave_irql_alone, setup, teardown),
-		cmocka_unit_test_setup_teardown(guarded_mutex_uses_a_guarded_region, setup, teardown),
-		cmocka_unit_test_setup_teardown(contended_fast_mutex_excludes, setup, teardown),
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(release_not_owned_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(acquire_at_dispatch_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(unsafe_variants_leave_irql_alone,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(guarded_mutex_uses_a_guarded_region,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(contended_fast_mutex_excludes,
+						test_setup_no_clock, test_teardown_no_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,34 +1,9 @@
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <pthread.h>
-#include <cmocka.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-#include <wdm.h>
-#include <altitude/bugcheck.h>
-
-static void record(const altitude_bugcheck_report *r, void *ctx)
-{
-	*(altitude_bugcheck_report *)ctx = *r;
-}
-
-static int setup(void **state)
-{
-	static altitude_bugcheck_report last;
-
-	last.code = 0;
-	altitude_bugcheck_reset();
-	altitude_bugcheck_set_hook(record, &last);
-	*state = &last;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	altitude_bugcheck_set_hook(NULL, NULL);
-	return 0;
-}
+#include "ke_test.h"
 
 static void raise_and_lower_track_the_level(void **state)
 {
@@ -49,26 +24,25 @@ static void raise_and_lower_track_the_level(void **state)
 
 static void raising_below_current_bugchecks(void **state)
 {
-	altitude_bugcheck_report *last = *state;
 	KIRQL old;
 
+	(void)state;
 	KeRaiseIrql(DISPATCH_LEVEL, &old);
 	KeRaiseIrql(APC_LEVEL, &old);
-	assert_int_equal(last->code, IRQL_NOT_GREATER_OR_EQUAL);
-	assert_int_equal(last->parameters[0], DISPATCH_LEVEL);
-	assert_int_equal(last->parameters[1], APC_LEVEL);
-	assert_string_equal(last->routine, "KeRaiseIrql");
+	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_GREATER_OR_EQUAL);
+	assert_int_equal(test_last_bugcheck.parameters[0], DISPATCH_LEVEL);
+	assert_int_equal(test_last_bugcheck.parameters[1], APC_LEVEL);
+	assert_string_equal(test_last_bugcheck.routine, "KeRaiseIrql");
 	assert_int_equal(KeGetCurrentIrql(), DISPATCH_LEVEL);
 	KeLowerIrql(PASSIVE_LEVEL);
 }
 
 static void lowering_above_current_bugchecks(void **state)
 {
-	altitude_bugcheck_report *last = *state;
-
+	(void)state;
 	KeLowerIrql(DISPATCH_LEVEL);
-	assert_int_equal(last->code, IRQL_NOT_LESS_OR_EQUAL);
-	assert_string_equal(altitude_bugcheck_name(last->code), "IRQL_NOT_LESS_OR_EQUAL");
+	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_LESS_OR_EQUAL);
+	assert_string_equal(altitude_bugcheck_name(test_last_bugcheck.code), "IRQL_NOT_LESS_OR_EQUAL");
 	assert_int_equal(KeGetCurrentIrql(), PASSIVE_LEVEL);
 	assert_int_equal(altitude_bugcheck_count(), 1);
 }
@@ -81,24 +55,80 @@ static void *bugcheck_thread(void *arg)
 
 static void kebugcheckex_under_hook_ends_only_the_thread(void **state)
 {
-	altitude_bugcheck_report *last = *state;
 	pthread_t t;
 
+	(void)state;
 	assert_int_equal(pthread_create(&t, NULL, bugcheck_thread, NULL), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_int_equal(last->code, MANUALLY_INITIATED_CRASH);
-	assert_int_equal(last->parameters[3], 4);
+	assert_int_equal(test_last_bugcheck.code, MANUALLY_INITIATED_CRASH);
+	assert_int_equal(test_last_bugcheck.parameters[3], 4);
 	assert_string_equal(altitude_bugcheck_name(0x12345), "UNKNOWN_BUGCHECK");
+}
+
+/* Reads the child's stderr to the end, keeping what fits in `out`. */
+static void read_all(int fd, char *out, size_t size)
+{
+	char scratch[512];
+	size_t used = 0;
+	ssize_t n;
+
+	for (;;) {
+		BOOLEAN room = used < size - 1;
+
+		n = read(fd, room ? out + used : scratch, room ? size - 1 - used : sizeof(scratch));
+		if (n <= 0)
+			break;
+		if (room)
+			used += (size_t)n;
+	}
+	out[used] = '\0';
+}
+
+/* Without a hook a bugcheck prints its report (SEMANTICS.md section 7) and stops the process. */
+static void bugcheck_without_hook_prints_a_report_and_aborts(void **state)
+{
+	char out[16384];
+	int fds[2], status;
+	pid_t child;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[0]);
+		signal(SIGABRT, SIG_DFL); /* not cmocka's handler */
+		altitude_bugcheck_set_hook(NULL, NULL);
+		KeLowerIrql(DISPATCH_LEVEL);
+		_exit(0); /* not reached */
+	}
+	close(fds[1]);
+	read_all(fds[0], out, sizeof(out));
+	close(fds[0]);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+	assert_non_null(strstr(out, "*** BUGCHECK IRQL_NOT_LESS_OR_EQUAL (0xA) in KeLowerIrql\n"));
+	assert_non_null(strstr(out, "*** parameters: 0x0000000000000000 0x0000000000000002 "
+				    "0x0000000000000000 0x0000000000000000\n"));
+	assert_non_null(strstr(out, "*** backtrace:\n"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(raise_and_lower_track_the_level, setup, teardown),
-		cmocka_unit_test_setup_teardown(raising_below_current_bugchecks, setup, teardown),
-		cmocka_unit_test_setup_teardown(lowering_above_current_bugchecks, setup, teardown),
-		cmocka_unit_test_setup_teardown(kebugcheckex_under_hook_ends_only_the_thread, setup,
-						teardown),
+		/* First, while the process has a single thread (it forks). */
+		cmocka_unit_test_setup_teardown(bugcheck_without_hook_prints_a_report_and_aborts,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(raise_and_lower_track_the_level,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(raising_below_current_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(lowering_above_current_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(kebugcheckex_under_hook_ends_only_the_thread,
+						test_setup_no_clock, test_teardown_no_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

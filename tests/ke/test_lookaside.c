@@ -1,12 +1,6 @@
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <pthread.h>
 #include <string.h>
-#include <cmocka.h>
 
-#include <wdm.h>
-#include <altitude/bugcheck.h>
+#include "ke_test.h"
 #include <altitude/pool.h>
 
 #pragma GCC diagnostic ignored "-Wmultichar"
@@ -15,30 +9,10 @@
 #define TAG_X 'XalT'
 #define TAG_C 'CalT'
 
-static altitude_bugcheck_report last;
-
-static void record(const altitude_bugcheck_report *r, void *ctx)
-{
-	(void)ctx;
-	last = *r;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	last.code = 0;
-	altitude_bugcheck_reset();
-	altitude_bugcheck_set_hook(record, NULL);
-	return 0;
-}
-
 static int teardown(void **state)
 {
-	(void)state;
-	KeLowerIrql(PASSIVE_LEVEL);
 	altitude_pool_fail_next(0, 0);
-	altitude_bugcheck_set_hook(NULL, NULL);
-	return 0;
+	return test_teardown_no_clock(state);
 }
 
 static ULONG64 live(ULONG tag)
@@ -111,12 +85,12 @@ static void paged_list_at_dispatch_bugchecks(void **state)
 	ExInitializeNPagedLookasideList(n, NULL, NULL, 0, 16, TAG_N, 0);
 	KeRaiseIrql(DISPATCH_LEVEL, &old);
 	assert_null(ExAllocateFromPagedLookasideList(l));
-	assert_int_equal(last.code, IRQL_NOT_LESS_OR_EQUAL);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_LESS_OR_EQUAL);
+	test_last_bugcheck.code = 0;
 	p = ExAllocateFromNPagedLookasideList(n);
 	assert_non_null(p);
 	ExFreeToNPagedLookasideList(n, p);
-	assert_int_equal(last.code, 0);
+	assert_int_equal(test_last_bugcheck.code, 0);
 	KeLowerIrql(old);
 	ExDeletePagedLookasideList(l);
 	ExDeleteNPagedLookasideList(n);
@@ -192,7 +166,7 @@ static void ex_list_failure_flags(void **state)
 			 STATUS_SUCCESS);
 	altitude_pool_fail_next(TAG_X, 1);
 	assert_null(ExAllocateFromLookasideListEx(l));
-	assert_int_equal(last.code, 0);
+	assert_int_equal(test_last_bugcheck.code, 0);
 	ExDeleteLookasideListEx(l);
 
 	assert_int_equal(ExInitializeLookasideListEx(l, NULL, NULL, PagedPool,
@@ -201,7 +175,7 @@ static void ex_list_failure_flags(void **state)
 			 STATUS_SUCCESS);
 	altitude_pool_fail_next(TAG_X, 1);
 	assert_null(ExAllocateFromLookasideListEx(l));
-	assert_int_equal(last.code, KMODE_EXCEPTION_NOT_HANDLED);
+	assert_int_equal(test_last_bugcheck.code, KMODE_EXCEPTION_NOT_HANDLED);
 	ExDeleteLookasideListEx(l);
 	ExFreePoolWithTag(l, TAG_C);
 }
@@ -269,15 +243,20 @@ static void concurrent_use_balances(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(npaged_list_caches_entries_under_its_tag, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(depth_bounds_the_cache, setup, teardown),
-		cmocka_unit_test_setup_teardown(paged_list_at_dispatch_bugchecks, setup, teardown),
-		cmocka_unit_test_setup_teardown(ex_list_uses_custom_routines_and_flushes, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(ex_list_failure_flags, setup, teardown),
-		cmocka_unit_test_setup_teardown(tiny_entries_still_hold_the_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(concurrent_use_balances, setup, teardown),
+		cmocka_unit_test_setup_teardown(npaged_list_caches_entries_under_its_tag,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(depth_bounds_the_cache,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(paged_list_at_dispatch_bugchecks,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(ex_list_uses_custom_routines_and_flushes,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(ex_list_failure_flags,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(tiny_entries_still_hold_the_link,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_use_balances,
+						test_setup_no_clock, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,14 +7,19 @@ static void release_returns_previous_state_through_ten_recursions(void **state)
 	(void)state;
 	KeInitializeMutex(&m, 0);
 	assert_int_equal(KeReadStateMutex(&m), 1);
+	assert_false(KeAreApcsDisabled());
 	for (int i = 0; i < 10; i++)
 		assert_int_equal(KeWaitForMutexObject(&m, Executive, KernelMode, FALSE, NULL), STATUS_SUCCESS);
 	assert_ptr_equal(m.OwnerThread, KeGetCurrentThread());
 	assert_int_equal(KeReadStateMutex(&m), -9);
+	/* Owning a mutex is an implicit critical region. */
+	assert_true(KeAreApcsDisabled());
+	assert_false(KeAreAllApcsDisabled());
 	for (int i = 9; i >= 0; i--)
 		assert_int_equal(KeReleaseMutex(&m, FALSE), -i);
 	assert_int_equal(KeReadStateMutex(&m), 1);
 	assert_null(m.OwnerThread);
+	assert_false(KeAreApcsDisabled());
 	assert_int_equal(test_last_bugcheck.code, 0);
 }
 
@@ -26,6 +31,7 @@ static void release_by_a_non_owner_raises_mutant_not_owned(void **state)
 	KeInitializeMutex(&m, 0);
 	assert_int_equal(KeReleaseMutex(&m, FALSE), 1);
 	assert_int_equal(test_last_bugcheck.code, (ULONG)STATUS_MUTANT_NOT_OWNED);
+	assert_string_equal(altitude_bugcheck_name(test_last_bugcheck.code), "STATUS_MUTANT_NOT_OWNED");
 	assert_string_equal(test_last_bugcheck.routine, "KeReleaseMutex");
 	assert_int_equal(KeReadStateMutex(&m), 1);
 }
@@ -160,6 +166,45 @@ static void blocked_waiter_gets_the_abandoned_mutex_when_the_owner_exits(void **
 	assert_int_equal(waiter_join(&w), STATUS_ABANDONED_WAIT_0);
 }
 
+/* A wait-all that takes an abandoned mutex returns STATUS_ABANDONED_WAIT_0, blocked or not. */
+static void wait_all_with_an_abandoned_mutex(void **state)
+{
+	struct waiter w = { 0 };
+	pthread_t owner;
+	KMUTEX m;
+	KEVENT owned, go, e;
+	PVOID objects[3] = { &m, &owned, &go };
+	PVOID all[2] = { &e, &m };
+
+	(void)state;
+	KeInitializeMutex(&m, 0);
+	KeInitializeEvent(&owned, NotificationEvent, FALSE);
+	KeInitializeEvent(&go, NotificationEvent, FALSE);
+	KeInitializeEvent(&e, SynchronizationEvent, FALSE);
+	assert_int_equal(pthread_create(&owner, NULL, hold_until, objects), 0);
+	KeWaitForSingleObject(&owned, Executive, KernelMode, FALSE, NULL);
+	w.count = 2;
+	w.objects[0] = &e;
+	w.objects[1] = &m;
+	w.type = WaitAll;
+	waiter_start(&w);
+	assert_true(altitude_clock_wait_for_waiters(1));
+	KeSetEvent(&e, IO_NO_INCREMENT, FALSE);
+	KeSetEvent(&go, IO_NO_INCREMENT, FALSE);
+	assert_int_equal(pthread_join(owner, NULL), 0);
+	assert_int_equal(waiter_join(&w), STATUS_ABANDONED_WAIT_0);
+	assert_int_equal(KeReadStateEvent(&e), 0);
+	/* The waiter ended too: abandoned again, now taken without blocking. */
+	KeSetEvent(&e, IO_NO_INCREMENT, FALSE);
+	assert_int_equal(KeWaitForMultipleObjects(2, all, WaitAll, Executive, KernelMode, FALSE, NULL,
+						  NULL),
+			 STATUS_ABANDONED_WAIT_0);
+	assert_ptr_equal(m.OwnerThread, KeGetCurrentThread());
+	assert_int_equal(KeReadStateEvent(&e), 0);
+	assert_int_equal(KeReleaseMutex(&m, FALSE), 0);
+	assert_int_equal(altitude_bugcheck_count(), 0);
+}
+
 static void mutex_handoff_wakes_one_waiter_at_a_time(void **state)
 {
 	struct waiter w[2] = { 0 };
@@ -225,6 +270,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(recursion_past_minlong_raises_limit_exceeded, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(owner_exit_abandons_the_mutex_to_the_next_waiter, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(blocked_waiter_gets_the_abandoned_mutex_when_the_owner_exits, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(wait_all_with_an_abandoned_mutex, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(mutex_handoff_wakes_one_waiter_at_a_time, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(semaphore_release_returns_previous_count_and_respects_the_limit, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(semaphore_release_wakes_as_many_waiters_as_the_adjustment, test_setup, test_teardown),

@@ -1,15 +1,8 @@
 #define _GNU_SOURCE
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
-#include <wdm.h>
-#include <altitude/bugcheck.h>
+#include "ke_test.h"
 #include <altitude/pool.h>
 
 /* Minifilters write tags as multi-character constants, reversed. */
@@ -21,30 +14,10 @@
 #define TAG_I 'IlpT'
 #define TAG_T 'TlpT'
 
-static altitude_bugcheck_report last;
-
-static void record(const altitude_bugcheck_report *r, void *ctx)
-{
-	(void)ctx;
-	last = *r;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	last.code = 0;
-	altitude_bugcheck_reset();
-	altitude_bugcheck_set_hook(record, NULL);
-	return 0;
-}
-
 static int teardown(void **state)
 {
-	(void)state;
-	KeLowerIrql(PASSIVE_LEVEL);
 	altitude_pool_fail_next(0, 0);
-	altitude_bugcheck_set_hook(NULL, NULL);
-	return 0;
+	return test_teardown_no_clock(state);
 }
 
 static altitude_pool_tag_info tag_info(ULONG tag)
@@ -173,23 +146,23 @@ static void raised_failures_are_unhandled_exceptions(void **state)
 	(void)state;
 	altitude_pool_fail_next(TAG_F, 1);
 	assert_null(ExAllocatePool2(POOL_FLAG_PAGED | POOL_FLAG_RAISE_ON_FAILURE, 8, TAG_F));
-	assert_int_equal(last.code, KMODE_EXCEPTION_NOT_HANDLED);
-	assert_int_equal(last.parameters[0], (ULONG)STATUS_INSUFFICIENT_RESOURCES);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, KMODE_EXCEPTION_NOT_HANDLED);
+	assert_int_equal(test_last_bugcheck.parameters[0], (ULONG)STATUS_INSUFFICIENT_RESOURCES);
+	test_last_bugcheck.code = 0;
 	altitude_pool_fail_next(TAG_F, 1);
 	assert_null(ExAllocatePoolWithQuotaTag(PagedPool, 8, TAG_F));
-	assert_int_equal(last.code, KMODE_EXCEPTION_NOT_HANDLED);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, KMODE_EXCEPTION_NOT_HANDLED);
+	test_last_bugcheck.code = 0;
 	altitude_pool_fail_next(TAG_F, 1);
 	assert_null(ExAllocatePoolWithQuotaTag(PagedPool | POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, 8,
 					       TAG_F));
-	assert_int_equal(last.code, 0);
+	assert_int_equal(test_last_bugcheck.code, 0);
 	altitude_pool_fail_next(TAG_F, 1);
 	assert_null(ExAllocatePoolWithTag(NonPagedPool | POOL_RAISE_IF_ALLOCATION_FAILURE, 8, TAG_F));
-	assert_int_equal(last.code, KMODE_EXCEPTION_NOT_HANDLED);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, KMODE_EXCEPTION_NOT_HANDLED);
+	test_last_bugcheck.code = 0;
 	assert_null(ExAllocatePool2(POOL_FLAG_PAGED | POOL_FLAG_RAISE_ON_FAILURE, 8, 0));
-	assert_int_equal(last.code, KMODE_EXCEPTION_NOT_HANDLED);
+	assert_int_equal(test_last_bugcheck.code, KMODE_EXCEPTION_NOT_HANDLED);
 }
 
 static int all_zero(const UCHAR *p, size_t n)
@@ -275,26 +248,26 @@ static void paged_pool_above_apc_level_bugchecks(void **state)
 	(void)state;
 	KeRaiseIrql(DISPATCH_LEVEL, &old);
 	assert_null(ExAllocatePoolWithTag(PagedPool, 24, TAG_T));
-	assert_int_equal(last.code, BAD_POOL_CALLER);
-	assert_int_equal(last.parameters[0], 0x08);
-	assert_int_equal(last.parameters[1], DISPATCH_LEVEL);
-	assert_int_equal(last.parameters[2], PagedPool);
-	assert_int_equal(last.parameters[3], 24);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, BAD_POOL_CALLER);
+	assert_int_equal(test_last_bugcheck.parameters[0], 0x08);
+	assert_int_equal(test_last_bugcheck.parameters[1], DISPATCH_LEVEL);
+	assert_int_equal(test_last_bugcheck.parameters[2], PagedPool);
+	assert_int_equal(test_last_bugcheck.parameters[3], 24);
+	test_last_bugcheck.code = 0;
 	assert_null(ExAllocatePool2(POOL_FLAG_PAGED, 24, TAG_T));
-	assert_int_equal(last.code, BAD_POOL_CALLER);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, BAD_POOL_CALLER);
+	test_last_bugcheck.code = 0;
 	nonpaged = ExAllocatePoolWithTag(NonPagedPoolNx, 24, TAG_T);
 	assert_non_null(nonpaged);
 	ExFreePoolWithTag(paged, TAG_T);
-	assert_int_equal(last.code, BAD_POOL_CALLER);
-	assert_int_equal(last.parameters[0], 0x09);
-	assert_int_equal(last.parameters[1], DISPATCH_LEVEL);
-	assert_int_equal(last.parameters[2], PagedPool);
-	assert_int_equal(last.parameters[3], (ULONG_PTR)paged);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, BAD_POOL_CALLER);
+	assert_int_equal(test_last_bugcheck.parameters[0], 0x09);
+	assert_int_equal(test_last_bugcheck.parameters[1], DISPATCH_LEVEL);
+	assert_int_equal(test_last_bugcheck.parameters[2], PagedPool);
+	assert_int_equal(test_last_bugcheck.parameters[3], (ULONG_PTR)paged);
+	test_last_bugcheck.code = 0;
 	ExFreePoolWithTag(nonpaged, TAG_T);
-	assert_int_equal(last.code, 0);
+	assert_int_equal(test_last_bugcheck.code, 0);
 	KeLowerIrql(old);
 	assert_int_equal(tag_info(TAG_T).live_allocations, 1);
 	ExFreePoolWithTag(paged, TAG_T);
@@ -302,7 +275,7 @@ static void paged_pool_above_apc_level_bugchecks(void **state)
 
 	KeRaiseIrql(HIGH_LEVEL, &old);
 	assert_null(ExAllocatePoolWithTag(NonPagedPool, 1, TAG_T));
-	assert_int_equal(last.parameters[0], 0x08);
+	assert_int_equal(test_last_bugcheck.parameters[0], 0x08);
 	KeLowerIrql(old);
 }
 
@@ -313,27 +286,27 @@ static void bad_frees_bugcheck_without_crashing(void **state)
 
 	(void)state;
 	ExFreePoolWithTag(p, TAG_A);
-	assert_int_equal(last.code, BAD_POOL_CALLER);
-	assert_int_equal(last.parameters[0], 0x0A);
-	assert_int_equal(last.parameters[1], (ULONG_PTR)p);
-	assert_int_equal(last.parameters[2], TAG_T);
-	assert_int_equal(last.parameters[3], TAG_A);
+	assert_int_equal(test_last_bugcheck.code, BAD_POOL_CALLER);
+	assert_int_equal(test_last_bugcheck.parameters[0], 0x0A);
+	assert_int_equal(test_last_bugcheck.parameters[1], (ULONG_PTR)p);
+	assert_int_equal(test_last_bugcheck.parameters[2], TAG_T);
+	assert_int_equal(test_last_bugcheck.parameters[3], TAG_A);
 	assert_int_equal(tag_info(TAG_T).live_allocations, 1);
 	ExFreePoolWithTag(p, TAG_T);
 	assert_int_equal(tag_info(TAG_T).live_allocations, 0);
-	last.code = 0;
+	test_last_bugcheck.code = 0;
 	ExFreePoolWithTag(p, TAG_T);
-	assert_int_equal(last.code, BAD_POOL_CALLER);
-	assert_int_equal(last.parameters[0], 0x07);
-	assert_int_equal(last.parameters[3], (ULONG_PTR)p);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, BAD_POOL_CALLER);
+	assert_int_equal(test_last_bugcheck.parameters[0], 0x07);
+	assert_int_equal(test_last_bugcheck.parameters[3], (ULONG_PTR)p);
+	test_last_bugcheck.code = 0;
 	ExFreePool(&local);
-	assert_int_equal(last.code, BAD_POOL_CALLER);
-	assert_int_equal(last.parameters[0], 0x42);
-	assert_int_equal(last.parameters[1], (ULONG_PTR)&local);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, BAD_POOL_CALLER);
+	assert_int_equal(test_last_bugcheck.parameters[0], 0x42);
+	assert_int_equal(test_last_bugcheck.parameters[1], (ULONG_PTR)&local);
+	test_last_bugcheck.code = 0;
 	ExFreePool(NULL);
-	assert_int_equal(last.parameters[0], 0x42);
+	assert_int_equal(test_last_bugcheck.parameters[0], 0x42);
 	assert_int_equal(tag_info(TAG_T).live_allocations, 0);
 	assert_int_equal(altitude_bugcheck_count(), 4);
 }
@@ -386,19 +359,28 @@ static void concurrent_allocations_balance(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(tags_print_as_windows_shows_them, setup, teardown),
-		cmocka_unit_test_setup_teardown(allocations_are_counted_per_tag, setup, teardown),
-		cmocka_unit_test_setup_teardown(enumeration_lists_every_tag, setup, teardown),
-		cmocka_unit_test_setup_teardown(leak_report_names_tag_count_and_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(fault_injection_fails_the_next_allocations, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(raised_failures_are_unhandled_exceptions, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(pool2_zeroes_and_validates_flags, setup, teardown),
-		cmocka_unit_test_setup_teardown(untagged_and_zero_sized_allocations, setup, teardown),
-		cmocka_unit_test_setup_teardown(paged_pool_above_apc_level_bugchecks, setup, teardown),
-		cmocka_unit_test_setup_teardown(bad_frees_bugcheck_without_crashing, setup, teardown),
-		cmocka_unit_test_setup_teardown(concurrent_allocations_balance, setup, teardown),
+		cmocka_unit_test_setup_teardown(tags_print_as_windows_shows_them,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(allocations_are_counted_per_tag,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(enumeration_lists_every_tag,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(leak_report_names_tag_count_and_bytes,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(fault_injection_fails_the_next_allocations,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(raised_failures_are_unhandled_exceptions,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(pool2_zeroes_and_validates_flags,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(untagged_and_zero_sized_allocations,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(paged_pool_above_apc_level_bugchecks,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(bad_frees_bugcheck_without_crashing,
+						test_setup_no_clock, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_allocations_balance,
+						test_setup_no_clock, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,37 +1,6 @@
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <pthread.h>
 #include <sched.h>
-#include <cmocka.h>
 
-#include <wdm.h>
-#include <altitude/bugcheck.h>
-
-static altitude_bugcheck_report last;
-
-static void record(const altitude_bugcheck_report *r, void *ctx)
-{
-	(void)ctx;
-	last = *r;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	last.code = 0;
-	altitude_bugcheck_reset();
-	altitude_bugcheck_set_hook(record, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	KeLowerIrql(PASSIVE_LEVEL);
-	altitude_bugcheck_set_hook(NULL, NULL);
-	return 0;
-}
+#include "ke_test.h"
 
 /* Runs fn(arg) on another thread and returns its result. */
 static ULONG_PTR on_other_thread(void *(*fn)(void *), void *arg)
@@ -98,6 +67,48 @@ static void exclusive_is_recursive_and_includes_shared(void **state)
 	assert_int_equal(altitude_bugcheck_count(), 0);
 }
 
+static void *resource_thread_of(void *arg)
+{
+	(void)arg;
+	return (void *)ExGetCurrentResourceThread();
+}
+
+/* Takes the resource shared and leaves it for another thread to release. */
+static void *acquire_shared_for_release_elsewhere(void *arg)
+{
+	KeEnterCriticalRegion();
+	assert_true(ExAcquireResourceSharedLite(arg, TRUE));
+	KeLeaveCriticalRegion();
+	return (void *)ExGetCurrentResourceThread();
+}
+
+/* As on Windows, the resource thread is the current PETHREAD, and owners are recorded by it. */
+static void resource_thread_is_the_current_thread(void **state)
+{
+	ERESOURCE_THREAD owner;
+	ERESOURCE r;
+
+	(void)state;
+	assert_int_equal(ExGetCurrentResourceThread(), (ERESOURCE_THREAD)PsGetCurrentThread());
+	assert_int_equal(ExGetCurrentResourceThread(), (ERESOURCE_THREAD)KeGetCurrentThread());
+	assert_int_not_equal(on_other_thread(resource_thread_of, NULL), ExGetCurrentResourceThread());
+	assert_int_equal(ExInitializeResourceLite(&r), STATUS_SUCCESS);
+	KeEnterCriticalRegion();
+	assert_true(ExAcquireResourceExclusiveLite(&r, TRUE));
+	assert_int_equal(r.OwnerEntry.OwnerThread, (ERESOURCE_THREAD)PsGetCurrentThread());
+	ExReleaseResourceForThreadLite(&r, (ERESOURCE_THREAD)PsGetCurrentThread());
+	assert_false(ExIsResourceAcquiredExclusiveLite(&r));
+	owner = on_other_thread(acquire_shared_for_release_elsewhere, &r);
+	assert_int_equal(ExIsResourceAcquiredSharedLite(&r), 0);
+	assert_false(ExAcquireResourceExclusiveLite(&r, FALSE));
+	ExReleaseResourceForThreadLite(&r, owner);
+	assert_true(ExAcquireResourceExclusiveLite(&r, FALSE));
+	ExReleaseResourceLite(&r);
+	KeLeaveCriticalRegion();
+	ExDeleteResourceLite(&r);
+	assert_int_equal(altitude_bugcheck_count(), 0);
+}
+
 static void shared_owners_coexist(void **state)
 {
 	ERESOURCE r;
@@ -127,9 +138,9 @@ static void shared_owner_waiting_for_exclusive_bugchecks(void **state)
 	ExInitializeResourceLite(&r);
 	ExAcquireResourceSharedLite(&r, TRUE);
 	assert_false(ExAcquireResourceExclusiveLite(&r, TRUE));
-	assert_int_equal(last.code, RESOURCE_NOT_OWNED);
-	assert_int_equal(last.parameters[0], (ULONG_PTR)&r);
-	assert_int_equal(last.parameters[3], 1);
+	assert_int_equal(test_last_bugcheck.code, RESOURCE_NOT_OWNED);
+	assert_int_equal(test_last_bugcheck.parameters[0], (ULONG_PTR)&r);
+	assert_int_equal(test_last_bugcheck.parameters[3], 1);
 	assert_int_equal(ExIsResourceAcquiredSharedLite(&r), 1);
 	assert_int_equal(ExGetExclusiveWaiterCount(&r), 0);
 	ExReleaseResourceLite(&r);
@@ -143,16 +154,16 @@ static void release_not_owned_bugchecks(void **state)
 	(void)state;
 	ExInitializeResourceLite(&r);
 	ExReleaseResourceLite(&r);
-	assert_int_equal(last.code, RESOURCE_NOT_OWNED);
-	assert_int_equal(last.parameters[0], (ULONG_PTR)&r);
-	assert_int_equal(last.parameters[1], ExGetCurrentResourceThread());
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, RESOURCE_NOT_OWNED);
+	assert_int_equal(test_last_bugcheck.parameters[0], (ULONG_PTR)&r);
+	assert_int_equal(test_last_bugcheck.parameters[1], ExGetCurrentResourceThread());
+	test_last_bugcheck.code = 0;
 	ExConvertExclusiveToSharedLite(&r);
-	assert_int_equal(last.code, RESOURCE_NOT_OWNED);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, RESOURCE_NOT_OWNED);
+	test_last_bugcheck.code = 0;
 	ExAcquireResourceSharedLite(&r, TRUE);
 	ExReleaseResourceForThreadLite(&r, ExGetCurrentResourceThread() + 1);
-	assert_int_equal(last.code, RESOURCE_NOT_OWNED);
+	assert_int_equal(test_last_bugcheck.code, RESOURCE_NOT_OWNED);
 	assert_int_equal(ExIsResourceAcquiredSharedLite(&r), 1);
 	ExReleaseResourceForThreadLite(&r, ExGetCurrentResourceThread());
 	assert_int_equal(ExIsResourceAcquiredSharedLite(&r), 0);
@@ -168,7 +179,7 @@ static void acquire_above_apc_bugchecks(void **state)
 	ExInitializeResourceLite(&r);
 	KeRaiseIrql(DISPATCH_LEVEL, &old);
 	assert_false(ExAcquireResourceExclusiveLite(&r, TRUE));
-	assert_int_equal(last.code, IRQL_NOT_LESS_OR_EQUAL);
+	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_LESS_OR_EQUAL);
 	assert_int_equal(ExIsResourceAcquiredSharedLite(&r), 0);
 	KeLowerIrql(old);
 	ExDeleteResourceLite(&r);
@@ -195,14 +206,14 @@ static void convert_exclusive_to_shared(void **state)
 	assert_int_equal(altitude_bugcheck_count(), 0);
 }
 
-struct waiter {
+struct resource_waiter {
 	PERESOURCE r;
 	volatile LONG acquired;
 };
 
 static void *wait_exclusive(void *arg)
 {
-	struct waiter *w = arg;
+	struct resource_waiter *w = arg;
 
 	ExAcquireResourceExclusiveLite(w->r, TRUE);
 	__atomic_store_n(&w->acquired, 1, __ATOMIC_RELEASE);
@@ -219,7 +230,7 @@ static void wait_for_count(ULONG (*count)(PERESOURCE), PERESOURCE r, ULONG n)
 static void exclusive_waiter_blocks_new_shared_but_not_starvers(void **state)
 {
 	ERESOURCE r;
-	struct waiter w = { &r, 0 };
+	struct resource_waiter w = { &r, 0 };
 	pthread_t t;
 
 	(void)state;
@@ -248,7 +259,7 @@ static void exclusive_waiter_blocks_new_shared_but_not_starvers(void **state)
 
 static void *wait_shared(void *arg)
 {
-	struct waiter *w = arg;
+	struct resource_waiter *w = arg;
 
 	ExAcquireResourceSharedLite(w->r, TRUE);
 	__atomic_store_n(&w->acquired, 1, __ATOMIC_RELEASE);
@@ -259,7 +270,7 @@ static void *wait_shared(void *arg)
 static void shared_waiter_counted_while_exclusive_held(void **state)
 {
 	ERESOURCE r;
-	struct waiter w = { &r, 0 };
+	struct resource_waiter w = { &r, 0 };
 	pthread_t t;
 
 	(void)state;
@@ -344,19 +355,26 @@ static void contended_resource_excludes_writers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(exclusive_is_recursive_and_includes_shared, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(shared_owners_coexist, setup, teardown),
-		cmocka_unit_test_setup_teardown(shared_owner_waiting_for_exclusive_bugchecks, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(release_not_owned_bugchecks, setup, teardown),
-		cmocka_unit_test_setup_teardown(acquire_above_apc_bugchecks, setup, teardown),
-		cmocka_unit_test_setup_teardown(convert_exclusive_to_shared, setup, teardown),
+		cmocka_unit_test_setup_teardown(exclusive_is_recursive_and_includes_shared,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(shared_owners_coexist,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(shared_owner_waiting_for_exclusive_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(release_not_owned_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(acquire_above_apc_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(convert_exclusive_to_shared,
+						test_setup_no_clock, test_teardown_no_clock),
 		cmocka_unit_test_setup_teardown(exclusive_waiter_blocks_new_shared_but_not_starvers,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(shared_waiter_counted_while_exclusive_held, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(contended_resource_excludes_writers, setup, teardown),
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(shared_waiter_counted_while_exclusive_held,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(resource_thread_is_the_current_thread,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(contended_resource_excludes_writers,
+						test_setup_no_clock, test_teardown_no_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,38 +1,7 @@
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <pthread.h>
 #include <sched.h>
 #include <string.h>
-#include <cmocka.h>
 
-#include <wdm.h>
-#include <altitude/bugcheck.h>
-
-static altitude_bugcheck_report last;
-
-static void record(const altitude_bugcheck_report *r, void *ctx)
-{
-	(void)ctx;
-	last = *r;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	last.code = 0;
-	altitude_bugcheck_reset();
-	altitude_bugcheck_set_hook(record, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	KeLowerIrql(PASSIVE_LEVEL);
-	altitude_bugcheck_set_hook(NULL, NULL);
-	return 0;
-}
+#include "ke_test.h"
 
 static void acquire_raises_and_release_restores(void **state)
 {
@@ -68,19 +37,19 @@ static void reacquire_by_owner_bugchecks(void **state)
 	KeInitializeSpinLock(&lock);
 	KeAcquireSpinLock(&lock, &old);
 	KeAcquireSpinLock(&lock, &again);
-	assert_int_equal(last.code, SPIN_LOCK_ALREADY_OWNED);
-	assert_int_equal(last.parameters[0], (ULONG_PTR)&lock);
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_ALREADY_OWNED);
+	assert_int_equal(test_last_bugcheck.parameters[0], (ULONG_PTR)&lock);
 	assert_int_equal(again, DISPATCH_LEVEL);
 	assert_int_equal(KeGetCurrentIrql(), DISPATCH_LEVEL);
-	last.code = 0;
+	test_last_bugcheck.code = 0;
 	KeAcquireSpinLockAtDpcLevel(&lock);
-	assert_int_equal(last.code, SPIN_LOCK_ALREADY_OWNED);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_ALREADY_OWNED);
+	test_last_bugcheck.code = 0;
 	KeAcquireInStackQueuedSpinLock(&lock, &h);
-	assert_int_equal(last.code, SPIN_LOCK_ALREADY_OWNED);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_ALREADY_OWNED);
+	test_last_bugcheck.code = 0;
 	assert_false(KeTryToAcquireSpinLockAtDpcLevel(&lock));
-	assert_int_equal(last.code, SPIN_LOCK_ALREADY_OWNED);
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_ALREADY_OWNED);
 	assert_false(KeTestSpinLock(&lock));
 	KeReleaseSpinLock(&lock, old);
 	assert_true(KeTestSpinLock(&lock));
@@ -96,12 +65,12 @@ static void release_not_held_bugchecks(void **state)
 	(void)state;
 	KeInitializeSpinLock(&lock);
 	KeReleaseSpinLock(&lock, PASSIVE_LEVEL);
-	assert_int_equal(last.code, SPIN_LOCK_NOT_OWNED);
-	assert_int_equal(last.parameters[0], (ULONG_PTR)&lock);
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_NOT_OWNED);
+	assert_int_equal(test_last_bugcheck.parameters[0], (ULONG_PTR)&lock);
 	assert_true(KeTestSpinLock(&lock));
-	last.code = 0;
+	test_last_bugcheck.code = 0;
 	KeReleaseInStackQueuedSpinLock(&h);
-	assert_int_equal(last.code, SPIN_LOCK_NOT_OWNED);
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_NOT_OWNED);
 	assert_int_equal(KeGetCurrentIrql(), PASSIVE_LEVEL);
 }
 
@@ -139,7 +108,7 @@ static void release_by_other_thread_bugchecks_and_try_fails(void **state)
 	KeRaiseIrql(DISPATCH_LEVEL, &old);
 	assert_false(KeTryToAcquireSpinLockAtDpcLevel(&lock));
 	KeReleaseSpinLockFromDpcLevel(&lock);
-	assert_int_equal(last.code, SPIN_LOCK_NOT_OWNED);
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_NOT_OWNED);
 	assert_false(KeTestSpinLock(&lock));
 	KeLowerIrql(old);
 	__atomic_store_n(&h.done, 1, __ATOMIC_RELEASE);
@@ -156,8 +125,8 @@ static void dpc_level_routines_require_dispatch(void **state)
 	(void)state;
 	KeInitializeSpinLock(&lock);
 	KeAcquireSpinLockAtDpcLevel(&lock);
-	assert_int_equal(last.code, IRQL_NOT_GREATER_OR_EQUAL);
-	assert_int_equal(last.parameters[0], PASSIVE_LEVEL);
+	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_GREATER_OR_EQUAL);
+	assert_int_equal(test_last_bugcheck.parameters[0], PASSIVE_LEVEL);
 	assert_true(KeTestSpinLock(&lock));
 
 	KeRaiseIrql(DISPATCH_LEVEL, &old);
@@ -185,7 +154,7 @@ static void acquire_above_dispatch_bugchecks(void **state)
 	KeInitializeSpinLock(&lock);
 	KeRaiseIrql(HIGH_LEVEL, &old);
 	KeAcquireSpinLock(&lock, &got);
-	assert_int_equal(last.code, IRQL_NOT_GREATER_OR_EQUAL);
+	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_GREATER_OR_EQUAL);
 	assert_true(KeTestSpinLock(&lock));
 	assert_int_equal(KeGetCurrentIrql(), HIGH_LEVEL);
 }
@@ -219,25 +188,25 @@ static void queued_ownership_is_checked(void **state)
 	KeInitializeSpinLock(&lock);
 	KeAcquireInStackQueuedSpinLock(&lock, &h);
 	KeAcquireInStackQueuedSpinLock(&lock, &other);
-	assert_int_equal(last.code, SPIN_LOCK_ALREADY_OWNED);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_ALREADY_OWNED);
+	test_last_bugcheck.code = 0;
 	KeAcquireSpinLock(&lock, &old);
-	assert_int_equal(last.code, SPIN_LOCK_ALREADY_OWNED);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_ALREADY_OWNED);
+	test_last_bugcheck.code = 0;
 	KeReleaseSpinLock(&lock, PASSIVE_LEVEL);
-	assert_int_equal(last.code, SPIN_LOCK_NOT_OWNED);
-	last.code = 0;
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_NOT_OWNED);
+	test_last_bugcheck.code = 0;
 	memset(&other, 0, sizeof(other));
 	KeReleaseInStackQueuedSpinLock(&other);
-	assert_int_equal(last.code, SPIN_LOCK_NOT_OWNED);
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_NOT_OWNED);
 	assert_false(KeTestSpinLock(&lock));
 	assert_int_equal(KeGetCurrentIrql(), DISPATCH_LEVEL);
 	KeReleaseInStackQueuedSpinLock(&h);
 	assert_true(KeTestSpinLock(&lock));
 	assert_int_equal(KeGetCurrentIrql(), PASSIVE_LEVEL);
-	last.code = 0;
+	test_last_bugcheck.code = 0;
 	KeReleaseInStackQueuedSpinLock(&h);
-	assert_int_equal(last.code, SPIN_LOCK_NOT_OWNED);
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_NOT_OWNED);
 	assert_int_equal(altitude_bugcheck_count(), 5);
 }
 
@@ -312,15 +281,15 @@ static void ex_spin_lock_shared_and_exclusive(void **state)
 	old = ExAcquireSpinLockExclusive(&lock);
 	assert_int_not_equal(lock, 0);
 	ExReleaseSpinLockShared(&lock, old);
-	assert_int_equal(last.code, SPIN_LOCK_NOT_OWNED);
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_NOT_OWNED);
 	ExReleaseSpinLockExclusive(&lock, old);
 	assert_int_equal(lock, 0);
-	last.code = 0;
+	test_last_bugcheck.code = 0;
 	ExReleaseSpinLockExclusive(&lock, PASSIVE_LEVEL);
-	assert_int_equal(last.code, SPIN_LOCK_NOT_OWNED);
+	assert_int_equal(test_last_bugcheck.code, SPIN_LOCK_NOT_OWNED);
 	assert_int_equal(KeGetCurrentIrql(), PASSIVE_LEVEL);
 	ExAcquireSpinLockExclusiveAtDpcLevel(&lock);
-	assert_int_equal(last.code, IRQL_NOT_GREATER_OR_EQUAL);
+	assert_int_equal(test_last_bugcheck.code, IRQL_NOT_GREATER_OR_EQUAL);
 	assert_int_equal(lock, 0);
 }
 
@@ -410,20 +379,30 @@ static void contended_ex_spin_lock_excludes_writers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(acquire_raises_and_release_restores, setup, teardown),
-		cmocka_unit_test_setup_teardown(reacquire_by_owner_bugchecks, setup, teardown),
-		cmocka_unit_test_setup_teardown(release_not_held_bugchecks, setup, teardown),
-		cmocka_unit_test_setup_teardown(release_by_other_thread_bugchecks_and_try_fails, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(dpc_level_routines_require_dispatch, setup, teardown),
-		cmocka_unit_test_setup_teardown(acquire_above_dispatch_bugchecks, setup, teardown),
-		cmocka_unit_test_setup_teardown(in_stack_queued_keeps_old_irql, setup, teardown),
-		cmocka_unit_test_setup_teardown(queued_ownership_is_checked, setup, teardown),
-		cmocka_unit_test_setup_teardown(queued_waiters_are_served_in_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(ex_spin_lock_shared_and_exclusive, setup, teardown),
-		cmocka_unit_test_setup_teardown(contended_spin_lock_excludes, setup, teardown),
-		cmocka_unit_test_setup_teardown(contended_ex_spin_lock_excludes_writers, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(acquire_raises_and_release_restores,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(reacquire_by_owner_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(release_not_held_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(release_by_other_thread_bugchecks_and_try_fails,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(dpc_level_routines_require_dispatch,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(acquire_above_dispatch_bugchecks,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(in_stack_queued_keeps_old_irql,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(queued_ownership_is_checked,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(queued_waiters_are_served_in_order,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(ex_spin_lock_shared_and_exclusive,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(contended_spin_lock_excludes,
+						test_setup_no_clock, test_teardown_no_clock),
+		cmocka_unit_test_setup_teardown(contended_ex_spin_lock_excludes_writers,
+						test_setup_no_clock, test_teardown_no_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,14 +121,15 @@ static void four_objects_need_a_wait_block_array(void **state)
 
 static void sixty_five_objects_bugcheck_even_with_wait_blocks(void **state)
 {
-	KEVENT e;
+	KEVENT e[65];
 	PVOID objects[65];
 	KWAIT_BLOCK blocks[65];
 
 	(void)state;
-	KeInitializeEvent(&e, NotificationEvent, TRUE);
-	for (int i = 0; i < 65; i++)
-		objects[i] = &e;
+	for (int i = 0; i < 65; i++) {
+		KeInitializeEvent(&e[i], NotificationEvent, TRUE);
+		objects[i] = &e[i];
+	}
 	assert_int_equal(KeWaitForMultipleObjects(64, objects, WaitAll, Executive, KernelMode, FALSE,
 						  NULL, blocks),
 			 STATUS_SUCCESS);
@@ -201,6 +202,32 @@ static void invalid_arguments_are_refused(void **state)
 						  FALSE, NULL, NULL),
 			 STATUS_INVALID_PARAMETER);
 	assert_int_equal(KeReadStateEvent(&e), 1);
+}
+
+/* Wait-all naming an object twice is refused; wait-any may repeat objects. */
+static void wait_all_with_a_duplicate_object_is_refused(void **state)
+{
+	KSEMAPHORE s;
+	KEVENT e;
+	PVOID objects[3] = { &s, &e, &s };
+
+	(void)state;
+	KeInitializeSemaphore(&s, 1, 2);
+	KeInitializeEvent(&e, NotificationEvent, TRUE);
+	assert_int_equal(KeWaitForMultipleObjects(3, objects, WaitAll, Executive, KernelMode, FALSE,
+						  NULL, NULL),
+			 STATUS_INVALID_PARAMETER_MIX);
+	assert_int_equal(ke_wait_objects(3, objects, WaitAll, &zero_timeout, NULL, NULL, FALSE),
+			 STATUS_INVALID_PARAMETER_MIX);
+	assert_int_equal(KeReadStateSemaphore(&s), 1);
+	assert_int_equal(KeWaitForMultipleObjects(3, objects, WaitAny, Executive, KernelMode, FALSE,
+						  NULL, NULL),
+			 STATUS_WAIT_0);
+	assert_int_equal(KeReadStateSemaphore(&s), 0);
+	assert_int_equal(KeWaitForMultipleObjects(3, objects, WaitAny, Executive, KernelMode, FALSE,
+						  &zero_timeout, NULL),
+			 STATUS_WAIT_1);
+	assert_int_equal(altitude_bugcheck_count(), 0);
 }
 
 static void abort_event_cancels_a_wait_all(void **state)
@@ -288,6 +315,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(wait_any_returns_lowest_signalled_index_and_consumes_only_it, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(wait_all_with_one_unsignalled_consumes_nothing, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(wait_all_with_a_duplicate_object_is_refused, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(blocked_wait_all_takes_everything_when_the_last_is_set, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(blocked_wait_any_reports_the_object_that_was_set, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(four_objects_need_a_wait_block_array, test_setup, test_teardown),

@@ -5,7 +5,8 @@
  * APC_INDEX_MISMATCH (parameter 3: guarded depth << 16 | critical depth) and
  * leaves the counters unchanged.
  *
- * KeAreApcsDisabled is TRUE inside a critical or a guarded region;
+ * KeAreApcsDisabled is TRUE inside a critical or a guarded region (owning a
+ * KMUTEX is an implicit critical region, as on Windows);
  * KeAreAllApcsDisabled is TRUE inside a guarded region or at IRQL >=
  * APC_LEVEL (so a held fast mutex, which raises to APC_LEVEL, counts).
  */

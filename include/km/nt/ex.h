@@ -26,7 +26,11 @@
  * deadlocking, and releasing one the caller does not hold bugchecks
  * THREAD_NOT_MUTEX_OWNER (mutex, owner thread, caller).
  *
- * Resources: releasing a resource the thread does not own bugchecks
+ * Resources: owners are recorded by ERESOURCE_THREAD, which is the owning
+ * thread's PETHREAD as on Windows (ExGetCurrentResourceThread() ==
+ * (ERESOURCE_THREAD)PsGetCurrentThread()), so ExReleaseResourceForThreadLite
+ * takes the value another thread got from ExGetCurrentResourceThread.
+ * Releasing a resource the thread does not own bugchecks
  * RESOURCE_NOT_OWNED (resource, thread, owner table, 0).  A thread that holds
  * a resource shared and asks for it exclusively with Wait = TRUE would wait
  * for itself forever on Windows; here that is reported as RESOURCE_NOT_OWNED
@@ -37,6 +41,7 @@
 
 #include <ntdef.h>
 #include <nt/irql.h>
+#include <nt/ke.h>
 #include <nt/spinlock.h>
 
 /* ---- pool ---- */
@@ -229,20 +234,20 @@ NTKERNELAPI VOID NTAPI ExFreeToLookasideListEx(PLOOKASIDE_LIST_EX Lookaside, PVO
 
 /*
  * WDK layout (56 bytes on x64).  Count is the futex word waiters sleep on
- * (0 free, 1 held, 2 held with waiters); Event stands where the WDK has a
- * KEVENT and is not used.
+ * (0 free, 1 held, 2 held with waiters); Owner is the holder's PKTHREAD;
+ * Event is a synchronization event, initialised as on Windows, that this
+ * implementation never waits on.
  */
 typedef struct _FAST_MUTEX {
 	volatile LONG Count;
 	PVOID Owner;
 	ULONG Contention;
-	struct {
-		ULONG_PTR Reserved[3];
-	} Event;
+	KEVENT Event;
 	ULONG OldIrql;
 } FAST_MUTEX, *PFAST_MUTEX, KGUARDED_MUTEX, *PKGUARDED_MUTEX;
 
 _Static_assert(sizeof(FAST_MUTEX) == 56, "FAST_MUTEX layout");
+_Static_assert(offsetof(FAST_MUTEX, Event) == 24, "FAST_MUTEX.Event");
 _Static_assert(offsetof(FAST_MUTEX, OldIrql) == 48, "FAST_MUTEX.OldIrql");
 
 NTKERNELAPI VOID NTAPI ExInitializeFastMutex(PFAST_MUTEX FastMutex);

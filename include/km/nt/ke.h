@@ -14,7 +14,9 @@
  *   STATUS_INVALID_PARAMETER, and a recursive mutex acquisition past MINLONG
  *   returns STATUS_MUTANT_LIMIT_EXCEEDED (the bugcheck code is that status).
  * - Wait-all on objects of which a mutex was abandoned returns
- *   STATUS_ABANDONED_WAIT_0.
+ *   STATUS_ABANDONED_WAIT_0.  A wait-all that names one object twice
+ *   returns STATUS_INVALID_PARAMETER_MIX (as NtWaitForMultipleObjects does)
+ *   and consumes nothing.
  * - Alertable waits and UserMode waits behave as non-alertable kernel waits:
  *   the runtime has no APCs, so STATUS_USER_APC and STATUS_ALERTED never occur.
  */
