@@ -222,6 +222,20 @@ static void test_write_clears_setuid(void **state)
 	fs_lower_release(t->lower, fh);
 	assert_int_equal(fs_lower_getattr(t->lower, R, ino, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0777);
+	/* A chmod that only drops suid/sgid is allowed to whoever may write. */
+	struct fs_setattr set = { .valid = FS_SET_MODE, .mode = 06777 };
+	assert_int_equal(fs_lower_setattr(t->lower, R, ino, FS_NO_FH, &set, &st), 0);
+	set.mode = 0777;
+	assert_int_equal(fs_lower_setattr(t->lower, U, ino, FS_NO_FH, &set, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0777);
+	set.mode = 0775;
+	assert_int_equal(fs_lower_setattr(t->lower, U, ino, FS_NO_FH, &set, &st), EPERM);
+	set.mode = 04755;
+	assert_int_equal(fs_lower_setattr(t->lower, R, ino, FS_NO_FH, &set, &st), 0);
+	set.mode = 0755;
+	assert_int_equal(fs_lower_setattr(t->lower, U, ino, FS_NO_FH, &set, &st), EPERM);
+	assert_int_equal(st.st_mode & 07777, 04755);
+	assert_thread_is_root();
 	fs_lower_forget(t->lower, ino, 1);
 }
 

@@ -30,6 +30,37 @@ static int set_mode(struct fs_inode *n, int fd, mode_t mode)
 	return chmod(path, mode) == 0 ? 0 : errno;
 }
 
+/*
+ * The kernel clears suid/sgid when someone who may write a file writes or
+ * truncates it, whether or not that someone owns it.  When the I/O source
+ * cannot do that itself it sends a chmod as the writer (FUSE without
+ * handle_killpriv, which libfuse before 3.17 cannot negotiate); a chmod
+ * that only drops those bits is then done with the host's identity, for a
+ * requester allowed to write the file.
+ */
+static bool drops_privs_only(struct fs_inode *n, mode_t mode)
+{
+	struct stat st;
+	if (fs_fd_stat(n->fd, &st) != 0)
+		return false;
+	const mode_t privs = S_ISUID | S_ISGID;
+	mode_t cur = st.st_mode & 07777;
+	mode &= 07777;
+	return mode != cur && (mode & ~privs) == (cur & ~privs) && (mode & ~cur) == 0;
+}
+
+static int set_mode_as_writer(struct fs_op *op, const struct fs_cred *c, int fd, mode_t mode)
+{
+	int err = set_mode(op->inode, fd, mode);
+	if (err != EPERM || !drops_privs_only(op->inode, mode) ||
+	    faccessat(op->inode->fd, "", W_OK, AT_EMPTY_PATH | AT_EACCESS) != 0)
+		return err;
+	fs_cred_leave(&op->cred);
+	err = set_mode(op->inode, fd, mode);
+	int again = fs_cred_enter(c, &op->cred);
+	return err ? err : again;
+}
+
 static int set_owner(struct fs_inode *n, const struct fs_setattr *set)
 {
 	uid_t uid = set->valid & FS_SET_UID ? set->uid : (uid_t)-1;
@@ -77,7 +108,7 @@ int fs_lower_setattr(struct fs_lower *l, const struct fs_cred *c, uint64_t ino, 
 	int fd = fh == FS_NO_FH ? -1 : (int)fh;
 	const unsigned times = FS_SET_ATIME | FS_SET_MTIME | FS_SET_ATIME_NOW | FS_SET_MTIME_NOW;
 	if (set->valid & FS_SET_MODE)
-		err = set_mode(op.inode, fd, set->mode);
+		err = set_mode_as_writer(&op, c, fd, set->mode);
 	if (!err && (set->valid & (FS_SET_UID | FS_SET_GID)))
 		err = set_owner(op.inode, set);
 	if (!err && (set->valid & FS_SET_SIZE))
