@@ -257,6 +257,14 @@ static void test_locks(void **state)
 	assert_int_equal(fs_lower_flock(t->lower, b, LOCK_SH | LOCK_NB), EWOULDBLOCK);
 	assert_int_equal(fs_lower_flock(t->lower, a, LOCK_UN), 0);
 	assert_int_equal(fs_lower_flock(t->lower, b, LOCK_SH | LOCK_NB), 0);
+	/* A flush (the requester's close) drops the record locks, not flock. */
+	struct flock held = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 20, .l_len = 1 };
+	assert_int_equal(fs_lower_setlk(t->lower, b, &held, false), 0);
+	assert_int_equal(fs_lower_flush(t->lower, b), 0);
+	held.l_type = F_WRLCK;
+	assert_int_equal(fs_lower_getlk(t->lower, a, &held), 0);
+	assert_int_equal(held.l_type, F_UNLCK);
+	assert_int_equal(fs_lower_flock(t->lower, a, LOCK_EX | LOCK_NB), EWOULDBLOCK);
 	/* Releasing the handle drops its locks. */
 	assert_int_equal(fs_lower_release(t->lower, b), 0);
 	lk = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };

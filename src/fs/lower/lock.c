@@ -3,7 +3,11 @@
  * description (OFD) locks on the lower handle: each open through the volume
  * has its own handle, so locks of different opens conflict with each other
  * and with POSIX locks taken on the raw files, and the host's own process id
- * does not merge them.  They are released when the handle is released.
+ * does not merge them.  They are released at flush (the requester's close)
+ * and at release.  Unlike POSIX locks they belong to the open, not to the
+ * process: a child sharing the open (fork) shares them.  flock locks are
+ * released when the handle is released (FUSE sends that after close()
+ * returns).
  */
 #define _GNU_SOURCE
 #include <errno.h>
