@@ -47,10 +47,16 @@ struct fs_cred {
 	const gid_t *groups;
 };
 
-/* A looked-up inode: its handle (one more lookup reference) and attributes. */
+/*
+ * A looked-up inode: its handle (one more lookup reference), attributes, and
+ * whether the directory it was found in lets everyone search it (search
+ * permission for owner, group and others, and no ACL), so that the name may
+ * be cached without bypassing anyone's permission check.
+ */
 struct fs_entry {
 	uint64_t ino;
 	struct stat attr;
+	bool public_parent;
 };
 
 /* setattr: which fields of struct fs_setattr apply. */

@@ -340,12 +340,16 @@ static void test_interrupt_reaches_request(void **state)
 		int res = fcntl(cfd, F_SETLKW, &w);
 		_exit(res == 0 || errno == EINTR ? 0 : 1);
 	}
+	/* Bounded waits for states another process reaches (not timing). */
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
-	while (!blocked_in_fuse(child))
+	int polls = 0;
+	while (!blocked_in_fuse(child) && polls++ < 2000)
 		nanosleep(&tick, NULL);
+	assert_true(blocked_in_fuse(child));
 	assert_int_equal(kill(child, SIGUSR1), 0);
-	while (fs_volume_interrupts(vol) == 0)
+	for (polls = 0; fs_volume_interrupts(vol) == 0 && polls < 2000; polls++)
 		nanosleep(&tick, NULL);
+	assert_int_equal(fs_volume_interrupts(vol), 1);
 	/* Releasing the lock lets the waiter finish. */
 	lk.l_type = F_UNLCK;
 	assert_int_equal(fcntl(raw, F_OFD_SETLK, &lk), 0);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <sys/xattr.h>
 
 #include "fs_test.h"
 
@@ -52,6 +53,48 @@ static void test_lookup_forget(void **state)
 	assert_int_equal(e.ino, ROOT);
 	assert_int_equal(fs_lower_getattr(t->lower, R, ROOT, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
+}
+
+/* A POSIX ACL (xattr format, version 2) denying uid FS_TEST_UID everything. */
+static void deny_test_user(const char *path)
+{
+	struct __attribute__((packed)) {
+		uint16_t tag, perm;
+		uint32_t id;
+	} e[] = { { 0x01, 7, UINT32_MAX }, { 0x02, 0, FS_TEST_UID }, { 0x04, 5, UINT32_MAX },
+		  { 0x10, 5, UINT32_MAX }, { 0x20, 5, UINT32_MAX } };
+	unsigned char buf[4 + sizeof e];
+	uint32_t version = 2;
+	memcpy(buf, &version, 4);
+	memcpy(buf + 4, e, sizeof e);
+	assert_int_equal(setxattr(path, "system.posix_acl_access", buf, sizeof buf, 0), 0);
+}
+
+static void test_public_parent(void **state)
+{
+	struct fs_test_lower *t = *state;
+	struct fs_entry d, e;
+	assert_int_equal(fs_lower_mkdir(t->lower, R, ROOT, "open", 0755, &d), 0);
+	assert_true(d.public_parent);
+	assert_int_equal(fs_lower_mknod(t->lower, R, d.ino, "f", S_IFREG | 0644, 0, &e), 0);
+	assert_true(e.public_parent);
+	fs_lower_forget(t->lower, e.ino, 1);
+	struct fs_setattr set = { .valid = FS_SET_MODE, .mode = 0750 };
+	struct stat st;
+	assert_int_equal(fs_lower_setattr(t->lower, R, d.ino, FS_NO_FH, &set, &st), 0);
+	assert_int_equal(fs_lower_lookup(t->lower, R, d.ino, "f", &e), 0);
+	assert_false(e.public_parent);
+	fs_lower_forget(t->lower, e.ino, 1);
+	/* Mode bits open to all, but an ACL entry denies one user. */
+	set.mode = 0755;
+	assert_int_equal(fs_lower_setattr(t->lower, R, d.ino, FS_NO_FH, &set, &st), 0);
+	char p[512];
+	deny_test_user(fs_test_join(p, sizeof p, t->dir, "open"));
+	assert_int_equal(fs_lower_lookup(t->lower, R, d.ino, "f", &e), 0);
+	assert_false(e.public_parent);
+	assert_int_equal(fs_lower_lookup(t->lower, &fs_test_user, d.ino, "f", &e), EACCES);
+	fs_lower_forget(t->lower, e.ino, 1);
+	fs_lower_forget(t->lower, d.ino, 1);
 }
 
 static void test_many_inodes(void **state)
@@ -225,6 +268,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lookup_forget, fs_test_lower_setup,
+						fs_test_lower_teardown),
+		cmocka_unit_test_setup_teardown(test_public_parent, fs_test_lower_setup,
 						fs_test_lower_teardown),
 		cmocka_unit_test_setup_teardown(test_many_inodes, fs_test_lower_setup,
 						fs_test_lower_teardown),

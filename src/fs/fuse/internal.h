@@ -12,17 +12,22 @@
 
 /*
  * Cache choices (each so that filters still see what they must):
- * - Entries are not cached (timeout 0): every path walk revalidates each
- *   name with a LOOKUP as the walking requester, so a filter sees every
- *   name resolution and a requester without search permission on a
- *   directory cannot reach its entries through another requester's cached
- *   dentries (we enforce permissions ourselves: default_permissions is off).
+ * - Opens are never cached: every open and create reaches the volume (and
+ *   the filters, which may deny it), whatever the timeouts below.
+ * - Names are cached for one second only when found in a directory that
+ *   everyone may search.  We enforce permissions ourselves (no
+ *   default_permissions), and the kernel does not check search permission
+ *   on a cached name; elsewhere the timeout is 0, so every path walk
+ *   revalidates the name with a LOOKUP as the walking requester, and
+ *   someone without search permission cannot reach entries another
+ *   requester looked up.  A chmod that takes search permission away from a
+ *   directory applies to names cached below it once they expire (1 s).
  * - Attributes are cached for one second: they carry no permission decision
  *   (the kernel does not check modes with default_permissions off), writes
  *   through the volume invalidate them, and a stat storm need not reach the
  *   filters every time.
  */
-#define FS_FUSE_ENTRY_TIMEOUT 0.0
+#define FS_FUSE_ENTRY_TIMEOUT 1.0
 #define FS_FUSE_ATTR_TIMEOUT 1.0
 
 struct fs_volume {
@@ -88,6 +93,11 @@ void fs_request_reply_statfs(struct fs_request *r, const struct statvfs *st);
 void fs_request_reply_xattr(struct fs_request *r, size_t size);
 void fs_request_reply_lock(struct fs_request *r, const struct flock *lock);
 void fs_request_reply_lseek(struct fs_request *r, off_t off);
+
+static inline double fs_fuse_entry_timeout(const struct fs_entry *e)
+{
+	return e->public_parent ? FS_FUSE_ENTRY_TIMEOUT : 0.0;
+}
 
 static inline struct fs_lower *fs_request_lower(const struct fs_request *r)
 {

@@ -108,7 +108,7 @@ static void fill_entry(struct fuse_entry_param *p, const struct fs_entry *e)
 	*p = (struct fuse_entry_param){ .ino = e->ino,
 					.attr = e->attr,
 					.attr_timeout = FS_FUSE_ATTR_TIMEOUT,
-					.entry_timeout = FS_FUSE_ENTRY_TIMEOUT };
+					.entry_timeout = fs_fuse_entry_timeout(e) };
 }
 
 int fs_request_reply_entry(struct fs_request *r, const struct fs_entry *e)

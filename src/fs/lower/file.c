@@ -77,6 +77,7 @@ int fs_lower_create(struct fs_lower *l, const struct fs_cred *c, uint64_t parent
 		goto out;
 	}
 	err = entry_of_fd(l, fd, out);
+	out->public_parent = fs_dir_public(op.inode);
 	if (err)
 		close(fd);
 	else

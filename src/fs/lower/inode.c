@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fs/lower/internal.h"
@@ -252,6 +253,18 @@ int fs_inode_ref(struct fs_lower *l, int fd, const struct stat *st, uint64_t *id
 	return 0;
 }
 
+bool fs_dir_public(struct fs_inode *dir)
+{
+	struct stat st;
+	char path[FS_PROC_PATH_MAX];
+	if (fs_fd_stat(dir->fd, &st) != 0 || (st.st_mode & 0111) != 0111)
+		return false;
+	fs_proc_path(path, dir->fd);
+	/* With an ACL, named entries may deny what the mode bits show. */
+	return getxattr(path, "system.posix_acl_access", NULL, 0) < 0 &&
+	       (errno == ENODATA || errno == EOPNOTSUPP);
+}
+
 int fs_inode_lookup(struct fs_lower *l, struct fs_inode *parent, const char *name,
 		    struct fs_entry *out)
 {
@@ -267,6 +280,7 @@ int fs_inode_lookup(struct fs_lower *l, struct fs_inode *parent, const char *nam
 		close(fd);
 		return err;
 	}
+	out->public_parent = fs_dir_public(parent);
 	return fs_inode_ref(l, fd, &out->attr, &out->ino);
 }
 

@@ -36,6 +36,9 @@ void fs_proc_path(char buf[FS_PROC_PATH_MAX], int fd);
 struct fs_inode *fs_inode_get(struct fs_lower *l, uint64_t id);
 void fs_inode_put(struct fs_lower *l, struct fs_inode *inode);
 
+/* True when everyone may search directory `dir` (see struct fs_entry). */
+bool fs_dir_public(struct fs_inode *dir);
+
 /* Takes a lookup reference on the inode of O_PATH descriptor fd (consumed). */
 int fs_inode_ref(struct fs_lower *l, int fd, const struct stat *st, uint64_t *id);
 
