@@ -18,11 +18,19 @@
 #include <stddef.h>
 
 struct fs_volume;
+struct fuse_lowlevel_ops;
 
 struct fs_volume_options {
 	const char *source;	/* source directory; NULL: in place over mountpoint */
 	const char *mountpoint;
 	unsigned max_threads;	/* FUSE worker threads; 0: the default (16) */
+	/*
+	 * The operation table (copied; its init is replaced by the volume's),
+	 * whose operations reach the volume through fuse_req_userdata() and
+	 * answer through per-request records (fs/fuse/internal.h).  NULL: the
+	 * passthrough table.  This is where the filter stack's glue plugs in.
+	 */
+	const struct fuse_lowlevel_ops *ops;
 };
 
 /* FUSE file-system subtype of every volume: mounts appear as "fuse.altitude". */

@@ -31,6 +31,7 @@
 #define FS_FUSE_ATTR_TIMEOUT 1.0
 
 struct fs_volume {
+	struct fuse_lowlevel_ops ops;
 	struct fs_lower *lower;
 	struct fuse_session *se;
 	char *mountpoint;
@@ -103,6 +104,9 @@ static inline struct fs_lower *fs_request_lower(const struct fs_request *r)
 {
 	return r->vol->lower;
 }
+
+/* The passthrough operation table: every operation to the lower file system. */
+void fs_fuse_passthrough_ops(struct fuse_lowlevel_ops *ops);
 
 /* The operation tables' parts, one file each. */
 void fs_fuse_name_ops(struct fuse_lowlevel_ops *ops);
