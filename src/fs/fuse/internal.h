@@ -20,8 +20,10 @@
  *   on a cached name; elsewhere the timeout is 0, so every path walk
  *   revalidates the name with a LOOKUP as the walking requester, and
  *   someone without search permission cannot reach entries another
- *   requester looked up.  A chmod that takes search permission away from a
- *   directory applies to names cached below it once they expire (1 s).
+ *   requester looked up.  Absent names in such directories are cached as
+ *   well: a file created on the raw directory (not through the volume)
+ *   appears within that second.  A chmod that takes search permission away
+ *   from a directory applies to names cached below it once they expire.
  * - Attributes are cached for one second: they carry no permission decision
  *   (the kernel does not check modes with default_permissions off), writes
  *   through the volume invalidate them, and a stat storm need not reach the

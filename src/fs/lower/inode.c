@@ -293,8 +293,11 @@ int fs_inode_lookup(struct fs_lower *l, struct fs_inode *parent, const char *nam
 	int dirfd = dotdot && parent == l->root ? l->root->fd : parent->fd;
 	const char *path = dotdot && parent == l->root ? "." : name;
 	int fd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
+	if (fd < 0) {
+		int err = errno;
+		out->public_parent = fs_dir_public(parent);
+		return err;
+	}
 	int err = fs_fd_stat(fd, &out->attr);
 	if (err) {
 		close(fd);
