@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -199,16 +200,21 @@ static void on_usr1(int sig)
 	(void)sig;
 }
 
-static bool blocked_in_fuse(pid_t pid)
+/* True when pid waits for a FUSE answer inside system call `nr`. */
+static bool blocked_in_fuse(pid_t pid, long nr)
 {
-	char path[64], wchan[64] = { 0 };
+	char path[64], line[128] = { 0 };
 	snprintf(path, sizeof path, "/proc/%d/wchan", pid);
 	FILE *fp = fopen(path, "r");
-	if (!fp)
-		return false;
-	bool yes = fgets(wchan, sizeof wchan, fp) && strstr(wchan, "request_wait_answer");
-	fclose(fp);
-	return yes;
+	bool waiting = fp && fgets(line, sizeof line, fp) && strstr(line, "request_wait_answer");
+	if (fp)
+		fclose(fp);
+	snprintf(path, sizeof path, "/proc/%d/syscall", pid);
+	fp = fopen(path, "r");
+	bool in_call = fp && fgets(line, sizeof line, fp) && strtol(line, NULL, 10) == nr;
+	if (fp)
+		fclose(fp);
+	return waiting && in_call;
 }
 
 static void test_interrupt_cancels_pended_request(void **state)
@@ -232,9 +238,9 @@ static void test_interrupt_cancels_pended_request(void **state)
 	/* Bounded waits for states another process reaches (not timing). */
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 	int polls = 0;
-	while (!blocked_in_fuse(child) && polls++ < 2000)
+	while (!blocked_in_fuse(child, SYS_fsync) && polls++ < 2000)
 		nanosleep(&tick, NULL);
-	assert_true(blocked_in_fuse(child));
+	assert_true(blocked_in_fuse(child, SYS_fsync));
 	assert_int_equal(kill(child, SIGUSR1), 0);
 	int status;
 	assert_int_equal(waitpid(child, &status, 0), child);
