@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -135,6 +136,19 @@ void ph_wait_disconnects(int n)
 	while (ph.disconnects < n)
 		pthread_cond_wait(&ph.cv, &ph.lock);
 	pthread_mutex_unlock(&ph.lock);
+}
+
+/*
+ * The server frees a connection's slot after DisconnectNotify returns, on
+ * the connection's own thread: wait for that before reusing the slot.
+ */
+void ph_wait_connections(LONG n)
+{
+	const struct timespec pause = { 0, 1000000 };
+
+	for (int i = 0; i < 10000 && port_test_connections(ph.server) != n; i++)
+		nanosleep(&pause, NULL);
+	assert_int_equal(port_test_connections(ph.server), n);
 }
 
 void ph_close_port(PFLT_PORT *alias)

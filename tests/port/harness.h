@@ -42,6 +42,8 @@ void ph_wait_connects(int n);
 /* Reads a counter of ph under its lock. */
 int ph_get(const int *field);
 void ph_wait_disconnects(int n);
+/* Waits until the server port counts n connections (slots are freed after DisconnectNotify). */
+void ph_wait_connections(LONG n);
 /* FltCloseClientPort of the connection *alias names; sets *alias to NULL. */
 void ph_close_port(PFLT_PORT *alias);
 /* Closes every client port, the server port, and shuts down. */

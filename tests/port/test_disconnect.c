@@ -194,6 +194,7 @@ static void max_connections_refuses_the_next(void **state)
 	assert_int_equal(ph_read(&child), TRUE);
 	ph_wait_disconnects(1);
 	ph_close_port(&ph.client);
+	ph_wait_connections(0);
 	ph_cmd(&second, 'k', 1, 0u);
 	assert_int_equal(ph_read(&second), S_OK);
 	ph_wait_connects(2);
