@@ -20,6 +20,7 @@
 
 #include <altitude/log.h>
 #include <altitude/port.h>
+#include <altitude/thread.h>
 #include <altitude/pool.h>
 #include <pthread.h>
 #include "sample_host.h"
@@ -47,6 +48,10 @@ void sample_env_init(void)
 void sample_env_cleanup(void)
 {
 	char cmd[PATH_MAX + 16];
+
+	/* The runtime's port, worker, DPC and timer threads end before the process. */
+	altitude_port_shutdown();
+	altitude_ke_shutdown();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sample_dir);
 	if (system(cmd) != 0)

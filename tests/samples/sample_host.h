@@ -18,6 +18,7 @@
 /* A temporary directory holding the registry (ALTITUDE_REGISTRY_DIR) and the
  * runtime directory (ALTITUDE_RUNTIME_DIR); call first in main. */
 void sample_env_init(void);
+/* Stops the runtime's threads and removes the temporary directory; call last. */
 void sample_env_cleanup(void);
 
 /* Parameters\<value> of a service, written before the filter loads. */
