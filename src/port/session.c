@@ -166,8 +166,10 @@ void port_conn_run(struct port_conn *c)
 	}
 	port_conn_disconnect(c);
 	if (NT_SUCCESS(status)) {
-		c->server->disconnect_notify(c->cookie);
+		/* The slot is freed before DisconnectNotify runs: whoever waits
+		 * for that notification may connect again at once. */
 		port_conn_release_slot(c->server);
+		c->server->disconnect_notify(c->cookie);
 	}
 	free(buf);
 	port_conn_unregister(c);

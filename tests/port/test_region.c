@@ -118,6 +118,16 @@ static BOOLEAN raw_reply(struct port_shm_slot *slot, int32_t delivered, const vo
 	return TRUE;
 }
 
+static void w_publish_without_wake(struct port_shm_slot *slot, int32_t word)
+{
+	int32_t w = word;
+
+	slot->reply_len = 2;
+	memcpy(slot->data, "ok", 2);
+	assert_true(__atomic_compare_exchange_n(&slot->word, &w, (word & ~0xFF) | PORT_SHM_REPLIED,
+						FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+}
+
 static void start_sender(struct ph_sender *s, BOOLEAN has_timeout, LONGLONG timeout)
 {
 	memset(s, 0, sizeof(*s));
@@ -221,6 +231,62 @@ static void reply_over_capacity_overflows(void **state)
 	ph_wait_disconnects(1);
 }
 
+/* A reply over the socket (too big for a slot) is decided on the slot word too. */
+static void socket_reply_takes_the_slot(void **state)
+{
+	struct port_wire_header h;
+	struct ph_sender s;
+	struct port_shm_slot *slot;
+	struct raw r;
+	int32_t word;
+
+	(void)state;
+	raw_connect(&r);
+	ph_wait_connects(1);
+	slot = deliver(&r, &s, &word);
+	port_wire_header_init(&h, PORT_WIRE_REPLY, 9);
+	h.message = 1;
+	assert_int_equal(port_wire_send(r.fd, &h, "sock", 4, 0), 0);
+	h = raw_recv(&r);
+	assert_int_equal(h.type, PORT_WIRE_REPLY_DONE);
+	assert_int_equal(h.id, 9);
+	assert_int_equal(h.status, STATUS_SUCCESS);
+	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+	assert_int_equal(s.reply_len, 4);
+	assert_memory_equal(s.reply, "sock", 4);
+	assert_false(raw_reply(slot, word, "x", 1));
+	raw_close(&r);
+	ph_wait_disconnects(1);
+}
+
+/* The region first, then the socket: the second reply finds no waiter. */
+static void socket_reply_after_region_reply_finds_no_waiter(void **state)
+{
+	struct port_wire_header h;
+	struct ph_sender s;
+	struct port_shm_slot *slot;
+	struct raw r;
+	int32_t word;
+
+	(void)state;
+	raw_connect(&r);
+	ph_wait_connects(1);
+	slot = deliver(&r, &s, &word);
+	w_publish_without_wake(slot, word);
+	port_wire_header_init(&h, PORT_WIRE_REPLY, 9);
+	h.message = 1;
+	assert_int_equal(port_wire_send(r.fd, &h, "sock", 4, 0), 0);
+	h = raw_recv(&r);
+	assert_int_equal(h.type, PORT_WIRE_REPLY_DONE);
+	assert_int_equal(h.status, (uint32_t)STATUS_FLT_NO_WAITER_FOR_REPLY);
+	wake(slot);
+	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+	assert_int_equal(s.reply_len, 2);
+	assert_memory_equal(s.reply, "ok", 2);
+	raw_close(&r);
+	ph_wait_disconnects(1);
+}
+
 static void lying_length_ends_the_connection(void **state)
 {
 	struct ph_sender s;
@@ -305,18 +371,14 @@ static void reply_published_before_the_end_counts(void **state)
 	struct ph_sender s;
 	struct port_shm_slot *slot;
 	struct raw r;
-	int32_t word, w;
+	int32_t word;
 
 	(void)state;
 	raw_connect(&r);
 	ph_wait_connects(1);
 	slot = deliver(&r, &s, &word);
 	assert_true(altitude_clock_wait_for_waiters(1));
-	slot->reply_len = 2;
-	memcpy(slot->data, "ok", 2);
-	w = word;
-	assert_true(__atomic_compare_exchange_n(&slot->word, &w, (word & ~0xFF) | PORT_SHM_REPLIED,
-						FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	w_publish_without_wake(slot, word);
 	raw_close(&r); /* no wake: the end of the connection finds the reply */
 	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
 	assert_int_equal(s.reply_len, 2);
@@ -439,6 +501,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(region_is_sealed, setup, teardown),
 		cmocka_unit_test_setup_teardown(reply_through_the_region, setup, teardown),
 		cmocka_unit_test_setup_teardown(reply_over_capacity_overflows, setup, teardown),
+		cmocka_unit_test_setup_teardown(socket_reply_takes_the_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(socket_reply_after_region_reply_finds_no_waiter, setup, teardown),
 		cmocka_unit_test_setup_teardown(lying_length_ends_the_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(reply_to_an_undelivered_message_ends_the_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(expiry_wins_over_a_late_publish, setup, teardown),
