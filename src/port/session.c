@@ -166,10 +166,14 @@ void port_conn_run(struct port_conn *c)
 	}
 	port_conn_disconnect(c);
 	if (NT_SUCCESS(status)) {
-		/* The slot is freed before DisconnectNotify runs: whoever waits
-		 * for that notification may connect again at once. */
-		port_conn_release_slot(c->server);
+		/*
+		 * The slot is freed only after DisconnectNotify returns: a filter
+		 * with MaxConnections 1 that keeps one client port (and closes it in
+		 * DisconnectNotify, as the WDK samples do) never sees the next
+		 * client's ConnectNotify before the old client's disconnect.
+		 */
 		c->server->disconnect_notify(c->cookie);
+		port_conn_release_slot(c->server);
 	}
 	free(buf);
 	port_conn_unregister(c);
