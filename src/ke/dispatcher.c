@@ -220,8 +220,33 @@ void ke_thread_unwait(struct _KTHREAD *thread, NTSTATUS status)
 	ke_ready_list = thread;
 }
 
+/*
+ * Sleeps on the thread's wake word and on its shared word at once; once the
+ * shared word has changed, the thread ends its own wait (STATUS_ALERTED)
+ * unless someone else ended it first, then waits for its wake word alone.
+ */
+static void ke_thread_block_word(struct _KTHREAD *thread)
+{
+	while (__atomic_load_n(&thread->wake, __ATOMIC_ACQUIRE) == 0) {
+		if (__atomic_load_n(thread->ext_word, __ATOMIC_ACQUIRE) != thread->ext_expected) {
+			ke_lock();
+			if (thread->waiting)
+				ke_thread_unwait(thread, STATUS_ALERTED);
+			ke_unlock();
+			break;
+		}
+		ke_futex_waitv2(&thread->wake, 0, thread->ext_word, thread->ext_expected);
+	}
+	while (__atomic_load_n(&thread->wake, __ATOMIC_ACQUIRE) == 0)
+		ke_futex_wait(&thread->wake, 0);
+}
+
 void ke_thread_block(struct _KTHREAD *thread)
 {
+	if (thread->ext_word != NULL) {
+		ke_thread_block_word(thread);
+		return;
+	}
 	while (__atomic_load_n(&thread->wake, __ATOMIC_ACQUIRE) == 0)
 		ke_futex_wait(&thread->wake, 0);
 }

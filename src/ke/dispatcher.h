@@ -46,6 +46,10 @@ struct _KTHREAD {
 	PRKEVENT abort_event;
 	NTSTATUS wait_status;
 	volatile LONG wake; /* futex word, atomic: 1 once the wait is satisfied */
+	/* ke_wait_objects_word: a shared futex word that also ends the wait
+	 * (the waiting thread's own fields, no lock). */
+	volatile LONG *ext_word;
+	LONG ext_expected;
 	struct _KTHREAD *ready_next; /* on the list ke_unlock wakes */
 	KWAIT_BLOCK builtin_blocks[THREAD_WAIT_OBJECTS];
 	KWAIT_BLOCK timer_block;

@@ -35,6 +35,18 @@ void ke_irql_set(KIRQL irql);
 NTSTATUS ke_wait_objects(ULONG count, PVOID objects[], WAIT_TYPE type, PLARGE_INTEGER timeout,
 			 PKWAIT_BLOCK blocks, PRKEVENT abort_event, BOOLEAN terminable);
 
+/*
+ * ke_wait_objects that also ends, with STATUS_ALERTED, once the 32-bit word
+ * `*word` no longer holds `expected`.  The word may live in memory shared
+ * with another process, which wakes the waiter with a (non-private)
+ * FUTEX_WAKE after changing it.  STATUS_NOT_SUPPORTED when the kernel lacks
+ * futex_waitv (the caller then uses another path); ke_wait_word_supported
+ * says so beforehand.
+ */
+NTSTATUS ke_wait_objects_word(ULONG count, PVOID objects[], PLARGE_INTEGER timeout,
+			      BOOLEAN terminable, volatile LONG *word, LONG expected);
+BOOLEAN ke_wait_word_supported(void);
+
 /* TRUE when altitude_thread_terminate was called for the calling thread. */
 BOOLEAN ke_thread_is_terminating(void);
 

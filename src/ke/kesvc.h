@@ -32,6 +32,14 @@ static inline PKTHREAD ke_thread_current(void)
 void ke_futex_wait(volatile LONG *word, LONG expected);
 /* Wakes up to `count` threads sleeping on word (INT_MAX: all of them). */
 void ke_futex_wake(volatile LONG *word, int count);
+/*
+ * Sleeps until the private word `*mine` is woken or differs from `mine_val`,
+ * or the shared word `*shared` (MAP_SHARED memory) is woken or differs from
+ * `shared_val` (futex_waitv).  May return spuriously.
+ */
+void ke_futex_waitv2(volatile LONG *mine, LONG mine_val, volatile LONG *shared, LONG shared_val);
+/* TRUE when the kernel has futex_waitv (Linux 5.16). */
+BOOLEAN ke_futex_waitv_supported(void);
 
 /*
  * A three-state futex mutex on a LONG (0 free, 1 held, 2 held with

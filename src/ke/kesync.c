@@ -2,7 +2,9 @@
  * Building blocks of the ke services' locks: futex waits on
  * words inside the objects, a three-state futex mutex, and polite spinning.
  */
+#include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -18,6 +20,33 @@ void ke_futex_wait(volatile LONG *word, LONG expected)
 void ke_futex_wake(volatile LONG *word, int count)
 {
 	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, count, NULL, NULL, 0);
+}
+
+void ke_futex_waitv2(volatile LONG *mine, LONG mine_val, volatile LONG *shared, LONG shared_val)
+{
+	struct futex_waitv w[2] = {
+		{ .val = (uint32_t)mine_val, .uaddr = (uintptr_t)mine,
+		  .flags = FUTEX_32 | FUTEX_PRIVATE_FLAG },
+		{ .val = (uint32_t)shared_val, .uaddr = (uintptr_t)shared, .flags = FUTEX_32 },
+	};
+
+	syscall(SYS_futex_waitv, w, 2, 0, NULL, 0);
+}
+
+static int ke_futex_waitv_state; /* 0 unknown, 1 supported, 2 not */
+
+BOOLEAN ke_futex_waitv_supported(void)
+{
+	int state = __atomic_load_n(&ke_futex_waitv_state, __ATOMIC_RELAXED);
+
+	if (state == 0) {
+		/* An empty vector: EINVAL when the call exists, ENOSYS when not. */
+		long r = syscall(SYS_futex_waitv, NULL, 0, 0, NULL, 0);
+
+		state = (r < 0 && errno == ENOSYS) ? 2 : 1;
+		__atomic_store_n(&ke_futex_waitv_state, state, __ATOMIC_RELAXED);
+	}
+	return state == 1;
 }
 
 void ke_spin_pause(ULONG *spins)

@@ -230,9 +230,15 @@ static NTSTATUS ke_wait_check_args(ULONG count, PVOID objects[], WAIT_TYPE type,
 	return STATUS_SUCCESS;
 }
 
+/* An optional shared futex word that also ends a wait (ke_wait_objects_word). */
+struct ke_wait_word {
+	volatile LONG *word;
+	LONG expected;
+};
+
 static NTSTATUS ke_wait(ULONG count, PVOID objects[], WAIT_TYPE type, PLARGE_INTEGER timeout,
 			PKWAIT_BLOCK blocks, PRKEVENT abort_event, BOOLEAN terminable,
-			const char *routine)
+			const char *routine, const struct ke_wait_word *ext)
 {
 	struct _KTHREAD *thread;
 	NTSTATUS status;
@@ -248,12 +254,18 @@ static NTSTATUS ke_wait(ULONG count, PVOID objects[], WAIT_TYPE type, PLARGE_INT
 	status = ke_wait_try(thread, count, objects, type, abort_event, terminable);
 	if (status != STATUS_PENDING)
 		goto out;
+	status = STATUS_ALERTED;
+	if (ext != NULL && __atomic_load_n(ext->word, __ATOMIC_ACQUIRE) != ext->expected)
+		goto out;
 	status = STATUS_TIMEOUT;
 	if (timeout != NULL && (timeout->QuadPart == 0 || !ke_wait_arm_timer(thread, timeout->QuadPart)))
 		goto out;
 	ke_wait_link(thread, count, objects, type, blocks, abort_event, terminable);
 	ke_unlock();
+	thread->ext_word = ext ? ext->word : NULL;
+	thread->ext_expected = ext ? ext->expected : 0;
 	ke_thread_block(thread);
+	thread->ext_word = NULL;
 	return thread->wait_status;
 out:
 	ke_unlock();
@@ -266,7 +278,23 @@ NTSTATUS ke_wait_objects(ULONG count, PVOID objects[], WAIT_TYPE type, PLARGE_IN
 			 PKWAIT_BLOCK blocks, PRKEVENT abort_event, BOOLEAN terminable)
 {
 	return ke_wait(count, objects, type, timeout, blocks, abort_event, terminable,
-		       "KeWaitForMultipleObjects");
+		       "KeWaitForMultipleObjects", NULL);
+}
+
+BOOLEAN ke_wait_word_supported(void)
+{
+	return ke_futex_waitv_supported();
+}
+
+NTSTATUS ke_wait_objects_word(ULONG count, PVOID objects[], PLARGE_INTEGER timeout,
+			      BOOLEAN terminable, volatile LONG *word, LONG expected)
+{
+	struct ke_wait_word ext = { word, expected };
+
+	if (!ke_futex_waitv_supported())
+		return STATUS_NOT_SUPPORTED;
+	return ke_wait(count, objects, WaitAny, timeout, NULL, NULL, terminable,
+		       "KeWaitForMultipleObjects", &ext);
 }
 
 NTSTATUS NTAPI KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
@@ -275,7 +303,7 @@ NTSTATUS NTAPI KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPRO
 	(void)WaitReason;
 	(void)WaitMode;
 	(void)Alertable;
-	return ke_wait(1, &Object, WaitAny, Timeout, NULL, NULL, FALSE, "KeWaitForSingleObject");
+	return ke_wait(1, &Object, WaitAny, Timeout, NULL, NULL, FALSE, "KeWaitForSingleObject", NULL);
 }
 
 NTSTATUS NTAPI KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType,
@@ -289,7 +317,7 @@ NTSTATUS NTAPI KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE W
 	if (Count == 0 || Object == NULL)
 		return STATUS_INVALID_PARAMETER;
 	return ke_wait(Count, Object, WaitType, Timeout, WaitBlockArray, NULL, FALSE,
-		       "KeWaitForMultipleObjects");
+		       "KeWaitForMultipleObjects", NULL);
 }
 
 NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
@@ -307,7 +335,7 @@ NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertabl
 		sched_yield();
 		return STATUS_SUCCESS;
 	}
-	status = ke_wait(0, NULL, WaitAny, Interval, NULL, NULL, FALSE, "KeDelayExecutionThread");
+	status = ke_wait(0, NULL, WaitAny, Interval, NULL, NULL, FALSE, "KeDelayExecutionThread", NULL);
 	return status == STATUS_TIMEOUT ? STATUS_SUCCESS : status;
 }
 

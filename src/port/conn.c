@@ -50,6 +50,7 @@ void port_conn_unref(struct port_conn *c)
 		return;
 	c->hdr.magic = 0;
 	close(c->fd);
+	port_shm_destroy(c);
 	pthread_cond_destroy(&c->credit_cv);
 	pthread_mutex_destroy(&c->lock);
 	port_server_unref(c->server);
@@ -100,8 +101,10 @@ static void port_conn_end_locked(struct port_conn *c)
 		struct port_msg *m = c->awaiting.next;
 
 		port_msg_list_remove(m);
-		port_msg_finish(m, STATUS_PORT_DISCONNECTED);
+		/* A reply published before the end still counts. */
+		port_msg_finish(m, port_shm_end_msg(c, m));
 	}
+	port_shm_kill(c);
 	c->credit_count = 0;
 	pthread_cond_broadcast(&c->credit_cv);
 }
@@ -141,6 +144,8 @@ static void port_conn_deliver(struct port_conn *c, struct port_msg *m, uint64_t 
 	port_wire_header_init(&h, PORT_WIRE_DELIVER, get_id);
 	h.message = m->id;
 	h.value = m->want_reply ? m->reply_capacity + PORT_WIRE_REPLY_HEADER_SIZE : 0;
+	if (m->slot >= 0)
+		h.status = (uint32_t)(m->slot + 1) | ((uint32_t)m->slot_word & ~0xFFu);
 	if (!port_conn_send_locked(c, &h, m->data, m->len)) {
 		port_msg_finish(m, STATUS_PORT_DISCONNECTED);
 		return;
@@ -220,6 +225,10 @@ static BOOLEAN port_conn_on_reply(struct port_conn *c, const struct port_wire_he
 	struct port_wire_header a;
 	struct port_msg *m = port_conn_find_awaiting(c, h->message);
 	NTSTATUS answer = STATUS_SUCCESS, result = STATUS_SUCCESS;
+
+	/* A message with a slot is decided on its slot word. */
+	if (m && !port_shm_take(c, m))
+		m = NULL;
 
 	if (!m) {
 		answer = STATUS_FLT_NO_WAITER_FOR_REPLY;
@@ -304,6 +313,13 @@ BOOLEAN port_conn_handle_packet(struct port_conn *c, const void *buf, size_t len
 out:
 	pthread_mutex_unlock(&c->lock);
 	return ok;
+}
+
+void port_conn_disconnect_locked(struct port_conn *c)
+{
+	if (!c->ended)
+		port_conn_end_locked(c);
+	shutdown(c->fd, SHUT_RDWR);
 }
 
 void port_conn_disconnect(struct port_conn *c)

@@ -76,6 +76,9 @@ struct port_msg {
 	ULONG reply_len;
 	BOOLEAN want_reply;
 	enum port_msg_state state;
+	int slot;             /* reply slot in the shared region, or -1 */
+	int32_t slot_word;    /* the slot word while DELIVERED */
+	BOOLEAN expired_writing; /* the sender expired the slot while the client wrote */
 	NTSTATUS status;
 	KEVENT done;          /* set by port_msg_finish */
 };
@@ -98,6 +101,9 @@ struct port_conn {
 	struct port_credit credits[PORT_MAX_CREDITS];
 	unsigned credit_head, credit_count;
 	pthread_cond_t credit_cv; /* test hook: a credit arrived */
+	struct port_shm_slot *shm;  /* the reply region (PORT_SHM_SIZE), or NULL */
+	struct port_msg *slot_owner[PORT_SHM_SLOTS]; /* host-private: who uses a slot */
+	uint32_t slot_gen;
 	uid_t uid;
 	gid_t gid;
 	BOOLEAN shutting_down; /* under port_registry_lock */
@@ -124,11 +130,47 @@ void port_conn_run(struct port_conn *c);
 BOOLEAN port_conn_handle_packet(struct port_conn *c, const void *buf, size_t len);
 /* Ends the connection: releases waiters, shuts the socket down. */
 void port_conn_disconnect(struct port_conn *c);
+/* The same under c->lock. */
+void port_conn_disconnect_locked(struct port_conn *c);
 /* Under c->lock: sends a packet to the client; ends the connection on failure. */
 BOOLEAN port_conn_send_locked(struct port_conn *c, const struct port_wire_header *h,
 			      const void *data, size_t len);
 /* Under c->lock: delivers queued messages against credits. */
 void port_conn_match_locked(struct port_conn *c);
+
+/*
+ * The shared reply region (shm.c).  port_shm_create makes and seals the
+ * memfd and maps it; returns the fd to pass to the client, or -1 (the
+ * connection then replies over the socket only).
+ */
+int port_shm_create(struct port_conn *c);
+void port_shm_destroy(struct port_conn *c);
+/* Under c->lock: gives `m` a free slot (DELIVERED) if there is one. */
+void port_shm_attach(struct port_conn *c, struct port_msg *m);
+/* Under c->lock: frees m's slot; `quarantine`: it expired while the client
+ * wrote, and is reused only once the client has released it. */
+void port_shm_detach(struct port_conn *c, struct port_msg *m, BOOLEAN quarantine);
+/*
+ * Under c->lock, as the connection ends, for a delivered message: marks its
+ * slot DEAD; a reply the client had published first is still m's result
+ * (copied), else STATUS_PORT_DISCONNECTED.
+ */
+NTSTATUS port_shm_end_msg(struct port_conn *c, struct port_msg *m);
+/* Under c->lock: marks every slot in use DEAD (the connection ended). */
+void port_shm_kill(struct port_conn *c);
+/* Under c->lock: the client broke the region's rules; it only hurts itself
+ * (the connection ends).  Returns STATUS_PORT_DISCONNECTED. */
+NTSTATUS port_shm_violation(struct port_conn *c);
+/*
+ * Under c->lock, for a delivered message whose slot word changed, or whose
+ * time is up (`give_up`, `waited` is then the result): decides by
+ * compare-and-swap.  Returns STATUS_PENDING to wait again for `*expected`;
+ * `*flips` counts the client's changes under the decision.
+ */
+NTSTATUS port_shm_decide(struct port_conn *c, struct port_msg *m, BOOLEAN give_up,
+			 NTSTATUS waited, int32_t *expected, unsigned *flips);
+/* Under c->lock: the conn thread takes m's slot for a socket reply. */
+BOOLEAN port_shm_take(struct port_conn *c, struct port_msg *m);
 
 /* Message lists (circular, with a sentinel). */
 void port_msg_list_init(struct port_msg *head);
@@ -144,6 +186,12 @@ void port_msg_finish(struct port_msg *m, NTSTATUS status);
  * STATUS_THREAD_IS_TERMINATING.  The caller settles the message after it.
  */
 NTSTATUS port_wait_msg(struct port_conn *c, struct port_msg *m, const LARGE_INTEGER *timeout);
+/*
+ * The same wait for a message with a reply slot: it also ends with
+ * STATUS_ALERTED once the slot word differs from `expected`.
+ */
+NTSTATUS port_wait_msg_word(struct port_conn *c, struct port_msg *m,
+			    const LARGE_INTEGER *timeout, int32_t expected);
 
 /* Security: does `sd` admit uid/gid for FLT_PORT_CONNECT? */
 BOOLEAN port_sd_admits(const struct port_sd *sd, uid_t uid, gid_t gid);

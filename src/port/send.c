@@ -51,6 +51,72 @@ static NTSTATUS port_send_settle(struct port_msg *m, NTSTATUS waited)
 	return waited;
 }
 
+/*
+ * The time left of the caller's timeout for a wait that starts again (the
+ * first wait uses the caller's value).  Relative timeouts count from the
+ * interrupt time when the send began.
+ */
+struct port_deadline {
+	const LARGE_INTEGER *timeout;
+	ULONGLONG due; /* interrupt time, for a relative timeout */
+	LARGE_INTEGER left;
+};
+
+static void port_deadline_init(struct port_deadline *d, const LARGE_INTEGER *timeout)
+{
+	d->timeout = timeout;
+	if (timeout && timeout->QuadPart < 0) {
+		ULONGLONG span = (ULONGLONG)0 - (ULONGLONG)timeout->QuadPart;
+		ULONGLONG now = KeQueryInterruptTime();
+
+		d->due = now + span < now ? ~0ULL : now + span;
+	}
+}
+
+static const LARGE_INTEGER *port_deadline_left(struct port_deadline *d)
+{
+	ULONGLONG now;
+
+	if (!d->timeout || d->timeout->QuadPart >= 0)
+		return d->timeout;
+	now = KeQueryInterruptTime();
+	d->left.QuadPart = now >= d->due ? 0 : -(LONGLONG)((d->due - now) > (ULONGLONG)MAXLONGLONG
+								    ? (ULONGLONG)MAXLONGLONG
+								    : d->due - now);
+	return &d->left;
+}
+
+/* Under c->lock: waits for a message with a reply slot. */
+static NTSTATUS port_send_wait_slot(struct port_conn *c, struct port_msg *m,
+				    const LARGE_INTEGER *timeout)
+{
+	struct port_deadline d;
+	int32_t expected = m->slot_word;
+	unsigned flips = 0;
+	NTSTATUS status;
+
+	port_deadline_init(&d, timeout);
+	status = port_wait_msg_word(c, m, timeout, expected);
+	for (;;) {
+		BOOLEAN give_up = status == STATUS_TIMEOUT || status == STATUS_THREAD_IS_TERMINATING;
+
+		if (m->state == PORT_MSG_DONE)
+			return m->status;
+		if (m->state == PORT_MSG_QUEUED) {
+			if (give_up)
+				return port_send_settle(m, status);
+			/* Only a client that guessed an undelivered slot moves its word. */
+			if (__atomic_load_n(&c->shm[m->slot].word, __ATOMIC_ACQUIRE) != expected)
+				return port_shm_violation(c);
+		} else {
+			status = port_shm_decide(c, m, give_up, status, &expected, &flips);
+			if (status != STATUS_PENDING)
+				return status;
+		}
+		status = port_wait_msg_word(c, m, port_deadline_left(&d), expected);
+	}
+}
+
 static NTSTATUS port_send(struct port_conn *c, struct port_msg *m, const LARGE_INTEGER *timeout)
 {
 	NTSTATUS status;
@@ -62,10 +128,16 @@ static NTSTATUS port_send(struct port_conn *c, struct port_msg *m, const LARGE_I
 	}
 	m->id = __atomic_add_fetch(&c->server->next_message, 1, __ATOMIC_RELAXED);
 	m->state = PORT_MSG_QUEUED;
+	port_shm_attach(c, m);
 	port_msg_list_append(&c->queue, m);
 	port_conn_match_locked(c);
-	status = port_wait_msg(c, m, timeout);
-	status = port_send_settle(m, status);
+	if (m->slot >= 0) {
+		status = port_send_wait_slot(c, m, timeout);
+		port_shm_detach(c, m, m->expired_writing);
+	} else {
+		status = port_wait_msg(c, m, timeout);
+		status = port_send_settle(m, status);
+	}
 	pthread_mutex_unlock(&c->lock);
 	return status;
 }

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -94,15 +96,40 @@ static NTSTATUS port_conn_handshake(struct port_conn *c, uint8_t *buf)
 	return status;
 }
 
+/* CONNECT_DONE, with the reply region's memfd attached on success. */
 static void port_conn_answer_connect(struct port_conn *c, NTSTATUS status)
 {
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
 	struct port_wire_header h;
+	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int fd = NT_SUCCESS(status) ? port_shm_create(c) : -1;
+	ssize_t n;
 
 	port_wire_header_init(&h, PORT_WIRE_CONNECT_DONE, 0);
 	h.status = (uint32_t)status;
-	pthread_mutex_lock(&c->lock);
-	port_conn_send_locked(c, &h, NULL, 0);
-	pthread_mutex_unlock(&c->lock);
+	if (fd < 0) {
+		pthread_mutex_lock(&c->lock);
+		port_conn_send_locked(c, &h, NULL, 0);
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	memset(&control, 0, sizeof(control));
+	msg.msg_control = control.buf;
+	msg.msg_controllen = sizeof(control.buf);
+	CMSG_FIRSTHDR(&msg)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&msg)->cmsg_type = SCM_RIGHTS;
+	CMSG_FIRSTHDR(&msg)->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&msg)), &fd, sizeof(int));
+	do {
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n != (ssize_t)sizeof(h))
+		port_conn_disconnect(c);
 }
 
 static void port_conn_unregister(struct port_conn *c)
@@ -139,6 +166,12 @@ void port_conn_run(struct port_conn *c)
 	}
 	port_conn_disconnect(c);
 	if (NT_SUCCESS(status)) {
+		/*
+		 * The slot is freed only after DisconnectNotify returns: a filter
+		 * with MaxConnections 1 that keeps one client port (and closes it in
+		 * DisconnectNotify, as the WDK samples do) never sees the next
+		 * client's ConnectNotify before the old client's disconnect.
+		 */
 		c->server->disconnect_notify(c->cookie);
 		port_conn_release_slot(c->server);
 	}

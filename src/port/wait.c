@@ -35,3 +35,21 @@ NTSTATUS port_wait_msg(struct port_conn *c, struct port_msg *m, const LARGE_INTE
 	pthread_mutex_lock(&c->lock);
 	return status == STATUS_WAIT_0 ? STATUS_SUCCESS : status;
 }
+
+NTSTATUS port_wait_msg_word(struct port_conn *c, struct port_msg *m,
+			    const LARGE_INTEGER *timeout, int32_t expected)
+{
+	PVOID objects[1] = { &m->done };
+	LARGE_INTEGER t;
+	NTSTATUS status;
+
+	if (m->state == PORT_MSG_DONE)
+		return STATUS_SUCCESS;
+	if (timeout)
+		t = *timeout;
+	pthread_mutex_unlock(&c->lock);
+	status = ke_wait_objects_word(1, objects, timeout ? &t : NULL, TRUE,
+				      (volatile LONG *)&c->shm[m->slot].word, expected);
+	pthread_mutex_lock(&c->lock);
+	return status == STATUS_WAIT_0 ? STATUS_SUCCESS : status;
+}

@@ -64,6 +64,48 @@ _Static_assert(sizeof(struct port_wire_header) == 32, "wire header is 32 bytes")
 
 #define PORT_WIRE_MAX_PACKET (sizeof(struct port_wire_header) + PORT_WIRE_MAX_DATA)
 
+/*
+ * The reply region: a memfd the host creates per connection and passes with
+ * CONNECT_DONE (SCM_RIGHTS), mapped by both ends.  Each slot carries one
+ * delivered message's reply.  The slot word is (generation << 8) | state;
+ * the host sets DELIVERED before DELIVER names the slot (DELIVER's status =
+ * slot + 1 | generation << 8; 0: no slot, reply over the socket).  The
+ * client claims DELIVERED -> WRITING, writes the reply, then publishes
+ * WRITING -> REPLIED and wakes the word; the sender's timeout turns
+ * DELIVERED or WRITING into EXPIRED.  Whichever compare-and-swap wins
+ * decides, so both ends know the outcome without a round trip.  The host
+ * trusts nothing in the region: it reads the length once, bounds it, and
+ * takes a word it did not expect as a protocol violation.
+ */
+#define PORT_SHM_SLOTS 64u
+#define PORT_SHM_SLOT_SIZE 4096u
+#define PORT_SHM_INLINE (PORT_SHM_SLOT_SIZE - 8u)
+#define PORT_SHM_SIZE (PORT_SHM_SLOTS * PORT_SHM_SLOT_SIZE)
+#define PORT_SHM_GEN_MASK 0xFFFFFFu
+
+enum port_shm_state {
+	PORT_SHM_FREE = 0,
+	PORT_SHM_DELIVERED,
+	PORT_SHM_WRITING,
+	PORT_SHM_REPLIED,
+	PORT_SHM_EXPIRED,  /* the sender gave up: no waiter */
+	PORT_SHM_TAKEN,    /* the reply came over the socket */
+	PORT_SHM_DEAD,     /* the connection ended */
+};
+
+struct port_shm_slot {
+	int32_t word;
+	uint32_t reply_len;
+	uint8_t data[PORT_SHM_INLINE];
+};
+
+_Static_assert(sizeof(struct port_shm_slot) == PORT_SHM_SLOT_SIZE, "slot size");
+
+static inline int32_t port_shm_word(uint32_t gen, enum port_shm_state state)
+{
+	return (int32_t)(((gen & PORT_SHM_GEN_MASK) << 8) | (uint32_t)state);
+}
+
 /* Fills a header for `type`. */
 void port_wire_header_init(struct port_wire_header *h, uint16_t type, uint64_t id);
 

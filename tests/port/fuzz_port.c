@@ -2,9 +2,13 @@
  * libFuzzer target for the host side of the port protocol: everything a
  * client can send after the handshake goes through port_conn_handle_packet
  * on a connection that has messages queued for delivery (one expecting a
- * reply).  Input: records of [kind u8][id u64][message u64][value u32]
- * [len u8][len bytes]; kind < 0x80 builds a well-formed header of wire type
- * (kind % 12), kind >= 0x80 sends the bytes raw.  Build with
+ * reply, in a slot of the shared reply region).  Input: records of
+ * [kind u8][id u64][message u64][value u32][len u8][len bytes]; kind < 0x60
+ * builds a well-formed header of wire type (kind % 12), kind >= 0x80 sends
+ * the bytes raw, and 0x60..0x7f is the client writing the region (slot id,
+ * word value or, with message bit 0, the reply slot's generation with state
+ * value % 8, reply_len = message >> 32); after it the host decides the reply
+ * slot as a woken sender would (kind bit 0: its time is up).  Build with
  * -DALTITUDE_FUZZ=ON (clang); run with scripts/fuzz-port.
  */
 #include <errno.h>
@@ -77,11 +81,12 @@ static void fz_queue(struct port_conn *c, struct port_msg *m, uint64_t id, BOOLE
 	m->reply_capacity = reply ? 8 : 0;
 	m->state = PORT_MSG_QUEUED;
 	port_msg_event_init(m);
+	port_shm_attach(c, m);
 	port_msg_list_append(&c->queue, m);
 }
 
 /* Builds the next packet from the input; returns its length, 0 at the end. */
-static size_t fz_next(const uint8_t **data, size_t *size, uint8_t *pkt)
+static size_t fz_next(const uint8_t **data, size_t *size, uint8_t *pkt, uint8_t *kind_out)
 {
 	struct port_wire_header h;
 	uint8_t kind, len;
@@ -92,6 +97,7 @@ static size_t fz_next(const uint8_t **data, size_t *size, uint8_t *pkt)
 	if (*size < fixed)
 		return 0;
 	kind = (*data)[0];
+	*kind_out = kind;
 	memcpy(&id, *data + 1, 8);
 	memcpy(&message, *data + 9, 8);
 	memcpy(&value, *data + 17, 4);
@@ -115,6 +121,30 @@ static size_t fz_next(const uint8_t **data, size_t *size, uint8_t *pkt)
 	return kind >= 0x80 ? len : sizeof(h) + len;
 }
 
+/* A region record: the client scribbles, then the host decides m's slot. */
+static void fz_region(struct port_conn *c, struct port_msg *m, const uint8_t *pkt, uint8_t kind)
+{
+	struct port_wire_header h;
+	struct port_shm_slot *slot;
+	int32_t expected;
+	unsigned flips = 0;
+
+	memcpy(&h, pkt, sizeof(h));
+	slot = &c->shm[h.id % PORT_SHM_SLOTS];
+	__atomic_store_n(&slot->reply_len, (uint32_t)(h.message >> 32), __ATOMIC_RELAXED);
+	if (h.message & 1)
+		__atomic_store_n(&slot->word, (m->slot_word & ~0xFF) | (int32_t)(h.value % 8),
+				 __ATOMIC_RELEASE);
+	else
+		__atomic_store_n(&slot->word, (int32_t)h.value, __ATOMIC_RELEASE);
+	if (m->slot < 0 || m->state != PORT_MSG_AWAITING_REPLY)
+		return;
+	expected = m->slot_word;
+	if (port_shm_decide(c, m, (BOOLEAN)(kind & 1), STATUS_TIMEOUT, &expected, &flips) !=
+	    STATUS_PENDING)
+		port_shm_detach(c, m, m->expired_writing);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -123,8 +153,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t reply[8];
 	struct port_msg m[2];
 	struct port_conn *c;
+	uint8_t kind;
 	size_t n;
-	int sv[2];
+	int sv[2], region;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return 0;
@@ -135,10 +166,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	c->connected = TRUE;
+	region = port_shm_create(c);
+	if (region >= 0)
+		close(region);
 	fz_queue(c, &m[0], 1, TRUE, reply);
 	fz_queue(c, &m[1], 2, FALSE, NULL);
-	while ((n = fz_next(&data, &size, pkt)) != 0) {
-		BOOLEAN ok = port_conn_handle_packet(c, pkt, n);
+	while ((n = fz_next(&data, &size, pkt, &kind)) != 0) {
+		BOOLEAN ok = TRUE;
+
+		if (kind >= 0x60 && kind < 0x80) {
+			pthread_mutex_lock(&c->lock);
+			if (c->shm && !c->ended)
+				fz_region(c, &m[0], pkt, kind);
+			pthread_mutex_unlock(&c->lock);
+		} else {
+			ok = port_conn_handle_packet(c, pkt, n);
+		}
 
 		fz_drain(sv[1]);
 		if (!ok)

@@ -11,10 +11,14 @@
  * STATUS_CANCELLED (ERROR_OPERATION_ABORTED) after CloseHandle.
  */
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -28,6 +32,8 @@ static void um_port_destroy(struct um_object *o)
 	if (p->iocp)
 		um_iocp_unref(p->iocp);
 	close(p->fd);
+	if (p->shm)
+		munmap(p->shm, PORT_SHM_SIZE);
 	free(p->rbuf);
 	pthread_cond_destroy(&p->reader_cv);
 	pthread_cond_destroy(&p->cv);
@@ -94,6 +100,22 @@ static void um_port_finish_async(struct um_port *p, struct um_request *r)
 	free(r);
 }
 
+/* Under p->lock: remembers the reply slot a DELIVER names. */
+static void um_port_note_slot(struct um_port *p, const struct port_wire_header *h)
+{
+	uint32_t slot = (h->status & 0xFF) - 1;
+
+	if (!p->shm || (h->status & 0xFF) == 0 || slot >= PORT_SHM_SLOTS ||
+	    h->value < PORT_WIRE_REPLY_HEADER_SIZE)
+		return;
+	p->slots[slot] = (struct um_slot){
+		.message = h->message,
+		.word = port_shm_word(h->status >> 8, PORT_SHM_DELIVERED),
+		.capacity = h->value - PORT_WIRE_REPLY_HEADER_SIZE,
+		.used = TRUE,
+	};
+}
+
 static void um_port_fill_get(struct um_request *r, const struct port_wire_header *h,
 			     const uint8_t *data, size_t len)
 {
@@ -122,6 +144,8 @@ static struct um_request *um_port_apply(struct um_port *p, const struct port_wir
 		if (r->type != PORT_WIRE_GET)
 			return NULL;
 		um_port_fill_get(r, h, data, len);
+		if (r->status == STATUS_SUCCESS)
+			um_port_note_slot(p, h);
 		break;
 	case PORT_WIRE_GET_DONE:
 		if (r->type != PORT_WIRE_GET || NT_SUCCESS((NTSTATUS)h->status))
@@ -301,6 +325,66 @@ NTSTATUS um_port_transact(struct um_port *p, struct um_request *r, struct port_w
 	return r->status;
 }
 
+/* Under p->lock: takes the slot of `message`, or -1. */
+static int um_port_take_slot(struct um_port *p, uint64_t message, struct um_slot *out)
+{
+	for (unsigned i = 0; i < PORT_SHM_SLOTS; i++) {
+		if (!p->slots[i].used || p->slots[i].message != message)
+			continue;
+		*out = p->slots[i];
+		p->slots[i].used = FALSE;
+		return (int)i;
+	}
+	return -1;
+}
+
+/* What a reply that lost its compare-and-swap to word `w` means. */
+static NTSTATUS um_port_reply_lost(struct um_port *p, int32_t w)
+{
+	if ((w & 0xFF) == PORT_SHM_DEAD)
+		return p->closing ? STATUS_CANCELLED : STATUS_PORT_DISCONNECTED;
+	return STATUS_FLT_NO_WAITER_FOR_REPLY;
+}
+
+NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data, DWORD len)
+{
+	struct port_shm_slot *slot;
+	struct um_slot s;
+	int32_t w;
+	int i;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->broken) {
+		pthread_mutex_unlock(&p->lock);
+		return p->closing ? STATUS_CANCELLED : STATUS_PORT_DISCONNECTED;
+	}
+	i = len <= PORT_SHM_INLINE ? um_port_take_slot(p, message, &s) : -1;
+	pthread_mutex_unlock(&p->lock);
+	if (i < 0)
+		return STATUS_NOT_FOUND;
+	slot = &p->shm[i];
+	w = s.word;
+	if (!__atomic_compare_exchange_n(&slot->word, &w, (s.word & ~0xFF) | PORT_SHM_WRITING,
+					 FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return um_port_reply_lost(p, w);
+	__atomic_store_n(&slot->reply_len, len, __ATOMIC_RELAXED);
+	if (len)
+		memcpy(slot->data, data, len);
+	w = (s.word & ~0xFF) | PORT_SHM_WRITING;
+	if (!__atomic_compare_exchange_n(&slot->word, &w, (s.word & ~0xFF) | PORT_SHM_REPLIED,
+					 FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Expired while we wrote: hand the slot back to the host. */
+		int32_t expired = (s.word & ~0xFF) | PORT_SHM_EXPIRED;
+
+		__atomic_compare_exchange_n(&slot->word, &expired,
+					    (s.word & ~0xFF) | PORT_SHM_FREE, FALSE,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		return um_port_reply_lost(p, w);
+	}
+	syscall(SYS_futex, &slot->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	return len > s.capacity ? STATUS_BUFFER_TOO_SMALL : STATUS_SUCCESS;
+}
+
 NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPED ov)
 {
 	struct um_request *r = calloc(1, sizeof(*r));
@@ -450,11 +534,37 @@ static NTSTATUS um_port_errno_status(int err)
 	}
 }
 
-/* Sends CONNECT and reads CONNECT_DONE on a fresh socket. */
-static NTSTATUS um_port_handshake(int fd, DWORD options, const void *context, WORD size)
+/* Maps the reply region the host passed; NULL if it is not usable. */
+static struct port_shm_slot *um_port_map_region(struct msghdr *msg)
 {
+	struct cmsghdr *cm = CMSG_FIRSTHDR(msg);
+	struct stat st;
+	void *map = MAP_FAILED;
+	int fd;
+
+	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return NULL;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == PORT_SHM_SIZE)
+		map = mmap(NULL, PORT_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return map == MAP_FAILED ? NULL : map;
+}
+
+/* Sends CONNECT and reads CONNECT_DONE (and the reply region) on a fresh socket. */
+static NTSTATUS um_port_handshake(int fd, DWORD options, const void *context, WORD size,
+				  struct port_shm_slot **shm)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
 	struct port_wire_header h;
 	uint8_t answer[sizeof(h) + 1];
+	struct iovec iov = { .iov_base = answer, .iov_len = sizeof(answer) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
 	ssize_t n;
 	int err;
 
@@ -464,10 +574,11 @@ static NTSTATUS um_port_handshake(int fd, DWORD options, const void *context, WO
 	if (err)
 		return um_port_errno_status(err);
 	do {
-		n = recv(fd, answer, sizeof(answer), 0);
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return um_port_errno_status(errno);
+	*shm = um_port_map_region(&msg);
 	if (!port_wire_parse(answer, (size_t)n, FALSE, &h) || h.type != PORT_WIRE_CONNECT_DONE)
 		return STATUS_PORT_DISCONNECTED;
 	return (NTSTATUS)h.status;
@@ -477,6 +588,7 @@ NTSTATUS um_port_connect(const char *path, DWORD options, const void *context, W
 			 struct um_port **out)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct port_shm_slot *shm = NULL;
 	struct um_port *p = NULL;
 	NTSTATUS status;
 	int fd;
@@ -489,7 +601,7 @@ NTSTATUS um_port_connect(const char *path, DWORD options, const void *context, W
 		status = um_port_errno_status(errno);
 		goto out;
 	}
-	status = um_port_handshake(fd, options, context, size);
+	status = um_port_handshake(fd, options, context, size, &shm);
 	if (!NT_SUCCESS(status))
 		goto out;
 	p = calloc(1, sizeof(*p));
@@ -499,6 +611,7 @@ NTSTATUS um_port_connect(const char *path, DWORD options, const void *context, W
 	}
 	um_object_init(&p->obj, UM_KIND_PORT, um_port_destroy);
 	p->fd = fd;
+	p->shm = shm;
 	p->options = options;
 	p->list.next = p->list.prev = &p->list;
 	pthread_mutex_init(&p->lock, NULL);
@@ -516,9 +629,12 @@ NTSTATUS um_port_connect(const char *path, DWORD options, const void *context, W
 		goto out;
 	}
 	fd = -1;
+	shm = NULL;
 	*out = p;
 out:
 	if (fd >= 0)
 		close(fd);
+	if (shm)
+		munmap(shm, PORT_SHM_SIZE);
 	return status;
 }

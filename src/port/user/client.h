@@ -23,9 +23,19 @@ struct um_request {
 	DWORD bytes;
 };
 
+/* A delivered message whose reply goes through the shared region. */
+struct um_slot {
+	uint64_t message;
+	int32_t word;       /* DELIVERED with the host's generation */
+	DWORD capacity;     /* the sender's reply capacity */
+	BOOL used;
+};
+
 struct um_port {
 	struct um_object obj;
 	int fd;
+	struct port_shm_slot *shm;   /* the host's reply region, or NULL */
+	struct um_slot slots[PORT_SHM_SLOTS]; /* under lock */
 	DWORD options;
 	pthread_mutex_t lock;
 	pthread_cond_t cv;   /* a request completed */
@@ -54,6 +64,12 @@ NTSTATUS um_port_connect(const char *path, DWORD options, const void *context, W
  */
 NTSTATUS um_port_transact(struct um_port *p, struct um_request *r, struct port_wire_header *h,
 			  const void *data, size_t len);
+
+/*
+ * FilterReplyMessage through the shared region.  STATUS_NOT_FOUND when the
+ * message has no slot here (the caller replies over the socket).
+ */
+NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data, DWORD len);
 
 /* Starts an asynchronous GET; FALSE (with the status) if the port is gone. */
 NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPED ov);

@@ -104,6 +104,12 @@ HRESULT WINAPI FilterReplyMessage(HANDLE hPort, PFILTER_REPLY_HEADER lpReplyBuff
 	if (!p)
 		return HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE);
 	memcpy(&rh, lpReplyBuffer, sizeof(rh));
+	st = um_port_reply_shm(p, rh.MessageId, (const uint8_t *)lpReplyBuffer + sizeof(rh),
+			       dwReplyBufferSize - sizeof(rh));
+	if (st != STATUS_NOT_FOUND) {
+		um_port_unref(p);
+		return um_status_to_hresult(st);
+	}
 	port_wire_header_init(&h, PORT_WIRE_REPLY, 0);
 	h.message = rh.MessageId;
 	h.status = (uint32_t)rh.Status;
