@@ -12,4 +12,7 @@
 #include <flt/workitem.h>
 #include <flt/names.h>
 #include <flt/io.h>
+#include <flt/cancellation.h>
+#include <flt/cbdq.h>
+#include <flt/context.h>
 #endif

@@ -110,6 +110,35 @@ static void test_truncate_and_sparse(void **state)
 	close(fd);
 }
 
+static void test_direct_io_and_copy_range(void **state)
+{
+	struct fs_test_mount *t = *state;
+	char pm[512], ps[512];
+	int fd = open(M("direct"), O_CREAT | O_RDWR | O_DIRECT, 0644);
+	assert_true(fd >= 0);
+	static char buf[8192] __attribute__((aligned(4096)));
+	memset(buf, 'D', 8192);
+	assert_int_equal(pwrite(fd, buf, 8192, 0), 8192);
+	memset(buf, 0, 8192);
+	assert_int_equal(pread(fd, buf, 8192, 0), 8192);
+	assert_int_equal(buf[8191], 'D');
+	/* Misaligned direct I/O fails as on the raw file. */
+	assert_int_equal(pwrite(fd, buf, 100, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	close(fd);
+	/* copy_file_range between two files of the volume. */
+	put_file(M("from"), "0123456789", 0644);
+	int in = open(M("from"), O_RDONLY);
+	int out = open(M("to"), O_CREAT | O_WRONLY, 0644);
+	assert_true(in >= 0 && out >= 0);
+	loff_t off_in = 3, off_out = 0;
+	assert_int_equal(copy_file_range(in, &off_in, out, &off_out, 4, 0), 4);
+	assert_int_equal(off_in, 7);
+	close(in);
+	close(out);
+	assert_content(S("to"), "3456");
+}
+
 static void test_rename(void **state)
 {
 	struct fs_test_mount *t = *state;
@@ -391,7 +420,7 @@ int main(int argc, char **argv)
 	umask(022);
 	const struct CMUnitTest tests[] = {
 		T(test_create_and_open_flags),	     T(test_truncate_and_sparse),
-		T(test_rename),			     T(test_unlink_open_file),
+		T(test_direct_io_and_copy_range),    T(test_rename),			     T(test_unlink_open_file),
 		T(test_dirs_and_links),		     T(test_timestamps_and_xattrs),
 		T(test_locks_shared_with_raw_files), T(test_permissions_as_user),
 		T(test_setuid_cleared_by_write),

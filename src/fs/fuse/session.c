@@ -21,7 +21,7 @@
 /* Writes up to 1 MiB per request: fewer round trips for large writes. */
 #define MAX_WRITE (1u << 20)
 /* How long unmount waits for files still open on the detached mount. */
-#define UNMOUNT_GRACE_SECONDS 2
+#define UNMOUNT_GRACE_SECONDS 5
 #define FUSECTL_DIR "/sys/fs/fuse/connections"
 
 static void want_if_capable(struct fuse_conn_info *conn, unsigned caps)
@@ -204,15 +204,19 @@ static void abort_connection(const struct fs_volume *vol)
 	close(fd);
 }
 
-static void stop_loop(struct fs_volume *vol)
+/* Returns whether the connection had to be aborted. */
+static bool stop_loop(struct fs_volume *vol)
 {
 	struct timespec deadline;
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += UNMOUNT_GRACE_SECONDS;
 	if (pthread_timedjoin_np(vol->loop, NULL, &deadline) == 0)
-		return;
+		return false;
+	fprintf(stderr, "altitude: %s still in use after %d s: aborting its connection\n",
+		vol->mountpoint, UNMOUNT_GRACE_SECONDS);
 	abort_connection(vol);
 	pthread_join(vol->loop, NULL);
+	return true;
 }
 
 int fs_volume_unmount(struct fs_volume *vol)
@@ -231,9 +235,10 @@ int fs_volume_unmount(struct fs_volume *vol)
 		err = fs_fuse_detach(vol->mountpoint);
 		if (err)
 			abort_connection(vol);
-		stop_loop(vol);
+		bool aborted = stop_loop(vol);
 		vol->loop_running = false;
-		if (!err)
+		/* After an abort the workers' last read fails, as intended. */
+		if (!err && !aborted)
 			err = vol->loop_result;
 	}
 	fuse_session_unmount(vol->se);
