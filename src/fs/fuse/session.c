@@ -128,6 +128,7 @@ static int open_lower(struct fs_volume *vol, const char *source)
 
 static void volume_free(struct fs_volume *vol)
 {
+	fs_glue_volume_destroy(vol);
 	if (vol->se)
 		fuse_session_destroy(vol->se);
 	fs_lower_free(vol->lower);
@@ -161,6 +162,8 @@ int fs_volume_mount(const struct fs_volume_options *opts, struct fs_volume **out
 		goto out;
 	}
 	err = open_lower(vol, opts->source);
+	if (!err)
+		err = fs_glue_volume_create(vol);
 	if (!err)
 		err = new_session(vol);
 	if (err)
@@ -244,6 +247,11 @@ int fs_volume_unmount(struct fs_volume *vol)
 	fuse_session_unmount(vol->se);
 	volume_free(vol);
 	return err;
+}
+
+const char *fs_volume_name(const struct fs_volume *vol)
+{
+	return vol->name;
 }
 
 const char *fs_volume_mountpoint(const struct fs_volume *vol)
