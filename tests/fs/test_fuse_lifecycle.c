@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "fs_mount_test.h"
+#include "glue_filter.h"
 
 #define FUSE_MAGIC 0x65735546
 
@@ -85,6 +86,7 @@ static pid_t start_host_child(struct dirs *d, int *ready_fd)
 		close(p[0]);
 		struct fs_volume *vol;
 		struct fs_volume_options o = { .source = d->src, .mountpoint = d->mnt };
+		/* The filter the group loaded is started: it attaches to this volume too. */
 		if (fs_volume_mount(&o, &vol) != 0)
 			_exit(1);
 		if (write(p[1], "ready\n", 6) != 6)
@@ -363,6 +365,22 @@ static void test_interrupt_reaches_request(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, dirs_setup, dirs_teardown)
 
+/* Every test runs with a passthrough filter (all majors, pre and post) loaded. */
+static int group_setup(void **state)
+{
+	(void)state;
+	gf_reset();
+	return NT_SUCCESS(gf_load(1)) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	int seen = atomic_load(&gf.post[0]);
+	gf_unload();
+	return seen > 0 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -373,5 +391,5 @@ int main(int argc, char **argv)
 		T(test_unmount_with_open_file),		      T(test_in_place_mount),
 		T(test_interrupt_reaches_request),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -41,6 +41,14 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	 * mmap'ed pages come back as paging writes.
 	 */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/*
+	 * Direct I/O is sent as the requester's own synchronous requests, so
+	 * that a signal interrupts it (FUSE INTERRUPT: the requester cancels
+	 * the operation a filter may hold); asynchronous direct I/O would wait
+	 * uninterruptibly.  Buffered reads are read ahead by the kernel and
+	 * cannot be interrupted either way.
+	 */
+	conn->want &= ~FUSE_CAP_ASYNC_DIO;
 	/* The volume is not NFS-exported, so ".." is never looked up. */
 	conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
 	/*
