@@ -114,6 +114,36 @@ static void test_echo_cat_rm_sequence(void **state)
 	assert_int_equal(access(fs_test_s(t, p, sizeof p, "f"), F_OK), -1);
 }
 
+/* ftruncate on the open handle; truncate(2) opens the file for it. */
+static void test_truncate_sets_end_of_file(void **state)
+{
+	struct fs_test_mount *t = *state;
+	char p[512];
+	struct stat st;
+	gf_reset();
+	gf.record_leaf = L"t";
+	fs_test_m(t, p, sizeof p, "t");
+	write_file(p, "0123456789", 10);
+	wait_for(&gf.records, 4);
+	int fd = open(p, O_RDWR);
+	assert_true(fd >= 0);
+	wait_for(&gf.records, 5);
+	assert_int_equal(ftruncate(fd, 4), 0);
+	assert_int_equal(rec(5)->major, IRP_MJ_SET_INFORMATION);
+	assert_int_equal(rec(5)->info_class, FileEndOfFileInformation);
+	assert_int_equal(close(fd), 0);
+	wait_for(&gf.records, 8);
+	assert_int_equal(truncate(p, 2), 0);
+	assert_int_equal(atomic_load(&gf.records), 12);
+	assert_int_equal(rec(8)->major, IRP_MJ_CREATE);
+	assert_true(rec(8)->access & FILE_WRITE_DATA);
+	assert_int_equal(rec(9)->major, IRP_MJ_SET_INFORMATION);
+	assert_int_equal(rec(9)->info_class, FileEndOfFileInformation);
+	assert_close_pair(10);
+	assert_int_equal(stat(fs_test_s(t, p, sizeof p, "t"), &st), 0);
+	assert_int_equal(st.st_size, 2);
+}
+
 static void test_denied_write_leaves_file_unchanged(void **state)
 {
 	struct fs_test_mount *t = *state;
@@ -302,6 +332,7 @@ int main(int argc, char **argv)
 	umask(022);
 	const struct CMUnitTest tests[] = {
 		T(test_echo_cat_rm_sequence),
+		T(test_truncate_sets_end_of_file),
 		T(test_denied_write_leaves_file_unchanged),
 		T(test_reads_pended_and_completed_by_worker),
 		T(test_interrupt_cancels_held_read),

@@ -144,6 +144,10 @@ void fs_fuse_reply_opened(struct fs_request *r, PFLT_CALLBACK_DATA d);
 void fs_fuse_reply_closed(struct fs_request *r, PFLT_CALLBACK_DATA d);
 void fs_fuse_reply_status(struct fs_request *r, PFLT_CALLBACK_DATA d);
 
+/* setattr with a new size: SET_INFORMATION FileEndOfFileInformation (ops_truncate.c). */
+void fs_fuse_setattr_size(struct fs_request *r, fuse_ino_t ino, const struct fs_setattr *set,
+			  struct fuse_file_info *fi);
+
 /* The operation tables' parts, one file each. */
 void fs_fuse_name_ops(struct fuse_lowlevel_ops *ops);
 void fs_fuse_file_ops(struct fuse_lowlevel_ops *ops);

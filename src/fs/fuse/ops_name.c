@@ -92,6 +92,10 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 				  .size = attr->st_size,
 				  .atime = attr->st_atim,
 				  .mtime = attr->st_mtim };
+	if (set.valid & FS_SET_SIZE) {
+		fs_fuse_setattr_size(r, ino, &set, fi);
+		return;
+	}
 	struct stat st;
 	uint64_t fh = fi ? fs_file_of(fi->fh)->h.fh : FS_NO_FH;
 	int err = fs_lower_setattr(fs_request_lower(r), &r->cred, ino, fh, &set, &st);
