@@ -1,5 +1,6 @@
 /* Test minifilters for FUSE volumes (see glue_filter.h). */
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "glue_filter.h"
@@ -40,13 +41,18 @@ static BOOLEAN leaf_is(PFLT_CALLBACK_DATA d, const WCHAR *leaf)
 	return memcmp(f->FileName.Buffer + chars - n, leaf, n * sizeof(WCHAR)) == 0;
 }
 
+static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void record(PFLT_CALLBACK_DATA d)
 {
 	PFLT_IO_PARAMETER_BLOCK io = d->Iopb;
-	int i = atomic_fetch_add(&gf.records, 1);
 
-	if (i >= GF_MAX_RECORDS)
+	pthread_mutex_lock(&record_lock);
+	int i = atomic_load(&gf.records);
+	if (i >= GF_MAX_RECORDS) {
+		pthread_mutex_unlock(&record_lock);
 		return;
+	}
 	struct gf_record *r = &gf.record[i];
 	memset(r, 0, sizeof(*r));
 	r->major = io->MajorFunction;
@@ -79,16 +85,19 @@ static void record(PFLT_CALLBACK_DATA d)
 	default:
 		break;
 	}
+	atomic_store(&gf.records, i + 1);
+	pthread_mutex_unlock(&record_lock);
 }
 
 static BOOLEAN carries_marker(PFLT_CALLBACK_DATA d)
 {
 	const char *buf = d->Iopb->Parameters.Write.WriteBuffer;
 	ULONG len = d->Iopb->Parameters.Write.Length;
-	size_t m = strlen(gf.deny_marker);
+	const char *marker = atomic_load(&gf.deny_marker);
+	size_t m = strlen(marker);
 
 	for (ULONG i = 0; buf && i + m <= len; i++)
-		if (memcmp(buf + i, gf.deny_marker, m) == 0)
+		if (memcmp(buf + i, marker, m) == 0)
 			return TRUE;
 	return FALSE;
 }
@@ -132,13 +141,13 @@ static FLT_PREOP_CALLBACK_STATUS first_pre(PFLT_CALLBACK_DATA d)
 {
 	UCHAR major = d->Iopb->MajorFunction;
 
-	if (major == IRP_MJ_WRITE && gf.deny_marker && carries_marker(d)) {
+	if (major == IRP_MJ_WRITE && atomic_load(&gf.deny_marker) && carries_marker(d)) {
 		atomic_fetch_add(&gf.denied, 1);
 		d->IoStatus.Status = STATUS_ACCESS_DENIED;
 		d->IoStatus.Information = 0;
 		return FLT_PREOP_COMPLETE;
 	}
-	if (major == IRP_MJ_READ && gf.hold_block_reads && leaf_is(d, L"block")) {
+	if (major == IRP_MJ_READ && atomic_load(&gf.hold_block_reads) && leaf_is(d, L"block")) {
 		atomic_fetch_add(&gf.held, 1);
 		if (!NT_SUCCESS(FltSetCancelCompletion(d, cancel_held))) {
 			d->IoStatus.Status = STATUS_CANCELLED;
@@ -146,7 +155,7 @@ static FLT_PREOP_CALLBACK_STATUS first_pre(PFLT_CALLBACK_DATA d)
 		}
 		return FLT_PREOP_PENDING;
 	}
-	if (major == IRP_MJ_READ && gf.pend_reads) {
+	if (major == IRP_MJ_READ && atomic_load(&gf.pend_reads)) {
 		atomic_fetch_add(&gf.pended, 1);
 		enqueue(d);
 		return FLT_PREOP_PENDING;
@@ -172,7 +181,7 @@ static FLT_POSTOP_CALLBACK_STATUS FLTAPI gf_post(PFLT_CALLBACK_DATA d, PCFLT_REL
 	(void)ctx;
 	(void)flags;
 	atomic_fetch_add(&gf.post[i], 1);
-	if (i == 0 && leaf_is(d, gf.record_leaf))
+	if (i == 0 && leaf_is(d, atomic_load(&gf.record_leaf)))
 		record(d);
 	return FLT_POSTOP_FINISHED_PROCESSING;
 }
@@ -247,10 +256,11 @@ void gf_unload(void)
 
 void gf_reset(void)
 {
-	gf.record_leaf = NULL;
-	gf.deny_marker = NULL;
-	gf.pend_reads = FALSE;
-	gf.hold_block_reads = FALSE;
+	atomic_store(&gf.record_leaf, NULL);
+	atomic_store(&gf.deny_marker, NULL);
+	atomic_store(&gf.pend_reads, false);
+	atomic_store(&gf.hold_block_reads, false);
+	pthread_mutex_lock(&record_lock);
 	for (int i = 0; i < GF_MAX_FILTERS; i++) {
 		atomic_store(&gf.pre[i], 0);
 		atomic_store(&gf.post[i], 0);
@@ -261,6 +271,7 @@ void gf_reset(void)
 	atomic_store(&gf.held, 0);
 	atomic_store(&gf.cancelled, 0);
 	atomic_store(&gf.records, 0);
+	pthread_mutex_unlock(&record_lock);
 }
 
 PFLT_FILTER gf_filter(int i)

@@ -9,6 +9,7 @@
 #define ALTITUDE_TESTS_FS_GLUE_FILTER_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include <altitude/harness.h>
 
@@ -30,15 +31,15 @@ struct gf_record {
 };
 
 struct gf_state {
-	/* configuration (filter 0) */
-	const WCHAR *record_leaf;	/* record operations on files with this last component */
-	const char *deny_marker;	/* deny writes whose data contains it */
-	BOOLEAN pend_reads;
-	BOOLEAN hold_block_reads;
+	/* configuration (filter 0), changed while operations may run */
+	_Atomic(const WCHAR *) record_leaf;	/* record operations on files with this last component */
+	_Atomic(const char *) deny_marker;	/* deny writes whose data contains it */
+	atomic_bool pend_reads;
+	atomic_bool hold_block_reads;
 	/* observations */
 	atomic_int pre[GF_MAX_FILTERS], post[GF_MAX_FILTERS];
 	atomic_int denied, pended, completed_on_worker, held, cancelled;
-	atomic_int records;
+	atomic_int records;	/* published after the record is written */
 	struct gf_record record[GF_MAX_RECORDS];
 };
 

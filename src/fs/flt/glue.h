@@ -12,6 +12,36 @@
  * (unlink: CREATE for DELETE, SET_INFORMATION disposition, CLEANUP, CLOSE).
  * FsContext is the lower inode handle (one stream per inode, so stream
  * contexts are per inode), FsContext2 the struct fs_handle of the open.
+ *
+ * Mapping (FUSE -> what the filters see):
+ *   open, create       CREATE (access from O_ACCMODE/O_APPEND/O_TRUNC,
+ *                      disposition FILE_OPEN/OPEN_IF/CREATE/OVERWRITE(_IF)
+ *                      from O_CREAT/O_EXCL/O_TRUNC, FILE_NON_DIRECTORY_FILE,
+ *                      FILE_WRITE_THROUGH for O_SYNC/O_DSYNC,
+ *                      FILE_NO_INTERMEDIATE_BUFFERING for O_DIRECT,
+ *                      FILE_OPEN_REPARSE_POINT for O_NOFOLLOW; share all)
+ *   opendir            CREATE with FILE_DIRECTORY_FILE
+ *   mkdir/mknod/symlink CREATE (FILE_CREATE; FILE_OPEN_REPARSE_POINT for a
+ *                      symlink), CLEANUP, CLOSE
+ *   read, write        READ, WRITE (ByteOffset, Length, buffer; writes of
+ *                      FUSE_WRITE_CACHE pages are IRP_PAGING_IO|IRP_NOCACHE)
+ *   release(dir)       CLEANUP, CLOSE
+ *   fsync(dir)         FLUSH_BUFFERS
+ *   unlink, rmdir      CREATE (DELETE), SET_INFORMATION
+ *                      FileDispositionInformationEx (DELETE|POSIX_SEMANTICS),
+ *                      CLEANUP, CLOSE
+ *   rename             CREATE (DELETE), SET_INFORMATION FileRenameInformationEx
+ *                      (REPLACE_IF_EXISTS unless RENAME_NOREPLACE), CLEANUP, CLOSE
+ *   setattr size       SET_INFORMATION FileEndOfFileInformation (truncate(2):
+ *                      inside CREATE for FILE_WRITE_DATA ... CLOSE)
+ * Lookup issues no IRP: every open of the name is a CREATE the filters see
+ * (opens are never cached), and names the Filter Manager reports come from
+ * the file system (FileNameInformation: the inode's current path), so the
+ * name cache stays right across renames it observes.  Not mapped yet, and
+ * passed to the lower file system without callbacks: getattr and the other
+ * setattr fields, readdir(plus), statfs, xattrs, locks, link, flush (the
+ * close(2) of one descriptor: it drops POSIX locks), lseek, fallocate,
+ * copy_file_range.
  */
 #ifndef ALTITUDE_SRC_FS_FLT_GLUE_H
 #define ALTITUDE_SRC_FS_FLT_GLUE_H
