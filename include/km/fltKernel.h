@@ -15,4 +15,5 @@
 #include <flt/cancellation.h>
 #include <flt/cbdq.h>
 #include <flt/context.h>
+#include <flt/port.h>
 #endif

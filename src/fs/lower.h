@@ -51,7 +51,8 @@ struct fs_cred {
  * A looked-up inode: its handle (one more lookup reference), attributes, and
  * whether the directory it was found in lets everyone search it (search
  * permission for owner, group and others, and no ACL), so that the name may
- * be cached without bypassing anyone's permission check.
+ * be cached without bypassing anyone's permission check.  Lookups that fail
+ * with ENOENT also set public_parent, for caching the name's absence.
  */
 struct fs_entry {
 	uint64_t ino;

@@ -1,7 +1,8 @@
 /*
- * Volumes: a source directory served through a FUSE mount.  For now each
- * mounted volume is a pure passthrough to the lower file system (no filter
- * stack); the glue to the Filter Manager replaces the operation table.
+ * Volumes: a source directory served through a FUSE mount.  Each mounted
+ * volume is a Filter Manager volume (\Device\AltitudeVolumeN, see
+ * fs/flt/glue.h): the default operation table sends every operation through
+ * the volume's filter stack to the passthrough lower file system.
  *
  * A volume is mounted either at a separate mount point, or in place over its
  * source directory: the directory is opened first, then the mount covers
@@ -18,11 +19,19 @@
 #include <stddef.h>
 
 struct fs_volume;
+struct fuse_lowlevel_ops;
 
 struct fs_volume_options {
 	const char *source;	/* source directory; NULL: in place over mountpoint */
 	const char *mountpoint;
 	unsigned max_threads;	/* FUSE worker threads; 0: the default (16) */
+	/*
+	 * The operation table (copied; its init is replaced by the volume's),
+	 * whose operations reach the volume through fuse_req_userdata() and
+	 * answer through per-request records (fs/fuse/internal.h).  NULL: the
+	 * default table, through the filter stack (fs/flt/glue.h).
+	 */
+	const struct fuse_lowlevel_ops *ops;
 };
 
 /* FUSE file-system subtype of every volume: mounts appear as "fuse.altitude". */

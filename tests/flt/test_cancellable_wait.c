@@ -335,6 +335,52 @@ static void requester_cancel_while_waiting_is_cancelled(void **state)
 	assert_int_equal(result, STATUS_CANCELLED);
 }
 
+/* A worker waits on behalf of a pended operation (the usual shape of a scanner). */
+static void *pended_worker(void *arg)
+{
+	PFLT_CALLBACK_DATA data = arg;
+
+	w.status = FltCancellableWaitForSingleObject(w.objects[0], NULL, data);
+	data->IoStatus.Status = w.status == STATUS_CANCELLED ? STATUS_CANCELLED : STATUS_SUCCESS;
+	data->IoStatus.Information = 0;
+	FltCompletePendedPreOperation(data, FLT_PREOP_COMPLETE, NULL);
+	return NULL;
+}
+
+static pthread_t worker;
+
+static FLT_PREOP_CALLBACK_STATUS pend_to_worker(struct probe *p, PFLT_CALLBACK_DATA data,
+						PCFLT_RELATED_OBJECTS objs, PVOID *ctx)
+{
+	(void)p;
+	(void)objs;
+	(void)ctx;
+	if (data->Iopb->MajorFunction != IRP_MJ_READ)
+		return FLT_PREOP_SUCCESS_NO_CALLBACK;
+	assert_int_equal(pthread_create(&worker, NULL, pended_worker, data), 0);
+	return FLT_PREOP_PENDING;
+}
+
+static void harness_cancel_of_a_pended_operation_ends_the_wait(void **state)
+{
+	KEVENT e;
+	char buf[16];
+	altitude_op *op = NULL;
+	altitude_op_options o = { .async_out = &op };
+
+	(void)state;
+	KeInitializeEvent(&e, NotificationEvent, FALSE);
+	w.objects[0] = &e;
+	probes[0].pre_hook = pend_to_worker;
+	assert_int_equal(altitude_read(file, 0, buf, 10, &o, NULL), STATUS_PENDING);
+	assert_true(altitude_clock_wait_for_waiters(1));
+	altitude_op_cancel(op);
+	assert_int_equal(altitude_op_wait(op, NULL), STATUS_CANCELLED);
+	pthread_join(worker, NULL);
+	assert_int_equal(w.status, STATUS_CANCELLED);
+	altitude_op_free(op);
+}
+
 static void cancelled_before_waiting_returns_at_once(void **state)
 {
 	KEVENT e;
@@ -499,6 +545,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(flt_cancel_io_while_waiting_is_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(requester_cancel_while_waiting_is_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(cancelled_before_waiting_returns_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(harness_cancel_of_a_pended_operation_ends_the_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_callback_data_is_never_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(fast_io_data_is_never_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(terminating_thread_ends_the_wait, setup, teardown),

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +24,10 @@
 struct dirs {
 	char *src;
 	char *mnt;
+	/* What a failed test must not leave behind: a lock holder, a waiter. */
+	int raw_fd;
+	pid_t child;
+	struct fs_volume *vol;
 };
 
 static int dirs_setup(void **state)
@@ -30,6 +35,7 @@ static int dirs_setup(void **state)
 	struct dirs *d = calloc(1, sizeof(*d));
 	if (!d)
 		return -1;
+	d->raw_fd = -1;
 	d->src = fs_test_mkdtemp("src");
 	d->mnt = fs_test_mkdtemp("mnt");
 	*state = d;
@@ -39,6 +45,14 @@ static int dirs_setup(void **state)
 static int dirs_teardown(void **state)
 {
 	struct dirs *d = *state;
+	if (d->child > 0) {
+		kill(d->child, SIGKILL);
+		waitpid(d->child, NULL, 0);
+	}
+	if (d->raw_fd >= 0)
+		close(d->raw_fd);
+	if (d->vol)
+		fs_volume_unmount(d->vol);
 	fs_volume_cleanup_stale(d->mnt, NULL);
 	rmdir(d->mnt);
 	free(d->mnt);
@@ -181,9 +195,10 @@ static void test_stale_mount_cleaned_at_next_mount(void **state)
 	assert_int_equal(statfs(d->mnt, &sf), 0);
 	assert_int_equal(sf.f_type, FUSE_MAGIC);
 	unsigned cleaned = 7;
-	assert_int_equal(fs_volume_cleanup_stale(NULL, &cleaned), 0);
+	assert_int_equal(fs_volume_cleanup_stale(other, &cleaned), 0);
 	assert_int_equal(cleaned, 0);
 	assert_true(mounted_at(other));
+	assert_true(mounted_at(d->mnt));
 	assert_int_equal(fs_volume_unmount(vol), 0);
 	assert_int_equal(fs_volume_unmount(live), 0);
 	assert_false(mounted_at(d->mnt));
@@ -304,36 +319,41 @@ static void on_usr1(int sig)
 	(void)sig;
 }
 
-static bool blocked_in_fuse(pid_t pid)
+/* True when pid waits for a FUSE answer inside system call `nr`. */
+static bool blocked_in_fuse(pid_t pid, long nr)
 {
-	char path[64], wchan[64] = { 0 };
+	char path[64], line[128] = { 0 };
 	snprintf(path, sizeof path, "/proc/%d/wchan", pid);
 	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	bool yes = fgets(wchan, sizeof wchan, f) && strstr(wchan, "request_wait_answer");
-	fclose(f);
-	return yes;
+	bool waiting = f && fgets(line, sizeof line, f) && strstr(line, "request_wait_answer");
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof path, "/proc/%d/syscall", pid);
+	f = fopen(path, "r");
+	bool in_call = f && fgets(line, sizeof line, f) && strtol(line, NULL, 10) == nr;
+	if (f)
+		fclose(f);
+	return waiting && in_call;
 }
 
 static void test_interrupt_reaches_request(void **state)
 {
 	struct dirs *d = *state;
-	struct fs_volume *vol;
 	struct fs_volume_options o = { .source = d->src, .mountpoint = d->mnt };
-	assert_int_equal(fs_volume_mount(&o, &vol), 0);
+	assert_int_equal(fs_volume_mount(&o, &d->vol), 0);
 	char pm[512], ps[512];
 	int fd = open(fs_test_join(pm, sizeof pm, d->mnt, "locked"), O_CREAT | O_RDWR, 0644);
 	assert_true(fd >= 0);
 	close(fd);
 	/* A lock held on the raw file makes a waiter through the volume block. */
-	int raw = open(fs_test_join(ps, sizeof ps, d->src, "locked"), O_RDWR);
-	assert_true(raw >= 0);
+	d->raw_fd = open(fs_test_join(ps, sizeof ps, d->src, "locked"), O_RDWR);
+	assert_true(d->raw_fd >= 0);
 	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	assert_int_equal(fcntl(raw, F_OFD_SETLK, &lk), 0);
+	assert_int_equal(fcntl(d->raw_fd, F_OFD_SETLK, &lk), 0);
 	fflush(NULL);
 	pid_t child = fork();
 	assert_true(child >= 0);
+	d->child = child;
 	if (child == 0) {
 		struct sigaction sa = { .sa_handler = on_usr1 };
 		sigaction(SIGUSR1, &sa, NULL);
@@ -345,21 +365,25 @@ static void test_interrupt_reaches_request(void **state)
 	/* Bounded waits for states another process reaches (not timing). */
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 	int polls = 0;
-	while (!blocked_in_fuse(child) && polls++ < 2000)
+	while (!blocked_in_fuse(child, SYS_fcntl) && polls++ < 2000)
 		nanosleep(&tick, NULL);
-	assert_true(blocked_in_fuse(child));
+	assert_true(blocked_in_fuse(child, SYS_fcntl));
 	assert_int_equal(kill(child, SIGUSR1), 0);
-	for (polls = 0; fs_volume_interrupts(vol) == 0 && polls < 2000; polls++)
+	for (polls = 0; fs_volume_interrupts(d->vol) == 0 && polls < 2000; polls++)
 		nanosleep(&tick, NULL);
-	assert_int_equal(fs_volume_interrupts(vol), 1);
+	assert_int_equal(fs_volume_interrupts(d->vol), 1);
 	/* Releasing the lock lets the waiter finish. */
 	lk.l_type = F_UNLCK;
-	assert_int_equal(fcntl(raw, F_OFD_SETLK, &lk), 0);
+	assert_int_equal(fcntl(d->raw_fd, F_OFD_SETLK, &lk), 0);
 	int status;
 	assert_int_equal(waitpid(child, &status, 0), child);
+	d->child = 0;
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	close(raw);
+	close(d->raw_fd);
+	d->raw_fd = -1;
+	struct fs_volume *vol = d->vol;
+	d->vol = NULL;
 	assert_int_equal(fs_volume_unmount(vol), 0);
 }
 

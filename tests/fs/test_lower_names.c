@@ -56,18 +56,24 @@ static void test_lookup_forget(void **state)
 }
 
 /* A POSIX ACL (xattr format, version 2) denying uid FS_TEST_UID everything. */
-static void deny_test_user(const char *path)
+static size_t deny_acl(unsigned char *buf)
 {
 	struct __attribute__((packed)) {
 		uint16_t tag, perm;
 		uint32_t id;
 	} e[] = { { 0x01, 7, UINT32_MAX }, { 0x02, 0, FS_TEST_UID }, { 0x04, 5, UINT32_MAX },
 		  { 0x10, 5, UINT32_MAX }, { 0x20, 5, UINT32_MAX } };
-	unsigned char buf[4 + sizeof e];
 	uint32_t version = 2;
 	memcpy(buf, &version, 4);
 	memcpy(buf + 4, e, sizeof e);
-	assert_int_equal(setxattr(path, "system.posix_acl_access", buf, sizeof buf, 0), 0);
+	return 4 + sizeof e;
+}
+
+static void deny_test_user(const char *path)
+{
+	unsigned char buf[64];
+	size_t n = deny_acl(buf);
+	assert_int_equal(setxattr(path, "system.posix_acl_access", buf, n, 0), 0);
 }
 
 static void test_public_parent(void **state)
@@ -93,6 +99,18 @@ static void test_public_parent(void **state)
 	assert_int_equal(fs_lower_lookup(t->lower, R, d.ino, "f", &e), 0);
 	assert_false(e.public_parent);
 	assert_int_equal(fs_lower_lookup(t->lower, &fs_test_user, d.ino, "f", &e), EACCES);
+	fs_lower_forget(t->lower, e.ino, 1);
+	/* Through the lower file system, ACL and mode changes apply at once. */
+	assert_int_equal(fs_lower_removexattr(t->lower, R, d.ino, "system.posix_acl_access"), 0);
+	assert_int_equal(fs_lower_lookup(t->lower, R, d.ino, "f", &e), 0);
+	assert_true(e.public_parent);
+	fs_lower_forget(t->lower, e.ino, 1);
+	unsigned char acl[64];
+	size_t n = deny_acl(acl);
+	assert_int_equal(fs_lower_setxattr(t->lower, R, d.ino, "system.posix_acl_access", acl, n, 0),
+			 0);
+	assert_int_equal(fs_lower_lookup(t->lower, R, d.ino, "f", &e), 0);
+	assert_false(e.public_parent);
 	fs_lower_forget(t->lower, e.ino, 1);
 	fs_lower_forget(t->lower, d.ino, 1);
 }

@@ -21,8 +21,10 @@
  *   on a cached name; elsewhere the timeout is 0, so every path walk
  *   revalidates the name with a LOOKUP as the walking requester, and
  *   someone without search permission cannot reach entries another
- *   requester looked up.  A chmod that takes search permission away from a
- *   directory applies to names cached below it once they expire (1 s).
+ *   requester looked up.  Absent names in such directories are cached as
+ *   well: a file created on the raw directory (not through the volume)
+ *   appears within that second.  A chmod that takes search permission away
+ *   from a directory applies to names cached below it once they expire.
  * - Attributes are cached for one second: they carry no permission decision
  *   (the kernel does not check modes with default_permissions off), writes
  *   through the volume invalidate them, and a stat storm need not reach the
@@ -32,6 +34,7 @@
 #define FS_FUSE_ATTR_TIMEOUT 1.0
 
 struct fs_volume {
+	struct fuse_lowlevel_ops ops;
 	struct fs_lower *lower;
 	struct fuse_session *se;
 	char *mountpoint;
@@ -147,6 +150,9 @@ void fs_fuse_reply_status(struct fs_request *r, PFLT_CALLBACK_DATA d);
 /* setattr with a new size: SET_INFORMATION FileEndOfFileInformation (ops_truncate.c). */
 void fs_fuse_setattr_size(struct fs_request *r, fuse_ino_t ino, const struct fs_setattr *set,
 			  struct fuse_file_info *fi);
+
+/* The passthrough operation table: every operation to the lower file system. */
+void fs_fuse_passthrough_ops(struct fuse_lowlevel_ops *ops);
 
 /* The operation tables' parts, one file each. */
 void fs_fuse_name_ops(struct fuse_lowlevel_ops *ops);

@@ -5,6 +5,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <libgen.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -77,12 +80,96 @@ static char *our_mountpoint(char *line)
 	return field;
 }
 
+/*
+ * statfs answers at once with ENOTCONN on a mount whose server is gone, but
+ * blocks on one whose server is alive and stuck; so it runs on a detached
+ * thread and a mount that does not answer within STALE_PROBE_SECONDS counts
+ * as alive.  (The probe thread then stays blocked until that server answers
+ * or dies.)
+ */
+#define STALE_PROBE_SECONDS 1
+
+struct probe {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int refs;
+	bool done;
+	bool stale;
+	char path[];
+};
+
+static void probe_put(struct probe *p)
+{
+	pthread_mutex_lock(&p->lock);
+	bool last = --p->refs == 0;
+	pthread_mutex_unlock(&p->lock);
+	if (!last)
+		return;
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+static void *probe_main(void *arg)
+{
+	struct probe *p = arg;
+	struct statfs sf;
+	bool stale = statfs(p->path, &sf) != 0 && (errno == ENOTCONN || errno == ECONNABORTED);
+	pthread_mutex_lock(&p->lock);
+	p->stale = stale;
+	p->done = true;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	probe_put(p);
+	return NULL;
+}
+
+static bool start_probe(struct probe *p)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	sigset_t all, old;
+	if (pthread_attr_init(&attr) != 0)
+		return false;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	bool ok = pthread_create(&th, &attr, probe_main, p) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return ok;
+}
+
 static bool is_stale(const char *mountpoint)
 {
-	struct statfs sf;
-	if (statfs(mountpoint, &sf) == 0)
+	size_t len = strlen(mountpoint);
+	struct probe *p = calloc(1, sizeof(*p) + len + 1);
+	if (!p)
 		return false;
-	return errno == ENOTCONN || errno == ECONNABORTED;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	memcpy(p->path, mountpoint, len + 1);
+	p->refs = 2;
+	if (!start_probe(p)) {
+		p->refs = 1;
+		probe_put(p);
+		return false;
+	}
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += STALE_PROBE_SECONDS;
+	pthread_mutex_lock(&p->lock);
+	int rc = 0;
+	while (!p->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&p->cond, &p->lock, &deadline);
+	bool stale = p->done && p->stale;
+	pthread_mutex_unlock(&p->lock);
+	probe_put(p);
+	return stale;
 }
 
 /* The canonical path of a mount point, which may itself be stale. */

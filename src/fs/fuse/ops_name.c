@@ -25,8 +25,14 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fs_request *r = fs_request_begin(req);
 	if (!r)
 		return;
-	struct fs_entry e;
+	struct fs_entry e = { 0 };
 	int err = fs_lower_lookup(fs_request_lower(r), &r->cred, parent, name, &e);
+	if (err == ENOENT && e.public_parent) {
+		/* A negative entry (inode 0): the name's absence is cached too. */
+		e.ino = 0;
+		fs_request_reply_entry(r, &e);
+		return;
+	}
 	reply_entry(r, err, &e);
 }
 

@@ -67,16 +67,13 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->max_write = MAX_WRITE;
 }
 
-static struct fuse_lowlevel_ops volume_ops;
-static pthread_once_t ops_once = PTHREAD_ONCE_INIT;
-
-static void ops_init(void)
+void fs_fuse_passthrough_ops(struct fuse_lowlevel_ops *ops)
 {
-	volume_ops.init = op_init;
-	fs_fuse_name_ops(&volume_ops);
-	fs_fuse_file_ops(&volume_ops);
-	fs_fuse_dir_ops(&volume_ops);
-	fs_fuse_xattr_ops(&volume_ops);
+	*ops = (struct fuse_lowlevel_ops){ 0 };
+	fs_fuse_name_ops(ops);
+	fs_fuse_file_ops(ops);
+	fs_fuse_dir_ops(ops);
+	fs_fuse_xattr_ops(ops);
 }
 
 static void *loop_main(void *arg)
@@ -108,15 +105,20 @@ static int start_loop(struct fs_volume *vol)
 	return 0;
 }
 
-static int new_session(struct fs_volume *vol)
+/* The connection settings are the volume's, whatever the operation table. */
+static int new_session(struct fs_volume *vol, const struct fuse_lowlevel_ops *ops)
 {
 	char opts[128];
 	snprintf(opts, sizeof opts, "fsname=%s,subtype=%s%s", FS_VOLUME_SUBTYPE, FS_VOLUME_SUBTYPE,
 		 geteuid() == 0 ? ",allow_other" : "");
 	char *argv[] = { "altitude", "-o", opts, NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
-	pthread_once(&ops_once, ops_init);
-	vol->se = fuse_session_new(&args, &volume_ops, sizeof(volume_ops), vol);
+	if (ops)
+		vol->ops = *ops;
+	else
+		fs_fuse_passthrough_ops(&vol->ops);
+	vol->ops.init = op_init;
+	vol->se = fuse_session_new(&args, &vol->ops, sizeof(vol->ops), vol);
 	fuse_opt_free_args(&args);
 	return vol->se ? 0 : EINVAL;
 }
@@ -173,7 +175,7 @@ int fs_volume_mount(const struct fs_volume_options *opts, struct fs_volume **out
 	if (!err)
 		err = fs_glue_volume_create(vol);
 	if (!err)
-		err = new_session(vol);
+		err = new_session(vol, opts->ops);
 	if (err)
 		goto out;
 	if (fuse_session_mount(vol->se, vol->mountpoint) != 0) {

@@ -115,6 +115,8 @@ int fs_lower_setattr(struct fs_lower *l, const struct fs_cred *c, uint64_t ino, 
 		err = set_size(op.inode, fd, set->size);
 	if (!err && (set->valid & times))
 		err = set_times(op.inode, fd, set);
+	if (set->valid & (FS_SET_MODE | FS_SET_UID | FS_SET_GID))
+		fs_dir_public_forget(op.inode);
 	if (!err)
 		err = fs_fd_stat(op.inode->fd, out);
 	fs_op_end(l, &op);

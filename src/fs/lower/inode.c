@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -253,7 +254,7 @@ int fs_inode_ref(struct fs_lower *l, int fd, const struct stat *st, uint64_t *id
 	return 0;
 }
 
-bool fs_dir_public(struct fs_inode *dir)
+static bool dir_public_now(struct fs_inode *dir)
 {
 	struct stat st;
 	char path[FS_PROC_PATH_MAX];
@@ -265,6 +266,25 @@ bool fs_dir_public(struct fs_inode *dir)
 	       (errno == ENODATA || errno == EOPNOTSUPP);
 }
 
+bool fs_dir_public(struct fs_inode *dir)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	uint64_t state = atomic_load_explicit(&dir->public_state, memory_order_relaxed);
+	if (state && (state >> 1) > now)
+		return state & 1;
+	bool pub = dir_public_now(dir);
+	state = ((now + FS_PUBLIC_CACHE_NS) << 1) | pub;
+	atomic_store_explicit(&dir->public_state, state, memory_order_relaxed);
+	return pub;
+}
+
+void fs_dir_public_forget(struct fs_inode *dir)
+{
+	atomic_store_explicit(&dir->public_state, 0, memory_order_relaxed);
+}
+
 int fs_inode_lookup(struct fs_lower *l, struct fs_inode *parent, const char *name,
 		    struct fs_entry *out)
 {
@@ -273,8 +293,11 @@ int fs_inode_lookup(struct fs_lower *l, struct fs_inode *parent, const char *nam
 	int dirfd = dotdot && parent == l->root ? l->root->fd : parent->fd;
 	const char *path = dotdot && parent == l->root ? "." : name;
 	int fd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
+	if (fd < 0) {
+		int err = errno;
+		out->public_parent = fs_dir_public(parent);
+		return err;
+	}
 	int err = fs_fd_stat(fd, &out->attr);
 	if (err) {
 		close(fd);

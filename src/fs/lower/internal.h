@@ -3,6 +3,7 @@
 #define ALTITUDE_SRC_FS_LOWER_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "fs/lower.h"
 
@@ -14,6 +15,8 @@ struct fs_inode {
 	mode_t type;		/* S_IFMT bits */
 	uint64_t nlookup;	/* lookup references held by the I/O source */
 	uint64_t users;		/* operations in progress on this inode */
+	/* Directories: cached fs_dir_public() result, (expiry << 1) | public; 0: none. */
+	_Atomic uint64_t public_state;
 	struct fs_inode *next_key;
 	struct fs_inode *next_id;
 };
@@ -36,8 +39,15 @@ void fs_proc_path(char buf[FS_PROC_PATH_MAX], int fd);
 struct fs_inode *fs_inode_get(struct fs_lower *l, uint64_t id);
 void fs_inode_put(struct fs_lower *l, struct fs_inode *inode);
 
-/* True when everyone may search directory `dir` (see struct fs_entry). */
+/*
+ * True when everyone may search directory `dir` (see struct fs_entry).  The
+ * answer is kept for FS_PUBLIC_CACHE_NS, the FUSE entry timeout, and dropped
+ * when the directory's mode, owner or ACL change through the lower file
+ * system; changes made on the raw directory are seen once it expires.
+ */
+#define FS_PUBLIC_CACHE_NS 1000000000ull
 bool fs_dir_public(struct fs_inode *dir);
+void fs_dir_public_forget(struct fs_inode *dir);
 
 /* Takes a lookup reference on the inode of O_PATH descriptor fd (consumed). */
 int fs_inode_ref(struct fs_lower *l, int fd, const struct stat *st, uint64_t *id);

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <string.h>
 #include <sys/xattr.h>
 
 #include "fs/lower/internal.h"
@@ -19,6 +20,13 @@ static int xattr_op_begin(struct fs_lower *l, const struct fs_cred *c, uint64_t 
 	return err;
 }
 
+/* An ACL change may change who can search a directory. */
+static void forget_if_acl(struct fs_inode *n, const char *name)
+{
+	if (name && strncmp(name, "system.posix_acl", 16) == 0)
+		fs_dir_public_forget(n);
+}
+
 int fs_lower_setxattr(struct fs_lower *l, const struct fs_cred *c, uint64_t ino,
 		      const char *name, const void *value, size_t size, int flags)
 {
@@ -29,6 +37,7 @@ int fs_lower_setxattr(struct fs_lower *l, const struct fs_cred *c, uint64_t ino,
 		return err;
 	if (setxattr(path, name, value, size, flags) != 0)
 		err = errno;
+	forget_if_acl(op.inode, name);
 	fs_op_end(l, &op);
 	return err;
 }
@@ -77,6 +86,7 @@ int fs_lower_removexattr(struct fs_lower *l, const struct fs_cred *c, uint64_t i
 		return err;
 	if (removexattr(path, name) != 0)
 		err = errno;
+	forget_if_acl(op.inode, name);
 	fs_op_end(l, &op);
 	return err;
 }
