@@ -151,7 +151,7 @@ void fs_fuse_reply_status(struct fs_request *r, PFLT_CALLBACK_DATA d);
 void fs_fuse_setattr_size(struct fs_request *r, fuse_ino_t ino, const struct fs_setattr *set,
 			  struct fuse_file_info *fi);
 
-/* The passthrough operation table: every operation to the lower file system. */
+/* The default operation table: every operation through the filter stack to the lower file system. */
 void fs_fuse_passthrough_ops(struct fuse_lowlevel_ops *ops);
 
 /* The operation tables' parts, one file each. */
