@@ -23,6 +23,7 @@
 
 #include "fs_mount_test.h"
 #include "glue_filter.h"
+#include "fs/flt/glue.h"
 
 #include <altitude/volume.h>
 
@@ -309,6 +310,12 @@ static void test_volume_is_a_filter_manager_volume(void **state)
 	ULONG count = 0;
 	assert_int_equal(FltEnumerateInstances(v, NULL, NULL, 0, &count), STATUS_BUFFER_TOO_SMALL);
 	assert_int_equal(count, GF_MAX_FILTERS);
+	/* The volume remembers where it is mounted (FilterGetDosName's answer). */
+	char *mnt = realpath(t->mnt, NULL);
+	assert_non_null(mnt);
+	assert_string_equal(fs_glue_mount_path(v), mnt);
+	free(mnt);
+	assert_null(fs_glue_mount_path(NULL));
 	FltObjectDereference(v);
 }
 
