@@ -181,6 +181,13 @@ static FLT_POSTOP_CALLBACK_STATUS FLTAPI gf_post(PFLT_CALLBACK_DATA d, PCFLT_REL
 	(void)ctx;
 	(void)flags;
 	atomic_fetch_add(&gf.post[i], 1);
+	if (i == 0)
+		atomic_fetch_add(&gf.major_post[d->Iopb->MajorFunction], 1);
+	if (i == 0 && d->Iopb->MajorFunction == IRP_MJ_QUERY_VOLUME_INFORMATION &&
+	    atomic_load(&gf.halve_free_space) && NT_SUCCESS(d->IoStatus.Status)) {
+		PFILE_FS_SIZE_INFORMATION s = d->Iopb->Parameters.QueryVolumeInformation.VolumeBuffer;
+		s->AvailableAllocationUnits.QuadPart /= 2;
+	}
 	if (i == 0 && leaf_is(d, atomic_load(&gf.record_leaf)))
 		record(d);
 	return FLT_POSTOP_FINISHED_PROCESSING;
@@ -260,6 +267,9 @@ void gf_reset(void)
 	atomic_store(&gf.deny_marker, NULL);
 	atomic_store(&gf.pend_reads, false);
 	atomic_store(&gf.hold_block_reads, false);
+	atomic_store(&gf.halve_free_space, false);
+	for (int m = 0; m <= IRP_MJ_MAXIMUM_FUNCTION; m++)
+		atomic_store(&gf.major_post[m], 0);
 	pthread_mutex_lock(&record_lock);
 	for (int i = 0; i < GF_MAX_FILTERS; i++) {
 		atomic_store(&gf.pre[i], 0);

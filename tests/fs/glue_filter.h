@@ -36,9 +36,11 @@ struct gf_state {
 	_Atomic(const char *) deny_marker;	/* deny writes whose data contains it */
 	atomic_bool pend_reads;
 	atomic_bool hold_block_reads;
+	atomic_bool halve_free_space;	/* post QUERY_VOLUME_INFORMATION halves the free units */
 	/* observations */
 	atomic_int pre[GF_MAX_FILTERS], post[GF_MAX_FILTERS];
 	atomic_int denied, pended, completed_on_worker, held, cancelled;
+	atomic_int major_post[IRP_MJ_MAXIMUM_FUNCTION + 1]; /* filter 0's post callbacks by major */
 	atomic_int records;	/* published after the record is written */
 	struct gf_record record[GF_MAX_RECORDS];
 };

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -143,6 +144,27 @@ static void test_truncate_sets_end_of_file(void **state)
 	assert_close_pair(10);
 	assert_int_equal(stat(fs_test_s(t, p, sizeof p, "t"), &st), 0);
 	assert_int_equal(st.st_size, 2);
+}
+
+/* statfs is a volume query on a handle opened for it; a filter's change shows. */
+static void test_statfs_is_a_volume_query(void **state)
+{
+	struct fs_test_mount *t = *state;
+	struct statvfs raw, seen, halved;
+	gf_reset();
+	assert_int_equal(statvfs(t->src, &raw), 0);
+	assert_int_equal(statvfs(t->mnt, &seen), 0);
+	assert_int_equal(atomic_load(&gf.major_post[IRP_MJ_QUERY_VOLUME_INFORMATION]), 1);
+	assert_int_equal(atomic_load(&gf.major_post[IRP_MJ_CREATE]), 1);
+	assert_int_equal(atomic_load(&gf.major_post[IRP_MJ_CLOSE]), 1);
+	assert_int_equal((unsigned long long)seen.f_blocks * seen.f_frsize,
+			 (unsigned long long)raw.f_blocks * raw.f_frsize);
+	assert_int_equal(seen.f_files, raw.f_files);
+	atomic_store(&gf.halve_free_space, true);
+	assert_int_equal(statvfs(t->mnt, &halved), 0);
+	atomic_store(&gf.halve_free_space, false);
+	assert_true(halved.f_bavail < seen.f_bavail);
+	assert_true(halved.f_bavail <= seen.f_bavail / 2 + seen.f_bavail / 64 + 1);
 }
 
 static void test_denied_write_leaves_file_unchanged(void **state)
@@ -340,6 +362,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		T(test_echo_cat_rm_sequence),
 		T(test_truncate_sets_end_of_file),
+		T(test_statfs_is_a_volume_query),
 		T(test_denied_write_leaves_file_unchanged),
 		T(test_reads_pended_and_completed_by_worker),
 		T(test_interrupt_cancels_held_read),

@@ -34,12 +34,14 @@
  *                      (REPLACE_IF_EXISTS unless RENAME_NOREPLACE), CLEANUP, CLOSE
  *   setattr size       SET_INFORMATION FileEndOfFileInformation (truncate(2):
  *                      inside CREATE for FILE_WRITE_DATA ... CLOSE)
+ *   statfs             CREATE (FILE_READ_ATTRIBUTES), QUERY_VOLUME_INFORMATION
+ *                      FileFsSizeInformation, CLEANUP, CLOSE
  * Lookup issues no IRP: every open of the name is a CREATE the filters see
  * (opens are never cached), and names the Filter Manager reports come from
  * the file system (FileNameInformation: the inode's current path), so the
  * name cache stays right across renames it observes.  Not mapped yet, and
  * passed to the lower file system without callbacks: getattr and the other
- * setattr fields, readdir(plus), statfs, xattrs, locks, link, flush (the
+ * setattr fields, readdir(plus), xattrs, locks, link, flush (the
  * close(2) of one descriptor: it drops POSIX locks), lseek, fallocate,
  * copy_file_range.
  */
@@ -65,6 +67,7 @@ enum fs_create_kind {
 	FS_CREATE_MKNOD,
 	FS_CREATE_SYMLINK,
 	FS_CREATE_NAME_ONLY,	/* look the name up, no data access (delete, rename) */
+	FS_CREATE_INODE_ONLY,	/* hint.ino, no data access (attribute and volume queries) */
 };
 
 /* The lower file system's state of one open (FILE_OBJECT FsContext2). */

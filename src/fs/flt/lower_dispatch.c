@@ -154,6 +154,9 @@ static int create_for_request(struct fs_request *r, ULONG options, struct fs_han
 		return fs_lower_mknod(l, &r->cred, a->parent, a->name, a->mode, a->rdev, e);
 	case FS_CREATE_SYMLINK:
 		return fs_lower_symlink(l, &r->cred, a->link, a->parent, a->name, e);
+	case FS_CREATE_INODE_ONLY:
+		h->ino = a->ino;
+		return 0;
 	case FS_CREATE_NAME_ONLY:
 		break;
 	}
@@ -205,7 +208,7 @@ static NTSTATUS do_create(struct fs_volume *vol, PFLT_CALLBACK_DATA d)
 	if (r) {
 		h = &CONTAINING_RECORD(f, struct fs_file, fo)->h;
 		err = create_for_request(r, options, h);
-		if (!err && r->args.kind != FS_CREATE_OPEN_INODE)
+		if (!err && r->args.kind != FS_CREATE_OPEN_INODE && r->args.kind != FS_CREATE_INODE_ONLY)
 			h->ino = r->args.entry.ino;
 	} else {
 		h = calloc(1, sizeof(*h));

@@ -154,6 +154,9 @@ void fs_fuse_setattr_size(struct fs_request *r, fuse_ino_t ino, const struct fs_
 /* The default operation table: every operation through the filter stack to the lower file system. */
 void fs_fuse_passthrough_ops(struct fuse_lowlevel_ops *ops);
 
+/* statfs: QUERY_VOLUME_INFORMATION FileFsSizeInformation (ops_statfs.c). */
+void fs_fuse_statfs(struct fs_request *r, fuse_ino_t ino);
+
 /* The operation tables' parts, one file each. */
 void fs_fuse_name_ops(struct fuse_lowlevel_ops *ops);
 void fs_fuse_file_ops(struct fuse_lowlevel_ops *ops);

@@ -322,14 +322,8 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	struct statvfs st;
-	int err = fs_lower_statfs(fs_request_lower(r), &r->cred, ino, &st);
-	if (err)
-		fs_request_reply_err(r, err);
-	else
-		fs_request_reply_statfs(r, &st);
+	if (r)
+		fs_fuse_statfs(r, ino);
 }
 
 static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
