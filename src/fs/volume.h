@@ -1,7 +1,8 @@
 /*
- * Volumes: a source directory served through a FUSE mount.  For now each
- * mounted volume is a pure passthrough to the lower file system (no filter
- * stack); the glue to the Filter Manager replaces the operation table.
+ * Volumes: a source directory served through a FUSE mount.  Each mounted
+ * volume is a Filter Manager volume (\Device\AltitudeVolumeN, see
+ * fs/flt/glue.h): the default operation table sends every operation through
+ * the volume's filter stack to the passthrough lower file system.
  *
  * A volume is mounted either at a separate mount point, or in place over its
  * source directory: the directory is opened first, then the mount covers
@@ -28,7 +29,7 @@ struct fs_volume_options {
 	 * The operation table (copied; its init is replaced by the volume's),
 	 * whose operations reach the volume through fuse_req_userdata() and
 	 * answer through per-request records (fs/fuse/internal.h).  NULL: the
-	 * passthrough table.  This is where the filter stack's glue plugs in.
+	 * default table, through the filter stack (fs/flt/glue.h).
 	 */
 	const struct fuse_lowlevel_ops *ops;
 };
@@ -42,6 +43,8 @@ int fs_volume_mount(const struct fs_volume_options *opts, struct fs_volume **out
 int fs_volume_unmount(struct fs_volume *vol);
 
 const char *fs_volume_mountpoint(const struct fs_volume *vol);
+/* The Filter Manager volume's NT device name ("\Device\AltitudeVolume1"). */
+const char *fs_volume_name(const struct fs_volume *vol);
 
 /* FUSE INTERRUPT requests delivered to operations of this volume so far. */
 unsigned long fs_volume_interrupts(const struct fs_volume *vol);

@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 
 #include "fs_mount_test.h"
+#include "glue_filter.h"
 
 #define M(name) fs_test_m(t, pm, sizeof pm, name)
 #define S(name) fs_test_s(t, ps, sizeof ps, name)
@@ -413,6 +414,22 @@ static void test_setuid_cleared_by_write(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fs_test_mount_setup, fs_test_mount_teardown)
 
+/* Every check runs with a passthrough filter (all majors, pre and post) on the volume. */
+static int group_setup(void **state)
+{
+	(void)state;
+	gf_reset();
+	return NT_SUCCESS(gf_load(1)) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	int seen = atomic_load(&gf.post[0]);
+	gf_unload();
+	return seen > 0 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -425,5 +442,5 @@ int main(int argc, char **argv)
 		T(test_locks_shared_with_raw_files), T(test_permissions_as_user),
 		T(test_setuid_cleared_by_write),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

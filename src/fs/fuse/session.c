@@ -41,6 +41,14 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	 * mmap'ed pages come back as paging writes.
 	 */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/*
+	 * Direct I/O is sent as the requester's own synchronous requests, so
+	 * that a signal interrupts it (FUSE INTERRUPT: the requester cancels
+	 * the operation a filter may hold); asynchronous direct I/O would wait
+	 * uninterruptibly.  Buffered reads are read ahead by the kernel and
+	 * cannot be interrupted either way.
+	 */
+	conn->want &= ~FUSE_CAP_ASYNC_DIO;
 	/* The volume is not NFS-exported, so ".." is never looked up. */
 	conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
 	/*
@@ -130,6 +138,7 @@ static int open_lower(struct fs_volume *vol, const char *source)
 
 static void volume_free(struct fs_volume *vol)
 {
+	fs_glue_volume_destroy(vol);
 	if (vol->se)
 		fuse_session_destroy(vol->se);
 	fs_lower_free(vol->lower);
@@ -163,6 +172,8 @@ int fs_volume_mount(const struct fs_volume_options *opts, struct fs_volume **out
 		goto out;
 	}
 	err = open_lower(vol, opts->source);
+	if (!err)
+		err = fs_glue_volume_create(vol);
 	if (!err)
 		err = new_session(vol, opts->ops);
 	if (err)
@@ -246,6 +257,11 @@ int fs_volume_unmount(struct fs_volume *vol)
 	fuse_session_unmount(vol->se);
 	volume_free(vol);
 	return err;
+}
+
+const char *fs_volume_name(const struct fs_volume *vol)
+{
+	return vol->name;
 }
 
 const char *fs_volume_mountpoint(const struct fs_volume *vol)
