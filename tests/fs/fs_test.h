@@ -5,6 +5,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -22,6 +23,35 @@
 static const struct fs_cred fs_test_root = { 0, 0, 0, NULL };
 static const struct fs_cred fs_test_user = { FS_TEST_UID, FS_TEST_GID, 0, NULL };
 static const struct fs_cred fs_test_other = { FS_TEST_OTHER_UID, FS_TEST_OTHER_UID, 0, NULL };
+
+/*
+ * A child forked by a test process that serves a FUSE volume inherits the
+ * /dev/fuse descriptor.  If the child then blocks on the volume and the
+ * server goes away (a failed assertion, a ctest timeout), the kernel cannot
+ * abort the connection: the child itself keeps it open, and waits for an
+ * answer from itself forever.  Children that use a mount drop it first.
+ */
+static inline void fs_test_drop_fuse_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	char path[64], target[64];
+
+	if (dir == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		int fd = atoi(e->d_name);
+		ssize_t n;
+
+		if (fd <= 2 || fd == dirfd(dir))
+			continue;
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		n = readlink(path, target, sizeof target - 1);
+		if (n > 0 && (size_t)n == strlen("/dev/fuse") && memcmp(target, "/dev/fuse", (size_t)n) == 0)
+			close(fd);
+	}
+	closedir(dir);
+}
 
 /* A world-searchable scratch directory under /tmp (or $TMPDIR). */
 static inline char *fs_test_mkdtemp(const char *tag)

@@ -237,6 +237,7 @@ static void test_interrupt_cancels_held_read(void **state)
 	pid_t child = fork();
 	assert_true(child >= 0);
 	if (child == 0) {
+		fs_test_drop_fuse_fds();
 		struct sigaction sa = { .sa_handler = on_sigint };
 		sigaction(SIGINT, &sa, NULL);
 		static char c[4096] __attribute__((aligned(4096)));

@@ -355,6 +355,7 @@ static void test_interrupt_reaches_request(void **state)
 	assert_true(child >= 0);
 	d->child = child;
 	if (child == 0) {
+		fs_test_drop_fuse_fds();
 		struct sigaction sa = { .sa_handler = on_usr1 };
 		sigaction(SIGUSR1, &sa, NULL);
 		int cfd = open(pm, O_RDWR);

@@ -316,6 +316,7 @@ static void run_as_user(struct fs_test_mount *t, int (*fn)(struct fs_test_mount 
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		fs_test_drop_fuse_fds();
 		if (setgroups(0, NULL) != 0 || setgid(FS_TEST_GID) != 0 || setuid(FS_TEST_UID) != 0)
 			_exit(100);
 		_exit(fn(t));

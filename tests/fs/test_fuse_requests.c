@@ -229,6 +229,7 @@ static void test_interrupt_cancels_pended_request(void **state)
 	pid_t child = fork();
 	assert_true(child >= 0);
 	if (child == 0) {
+		fs_test_drop_fuse_fds();
 		struct sigaction sa = { .sa_handler = on_usr1 };
 		sigaction(SIGUSR1, &sa, NULL);
 		int cfd = open(pm, O_RDWR);
