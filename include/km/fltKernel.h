@@ -12,4 +12,5 @@
 #include <flt/workitem.h>
 #include <flt/names.h>
 #include <flt/io.h>
+#include <flt/port.h>
 #endif

@@ -1,0 +1,303 @@
+/*
+ * I/O completion ports: a FIFO of completion packets, filled by completed
+ * overlapped port I/O and PostQueuedCompletionStatus, drained by
+ * GetQueuedCompletionStatus.  An eventfd in semaphore mode counts the queued
+ * packets, so the port can sit in an epoll set (altitude_completion_port_fd).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <altitude/port.h>
+#include "port/user/um.h"
+
+struct um_packet {
+	struct um_packet *next;
+	DWORD bytes;
+	ULONG_PTR key;
+	LPOVERLAPPED ov;
+	NTSTATUS status;
+};
+
+struct um_iocp {
+	struct um_object obj;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	struct um_packet *head, *tail;
+	BOOL closed;
+	int efd;
+	struct um_port *port;   /* the first associated connection (weak) */
+	BOOL leading;           /* a waiter reads that connection's socket */
+	pthread_t leader;
+};
+
+static void um_iocp_destroy(struct um_object *o)
+{
+	struct um_iocp *p = (struct um_iocp *)o;
+
+	while (p->head) {
+		struct um_packet *k = p->head;
+
+		p->head = k->next;
+		free(k);
+	}
+	close(p->efd);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+struct um_iocp *um_iocp_ref(HANDLE h)
+{
+	return (struct um_iocp *)um_handle_ref(h, UM_KIND_IOCP);
+}
+
+void um_iocp_unref(struct um_iocp *p)
+{
+	um_object_unref(&p->obj);
+}
+
+/* Called by CloseHandle: waiters return ERROR_ABANDONED_WAIT_0. */
+void um_iocp_close(struct um_iocp *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->closed = TRUE;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* The eventfd counts queued packets; it cannot overflow or underflow. */
+static void um_iocp_count(int efd, BOOL up)
+{
+	uint64_t one = 1;
+	ssize_t r = up ? write(efd, &one, sizeof(one)) : read(efd, &one, sizeof(one));
+
+	(void)r;
+}
+
+void um_iocp_forget(struct um_iocp *p, struct um_port *port)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->port == port)
+		p->port = NULL;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/*
+ * Under p->lock, queue empty: an infinite waiter reads the associated
+ * connection itself when no one else does (leader/follower), so a
+ * completion reaches it without a thread switch.  FALSE if it cannot lead.
+ */
+static BOOL um_iocp_lead(struct um_iocp *p)
+{
+	struct um_port *port = p->port;
+	BOOL led;
+
+	if (!port || p->leading)
+		return FALSE;
+	um_object_ref((struct um_object *)port);
+	p->leading = TRUE;
+	p->leader = pthread_self();
+	pthread_mutex_unlock(&p->lock);
+	led = um_port_lead(port);
+	pthread_mutex_lock(&p->lock);
+	p->leading = FALSE;
+	pthread_mutex_unlock(&p->lock);
+	um_port_unref(port);
+	pthread_mutex_lock(&p->lock);
+	return led;
+}
+
+BOOL um_iocp_post(struct um_iocp *p, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov,
+		  NTSTATUS status)
+{
+	struct um_packet *k = malloc(sizeof(*k));
+	BOOL ok = FALSE;
+
+	if (!k)
+		return FALSE;
+	*k = (struct um_packet){ NULL, bytes, key, ov, status };
+	pthread_mutex_lock(&p->lock);
+	if (p->closed)
+		goto out;
+	if (p->tail)
+		p->tail->next = k;
+	else
+		p->head = k;
+	p->tail = k;
+	k = NULL;
+	ok = TRUE;
+	um_iocp_count(p->efd, TRUE);
+	/* The leading waiter takes what it posts itself, without a wake-up. */
+	if (!p->leading || !pthread_equal(p->leader, pthread_self()))
+		pthread_cond_signal(&p->cv);
+out:
+	pthread_mutex_unlock(&p->lock);
+	free(k);
+	return ok;
+}
+
+static struct um_iocp *um_iocp_create(void)
+{
+	struct um_iocp *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
+	if (p->efd < 0) {
+		free(p);
+		return NULL;
+	}
+	um_object_init(&p->obj, UM_KIND_IOCP, um_iocp_destroy);
+	pthread_mutex_init(&p->lock, NULL);
+	um_cond_init(&p->cv);
+	return p;
+}
+
+/* Associates FileHandle (a port connection) with the completion port. */
+static BOOL um_iocp_associate(HANDLE file, struct um_iocp *p, ULONG_PTR key)
+{
+	struct um_port *port = um_port_ref(file);
+	BOOL ok;
+
+	if (!port) {
+		SetLastError(ERROR_INVALID_HANDLE);
+		return FALSE;
+	}
+	ok = um_port_associate(port, p, key);
+	if (ok) {
+		pthread_mutex_lock(&p->lock);
+		if (!p->port)
+			p->port = port;
+		pthread_mutex_unlock(&p->lock);
+	}
+	um_port_unref(port);
+	return ok;
+}
+
+HANDLE WINAPI CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
+				     ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads)
+{
+	struct um_iocp *p;
+	HANDLE h = NULL;
+
+	(void)NumberOfConcurrentThreads;
+	if (ExistingCompletionPort) {
+		if (FileHandle == INVALID_HANDLE_VALUE) {
+			SetLastError(ERROR_INVALID_PARAMETER);
+			return NULL;
+		}
+		p = um_iocp_ref(ExistingCompletionPort);
+		if (!p) {
+			SetLastError(ERROR_INVALID_HANDLE);
+			return NULL;
+		}
+		if (um_iocp_associate(FileHandle, p, CompletionKey))
+			h = ExistingCompletionPort;
+		um_iocp_unref(p);
+		return h;
+	}
+	p = um_iocp_create();
+	if (!p) {
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	if (FileHandle != INVALID_HANDLE_VALUE && !um_iocp_associate(FileHandle, p, CompletionKey))
+		goto fail;
+	h = um_handle_insert(&p->obj);
+	if (!h) {
+		SetLastError(ERROR_NO_SYSTEM_RESOURCES);
+		goto fail;
+	}
+	return h;
+fail:
+	um_iocp_unref(p);
+	return NULL;
+}
+
+BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD lpNumberOfBytesTransferred,
+				      PULONG_PTR lpCompletionKey, LPOVERLAPPED *lpOverlapped,
+				      DWORD dwMilliseconds)
+{
+	struct um_iocp *p;
+	struct um_packet *k = NULL;
+	struct timespec deadline;
+	BOOL ok;
+
+	if (!lpNumberOfBytesTransferred || !lpCompletionKey || !lpOverlapped) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	*lpOverlapped = NULL;
+	p = um_iocp_ref(CompletionPort);
+	if (!p) {
+		SetLastError(ERROR_INVALID_HANDLE);
+		return FALSE;
+	}
+	um_deadline(&deadline, dwMilliseconds);
+	pthread_mutex_lock(&p->lock);
+	while (!p->head && !p->closed) {
+		if (dwMilliseconds == INFINITE && um_iocp_lead(p))
+			continue;
+		if (dwMilliseconds == 0 ||
+		    um_cond_wait(&p->cv, &p->lock, &deadline, dwMilliseconds) == ETIMEDOUT)
+			break;
+	}
+	if (p->head) {
+		k = p->head;
+		p->head = k->next;
+		if (!p->head)
+			p->tail = NULL;
+		else
+			pthread_cond_signal(&p->cv);
+		um_iocp_count(p->efd, FALSE);
+	} else {
+		SetLastError(p->closed ? ERROR_ABANDONED_WAIT_0 : WAIT_TIMEOUT);
+	}
+	pthread_mutex_unlock(&p->lock);
+	um_iocp_unref(p);
+	if (!k)
+		return FALSE;
+	*lpNumberOfBytesTransferred = k->bytes;
+	*lpCompletionKey = k->key;
+	*lpOverlapped = k->ov;
+	/* A failed I/O still dequeues its packet, with the error as last error. */
+	ok = NT_SUCCESS(k->status);
+	if (!ok)
+		SetLastError(um_status_to_win32(k->status));
+	free(k);
+	return ok;
+}
+
+BOOL WINAPI PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
+				       ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped)
+{
+	struct um_iocp *p = um_iocp_ref(CompletionPort);
+	BOOL ok;
+
+	if (!p) {
+		SetLastError(ERROR_INVALID_HANDLE);
+		return FALSE;
+	}
+	ok = um_iocp_post(p, dwNumberOfBytesTransferred, dwCompletionKey, lpOverlapped,
+			  STATUS_SUCCESS);
+	um_iocp_unref(p);
+	if (!ok)
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+	return ok;
+}
+
+int altitude_completion_port_fd(HANDLE completion_port)
+{
+	struct um_iocp *p = um_iocp_ref(completion_port);
+	int fd;
+
+	if (!p) {
+		SetLastError(ERROR_INVALID_HANDLE);
+		return -1;
+	}
+	fd = p->efd;
+	um_iocp_unref(p);
+	return fd;
+}

@@ -1,0 +1,151 @@
+/*
+ * libFuzzer target for the host side of the port protocol: everything a
+ * client can send after the handshake goes through port_conn_handle_packet
+ * on a connection that has messages queued for delivery (one expecting a
+ * reply).  Input: records of [kind u8][id u64][message u64][value u32]
+ * [len u8][len bytes]; kind < 0x80 builds a well-formed header of wire type
+ * (kind % 12), kind >= 0x80 sends the bytes raw.  Build with
+ * -DALTITUDE_FUZZ=ON (clang); run with scripts/fuzz-port.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "port/port.h"
+
+static NTSTATUS fz_connect(PFLT_PORT p, PVOID s, PVOID ctx, ULONG n, PVOID *cookie)
+{
+	(void)p, (void)s, (void)ctx, (void)n, (void)cookie;
+	return STATUS_SUCCESS;
+}
+
+static VOID fz_disconnect(PVOID cookie)
+{
+	(void)cookie;
+}
+
+static NTSTATUS fz_notify(PVOID cookie, PVOID in, ULONG in_len, PVOID out, ULONG out_len,
+			  PULONG returned)
+{
+	ULONG n = in_len < out_len ? in_len : out_len;
+
+	(void)cookie;
+	if (n)
+		memcpy(out, in, n);
+	*returned = n;
+	return in_len > out_len ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS;
+}
+
+static struct port_server *fz_server(void)
+{
+	static struct port_server *s;
+
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		s->hdr.magic = PORT_MAGIC_SERVER;
+		s->hdr.refs = 1;
+		s->connect_notify = fz_connect;
+		s->disconnect_notify = fz_disconnect;
+		s->message_notify = fz_notify;
+		s->max_connections = 1;
+		s->listen_fd = s->stop_fd = -1;
+	}
+	return s;
+}
+
+static void fz_drain(int fd)
+{
+	static uint8_t buf[PORT_WIRE_MAX_PACKET];
+
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
+static void fz_queue(struct port_conn *c, struct port_msg *m, uint64_t id, BOOLEAN reply,
+		     void *reply_buf)
+{
+	static const char text[] = "a message from the minifilter";
+
+	memset(m, 0, sizeof(*m));
+	m->id = id;
+	m->data = text;
+	m->len = sizeof(text);
+	m->want_reply = reply;
+	m->reply = reply_buf;
+	m->reply_capacity = reply ? 8 : 0;
+	m->state = PORT_MSG_QUEUED;
+	port_msg_event_init(m);
+	port_msg_list_append(&c->queue, m);
+}
+
+/* Builds the next packet from the input; returns its length, 0 at the end. */
+static size_t fz_next(const uint8_t **data, size_t *size, uint8_t *pkt)
+{
+	struct port_wire_header h;
+	uint8_t kind, len;
+	uint64_t id, message;
+	uint32_t value;
+	const size_t fixed = 1 + 8 + 8 + 4 + 1;
+
+	if (*size < fixed)
+		return 0;
+	kind = (*data)[0];
+	memcpy(&id, *data + 1, 8);
+	memcpy(&message, *data + 9, 8);
+	memcpy(&value, *data + 17, 4);
+	len = (*data)[21];
+	*data += fixed;
+	*size -= fixed;
+	if (len > *size)
+		len = (uint8_t)*size;
+	if (kind >= 0x80) {
+		memcpy(pkt, *data, len);
+	} else {
+		port_wire_header_init(&h, (uint16_t)(kind % 12), id);
+		h.message = message;
+		h.value = value;
+		h.status = value;
+		memcpy(pkt, &h, sizeof(h));
+		memcpy(pkt + sizeof(h), *data, len);
+	}
+	*data += len;
+	*size -= len;
+	return kind >= 0x80 ? len : sizeof(h) + len;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t pkt[sizeof(struct port_wire_header) + 256];
+	uint8_t reply[8];
+	struct port_msg m[2];
+	struct port_conn *c;
+	size_t n;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return 0;
+	c = port_conn_create(fz_server(), sv[0]);
+	if (!c) {
+		close(sv[0]);
+		close(sv[1]);
+		return 0;
+	}
+	c->connected = TRUE;
+	fz_queue(c, &m[0], 1, TRUE, reply);
+	fz_queue(c, &m[1], 2, FALSE, NULL);
+	while ((n = fz_next(&data, &size, pkt)) != 0) {
+		BOOLEAN ok = port_conn_handle_packet(c, pkt, n);
+
+		fz_drain(sv[1]);
+		if (!ok)
+			break;
+	}
+	port_conn_disconnect(c);
+	close(sv[1]);
+	port_conn_unref(c);
+	return 0;
+}
