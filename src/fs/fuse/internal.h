@@ -1,0 +1,116 @@
+/* Internals of the FUSE front end: the volume, per-request records, ops. */
+#ifndef ALTITUDE_SRC_FS_FUSE_INTERNAL_H
+#define ALTITUDE_SRC_FS_FUSE_INTERNAL_H
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "fs/lower.h"
+#include "fs/volume.h"
+
+/*
+ * Cache choices (each so that filters still see what they must):
+ * - Opens are never cached: every open and create reaches the volume (and
+ *   the filters, which may deny it), whatever the timeouts below.
+ * - Names are cached for one second only when found in a directory that
+ *   everyone may search.  We enforce permissions ourselves (no
+ *   default_permissions), and the kernel does not check search permission
+ *   on a cached name; elsewhere the timeout is 0, so every path walk
+ *   revalidates the name with a LOOKUP as the walking requester, and
+ *   someone without search permission cannot reach entries another
+ *   requester looked up.  A chmod that takes search permission away from a
+ *   directory applies to names cached below it once they expire (1 s).
+ * - Attributes are cached for one second: they carry no permission decision
+ *   (the kernel does not check modes with default_permissions off), writes
+ *   through the volume invalidate them, and a stat storm need not reach the
+ *   filters every time.
+ */
+#define FS_FUSE_ENTRY_TIMEOUT 1.0
+#define FS_FUSE_ATTR_TIMEOUT 1.0
+
+struct fs_volume {
+	struct fs_lower *lower;
+	struct fuse_session *se;
+	char *mountpoint;
+	int connection;		/* FUSE connection number, -1 if unknown */
+	unsigned max_threads;
+	pthread_t loop;
+	bool loop_running;
+	int loop_result;
+	atomic_ulong interrupts;
+};
+
+/*
+ * One FUSE request in flight.  It holds the fuse_req_t, so the reply can be
+ * sent later from any thread (pended operations), and the requester's
+ * identity: pid, uid, gid and supplementary groups.  FUSE does not carry the
+ * requesting thread; tid is the pid.
+ */
+#define FS_REQUEST_GROUPS 32
+
+struct fs_request;
+/* Called once when the requester interrupts the request (FUSE INTERRUPT). */
+typedef void (*fs_request_cancel_fn)(struct fs_request *r, void *ctx);
+
+struct fs_request {
+	fuse_req_t req;
+	struct fs_volume *vol;
+	pid_t pid;
+	pid_t tid;
+	mode_t umask;
+	struct fs_cred cred;
+	gid_t groups[FS_REQUEST_GROUPS];
+	pthread_mutex_t lock;
+	bool interrupted;
+	fs_request_cancel_fn on_cancel;
+	void *cancel_ctx;
+};
+
+/* A record for req, or NULL after replying ENOMEM itself. */
+struct fs_request *fs_request_begin(fuse_req_t req);
+/* Installs the cancel hook; runs it at once if already interrupted. */
+void fs_request_set_cancel(struct fs_request *r, fs_request_cancel_fn fn, void *ctx);
+bool fs_request_interrupted(struct fs_request *r);
+
+/*
+ * Replies end the record: they detach the interrupt hook, reply, and free
+ * it.  Those that hand the kernel a reference return libfuse's result so
+ * the caller can undo it when the reply did not arrive.
+ */
+void fs_request_reply_err(struct fs_request *r, int err);
+void fs_request_reply_none(struct fs_request *r);
+int fs_request_reply_entry(struct fs_request *r, const struct fs_entry *e);
+int fs_request_reply_create(struct fs_request *r, const struct fs_entry *e,
+			    const struct fuse_file_info *fi);
+int fs_request_reply_open(struct fs_request *r, const struct fuse_file_info *fi);
+void fs_request_reply_attr(struct fs_request *r, const struct stat *st);
+void fs_request_reply_buf(struct fs_request *r, const void *buf, size_t size);
+void fs_request_reply_write(struct fs_request *r, size_t count);
+void fs_request_reply_readlink(struct fs_request *r, const char *link);
+void fs_request_reply_statfs(struct fs_request *r, const struct statvfs *st);
+void fs_request_reply_xattr(struct fs_request *r, size_t size);
+void fs_request_reply_lock(struct fs_request *r, const struct flock *lock);
+void fs_request_reply_lseek(struct fs_request *r, off_t off);
+
+static inline double fs_fuse_entry_timeout(const struct fs_entry *e)
+{
+	return e->public_parent ? FS_FUSE_ENTRY_TIMEOUT : 0.0;
+}
+
+static inline struct fs_lower *fs_request_lower(const struct fs_request *r)
+{
+	return r->vol->lower;
+}
+
+/* The operation tables' parts, one file each. */
+void fs_fuse_name_ops(struct fuse_lowlevel_ops *ops);
+void fs_fuse_file_ops(struct fuse_lowlevel_ops *ops);
+void fs_fuse_dir_ops(struct fuse_lowlevel_ops *ops);
+void fs_fuse_xattr_ops(struct fuse_lowlevel_ops *ops);
+
+/* Lazy unmount of a mount point (umount2 MNT_DETACH, or fusermount3 -u -z). */
+int fs_fuse_detach(const char *mountpoint);
+
+#endif /* ALTITUDE_SRC_FS_FUSE_INTERNAL_H */

@@ -1,0 +1,252 @@
+/*
+ * FUSE sessions of volumes: mount, the multithreaded loop on its own thread,
+ * the connection settings, and the orderly stop.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fs/fuse/internal.h"
+
+#define DEFAULT_MAX_THREADS 16
+/* Writes up to 1 MiB per request: fewer round trips for large writes. */
+#define MAX_WRITE (1u << 20)
+/* How long unmount waits for files still open on the detached mount. */
+#define UNMOUNT_GRACE_SECONDS 2
+#define FUSECTL_DIR "/sys/fs/fuse/connections"
+
+static void want_if_capable(struct fuse_conn_info *conn, unsigned caps)
+{
+	conn->want |= caps & conn->capable;
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* Data passes through our buffers, where the filters will see it. */
+	conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+	/*
+	 * No writeback cache: with it, the kernel would gather writes and send
+	 * them later as paging I/O without the writer's identity.  Without it,
+	 * each write() reaches the volume as the writer's own write; only
+	 * mmap'ed pages come back as paging writes.
+	 */
+	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/* The volume is not NFS-exported, so ".." is never looked up. */
+	conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
+	/*
+	 * O_TRUNC arrives with the open (a create with overwrite disposition)
+	 * rather than as a separate truncate; locks are taken on the lower
+	 * files, so they are shared with programs using the raw directory;
+	 * suid/sgid clearing on write is the lower file system's, done as the
+	 * writer (otherwise the kernel would send a chmod as the writer, which
+	 * a non-owner is not allowed); data cached from a file changed on the
+	 * raw directory is dropped when its mtime changes.
+	 */
+	want_if_capable(conn, FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_POSIX_LOCKS |
+				      FUSE_CAP_FLOCK_LOCKS | FUSE_CAP_HANDLE_KILLPRIV |
+				      FUSE_CAP_PARALLEL_DIROPS | FUSE_CAP_AUTO_INVAL_DATA |
+				      FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
+	conn->max_write = MAX_WRITE;
+}
+
+static struct fuse_lowlevel_ops volume_ops;
+static pthread_once_t ops_once = PTHREAD_ONCE_INIT;
+
+static void ops_init(void)
+{
+	volume_ops.init = op_init;
+	fs_fuse_name_ops(&volume_ops);
+	fs_fuse_file_ops(&volume_ops);
+	fs_fuse_dir_ops(&volume_ops);
+	fs_fuse_xattr_ops(&volume_ops);
+}
+
+static void *loop_main(void *arg)
+{
+	struct fs_volume *vol = arg;
+	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	if (!cfg) {
+		vol->loop_result = ENOMEM;
+		return NULL;
+	}
+	fuse_loop_cfg_set_max_threads(cfg, vol->max_threads);
+	int res = fuse_session_loop_mt(vol->se, cfg);
+	vol->loop_result = res < 0 ? -res : 0;
+	fuse_loop_cfg_destroy(cfg);
+	return NULL;
+}
+
+/* The loop thread and libfuse's workers never take the process's signals. */
+static int start_loop(struct fs_volume *vol)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int err = pthread_create(&vol->loop, NULL, loop_main, vol);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		return err;
+	vol->loop_running = true;
+	return 0;
+}
+
+static int new_session(struct fs_volume *vol)
+{
+	char opts[128];
+	snprintf(opts, sizeof opts, "fsname=%s,subtype=%s%s", FS_VOLUME_SUBTYPE, FS_VOLUME_SUBTYPE,
+		 geteuid() == 0 ? ",allow_other" : "");
+	char *argv[] = { "altitude", "-o", opts, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	pthread_once(&ops_once, ops_init);
+	vol->se = fuse_session_new(&args, &volume_ops, sizeof(volume_ops), vol);
+	fuse_opt_free_args(&args);
+	return vol->se ? 0 : EINVAL;
+}
+
+static int open_lower(struct fs_volume *vol, const char *source)
+{
+	if (source)
+		return fs_lower_new(source, -1, &vol->lower);
+	/* In place: hold the directory before the mount covers it. */
+	int fd = open(vol->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	int err = fs_lower_new(NULL, fd, &vol->lower);
+	close(fd);
+	return err;
+}
+
+static void volume_free(struct fs_volume *vol)
+{
+	if (vol->se)
+		fuse_session_destroy(vol->se);
+	fs_lower_free(vol->lower);
+	free(vol->mountpoint);
+	free(vol);
+}
+
+/* The FUSE connection's number: the minor device number of the mount. */
+static void record_connection(struct fs_volume *vol)
+{
+	struct stat st;
+	if (stat(vol->mountpoint, &st) == 0 && major(st.st_dev) == 0)
+		vol->connection = minor(st.st_dev);
+}
+
+int fs_volume_mount(const struct fs_volume_options *opts, struct fs_volume **out)
+{
+	if (!opts || !opts->mountpoint || !out)
+		return EINVAL;
+	fs_volume_cleanup_stale(opts->mountpoint, NULL);
+	struct fs_volume *vol = calloc(1, sizeof(*vol));
+	if (!vol)
+		return ENOMEM;
+	vol->connection = -1;
+	bool mounted = false;
+	int err = 0;
+	vol->max_threads = opts->max_threads ? opts->max_threads : DEFAULT_MAX_THREADS;
+	vol->mountpoint = realpath(opts->mountpoint, NULL);
+	if (!vol->mountpoint) {
+		err = errno;
+		goto out;
+	}
+	err = open_lower(vol, opts->source);
+	if (!err)
+		err = new_session(vol);
+	if (err)
+		goto out;
+	if (fuse_session_mount(vol->se, vol->mountpoint) != 0) {
+		err = EIO;
+		goto out;
+	}
+	mounted = true;
+	err = start_loop(vol);
+	if (err)
+		goto out;
+	record_connection(vol);
+	*out = vol;
+	return 0;
+out:
+	if (mounted)
+		fuse_session_unmount(vol->se);
+	volume_free(vol);
+	return err;
+}
+
+/*
+ * Aborts the connection through the fuse control file system (mounting it
+ * at its usual place if nobody has): every request still waiting fails
+ * with ENOTCONN and the session's workers see the device end.
+ */
+static void abort_connection(const struct fs_volume *vol)
+{
+	if (vol->connection < 0)
+		return;
+	char path[96];
+	snprintf(path, sizeof path, FUSECTL_DIR "/%d/abort", vol->connection);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && mount("fusectl", FUSECTL_DIR, "fusectl", 0, NULL) == 0)
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "1", 1) != 1)
+		fprintf(stderr, "altitude: cannot abort FUSE connection %d\n", vol->connection);
+	close(fd);
+}
+
+static void stop_loop(struct fs_volume *vol)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += UNMOUNT_GRACE_SECONDS;
+	if (pthread_timedjoin_np(vol->loop, NULL, &deadline) == 0)
+		return;
+	abort_connection(vol);
+	pthread_join(vol->loop, NULL);
+}
+
+int fs_volume_unmount(struct fs_volume *vol)
+{
+	if (!vol)
+		return EINVAL;
+	int err = 0;
+	if (vol->loop_running) {
+		/*
+		 * Detaching the mount ends the connection once the last file
+		 * open on it is closed; the workers then read ENODEV and the
+		 * loop returns.  Files still open after the grace period lose
+		 * their connection (ENOTCONN); their acknowledged writes are
+		 * already in the lower files.
+		 */
+		err = fs_fuse_detach(vol->mountpoint);
+		if (err)
+			abort_connection(vol);
+		stop_loop(vol);
+		vol->loop_running = false;
+		if (!err)
+			err = vol->loop_result;
+	}
+	fuse_session_unmount(vol->se);
+	volume_free(vol);
+	return err;
+}
+
+const char *fs_volume_mountpoint(const struct fs_volume *vol)
+{
+	return vol->mountpoint;
+}
+
+unsigned long fs_volume_interrupts(const struct fs_volume *vol)
+{
+	return atomic_load(&vol->interrupts);
+}
