@@ -1,0 +1,122 @@
+/*
+ * The daemon's volumes: FUSE mounts of a source directory (or in place over
+ * a directory) whose operations pass through the filter stack.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <altitude/volume.h>
+
+#include "fltmgrd.h"
+
+struct fm_volume {
+	struct fm_volume *next;
+	char *mountpoint;
+	char *source; /* "" for in place */
+	altitude_volume *vol;
+};
+
+static pthread_mutex_t fm_volumes_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fm_volume *fm_volumes;
+
+static struct fm_volume **fm_volume_find(const char *mountpoint)
+{
+	for (struct fm_volume **v = &fm_volumes; *v; v = &(*v)->next)
+		if (strcmp((*v)->mountpoint, mountpoint) == 0)
+			return v;
+	return NULL;
+}
+
+int fm_volume_mount(const char *source, const char *mountpoint, char *err, size_t errsize)
+{
+	char real[PATH_MAX];
+	struct fm_volume *v;
+	int rc;
+
+	/* A stale mount (its server killed) cannot be resolved: take the path as given. */
+	if (!realpath(mountpoint, real) && errno == ENOTCONN)
+		snprintf(real, sizeof(real), "%s", mountpoint);
+	else if (!realpath(mountpoint, real)) {
+		rc = errno;
+		snprintf(err, errsize, "%s: %s", mountpoint, strerror(rc));
+		return rc;
+	}
+	pthread_mutex_lock(&fm_volumes_lock);
+	rc = EBUSY;
+	if (fm_volume_find(real)) {
+		snprintf(err, errsize, "%s: an altitude volume is already mounted there", real);
+		goto out;
+	}
+	v = calloc(1, sizeof(*v));
+	rc = ENOMEM;
+	if (!v)
+		goto out;
+	rc = altitude_volume_mount(source, real, &v->vol);
+	if (rc) {
+		snprintf(err, errsize, "cannot mount %s on %s: %s", source ? source : "(in place)",
+			 real, strerror(rc));
+		free(v);
+		goto out;
+	}
+	v->mountpoint = strdup(real);
+	v->source = strdup(source ? source : "");
+	v->next = fm_volumes;
+	fm_volumes = v;
+	fm_log(FM_INFO, "volume mounted: %s -> %s", source ? source : "(in place)", real);
+out:
+	pthread_mutex_unlock(&fm_volumes_lock);
+	return rc;
+}
+
+static int fm_volume_remove(struct fm_volume **link)
+{
+	struct fm_volume *v = *link;
+	int rc = altitude_volume_unmount(v->vol);
+
+	*link = v->next;
+	fm_log(rc ? FM_WARNING : FM_INFO, "volume %s unmounted%s%s", v->mountpoint,
+	       rc ? ": " : "", rc ? strerror(rc) : "");
+	free(v->mountpoint);
+	free(v->source);
+	free(v);
+	return rc;
+}
+
+int fm_volume_unmount(const char *mountpoint)
+{
+	char real[PATH_MAX];
+	struct fm_volume **link;
+	int rc = ENOENT;
+
+	pthread_mutex_lock(&fm_volumes_lock);
+	link = fm_volume_find(mountpoint);
+	if (!link && realpath(mountpoint, real))
+		link = fm_volume_find(real);
+	if (link)
+		rc = fm_volume_remove(link);
+	pthread_mutex_unlock(&fm_volumes_lock);
+	return rc;
+}
+
+void fm_volume_each(void (*fn)(const char *mountpoint, const char *source, void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&fm_volumes_lock);
+	for (struct fm_volume *v = fm_volumes; v; v = v->next)
+		fn(v->mountpoint, v->source, ctx);
+	pthread_mutex_unlock(&fm_volumes_lock);
+}
+
+unsigned fm_volume_unmount_all(void)
+{
+	unsigned failed = 0;
+
+	pthread_mutex_lock(&fm_volumes_lock);
+	while (fm_volumes)
+		failed += fm_volume_remove(&fm_volumes) != 0;
+	pthread_mutex_unlock(&fm_volumes_lock);
+	return failed;
+}

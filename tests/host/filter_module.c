@@ -1,0 +1,91 @@
+/*
+ * A test filter module for fltmgrd (built twice, as alpha.so and beta.so).
+ * Its service's Parameters key selects behaviour: FailEntry (DWORD, a
+ * status DriverEntry returns), RefuseUnload (DWORD, non-zero: a
+ * non-mandatory unload is refused).  Every callback says so with DbgPrint,
+ * which fltmgrd logs prefixed with the filter's name.
+ */
+#include <fltKernel.h>
+
+static PFLT_FILTER test_filter;
+static ULONG test_fail_entry;
+static ULONG test_refuse_unload;
+
+static NTSTATUS FLTAPI test_unload(FLT_FILTER_UNLOAD_FLAGS flags)
+{
+	BOOLEAN mandatory = (flags & FLTFL_FILTER_UNLOAD_MANDATORY) != 0;
+
+	if (test_refuse_unload && !mandatory) {
+		DbgPrint("unload refused\n");
+		return STATUS_FLT_DO_NOT_DETACH;
+	}
+	DbgPrint("unload%s\n", mandatory ? " mandatory" : "");
+	FltUnregisterFilter(test_filter);
+	test_filter = NULL;
+	return STATUS_SUCCESS;
+}
+
+static VOID NTAPI test_driver_unload(PDRIVER_OBJECT driver)
+{
+	DbgPrint("DriverUnload %wZ\n", &driver->DriverName);
+}
+
+static NTSTATUS FLTAPI test_setup(PCFLT_RELATED_OBJECTS objects, FLT_INSTANCE_SETUP_FLAGS flags,
+				  DEVICE_TYPE type, FLT_FILESYSTEM_TYPE fs)
+{
+	(void)objects;
+	(void)flags;
+	(void)type;
+	(void)fs;
+	return STATUS_SUCCESS;
+}
+
+static const FLT_REGISTRATION test_registration = {
+	.Size = sizeof(FLT_REGISTRATION),
+	.Version = FLT_REGISTRATION_VERSION,
+	.FilterUnloadCallback = test_unload,
+	.InstanceSetupCallback = test_setup,
+};
+
+static NTSTATUS test_read_parameters(PUNICODE_STRING registry_path)
+{
+	RTL_QUERY_REGISTRY_TABLE table[3];
+	WCHAR path[256];
+	UNICODE_STRING p = { 0, sizeof(path), path };
+
+	RtlCopyUnicodeString(&p, registry_path);
+	RtlAppendUnicodeToString(&p, L"\\Parameters");
+	RtlZeroMemory(table, sizeof(table));
+	table[0].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_TYPECHECK;
+	table[0].Name = L"FailEntry";
+	table[0].EntryContext = &test_fail_entry;
+	table[0].DefaultType = (REG_DWORD << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
+	table[1].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_TYPECHECK;
+	table[1].Name = L"RefuseUnload";
+	table[1].EntryContext = &test_refuse_unload;
+	table[1].DefaultType = (REG_DWORD << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
+	return RtlQueryRegistryValues(RTL_REGISTRY_ABSOLUTE, path, table, NULL, NULL);
+}
+
+NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path);
+
+NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path)
+{
+	NTSTATUS status;
+
+	DbgPrint("DriverEntry %wZ service %wZ\n", registry_path,
+		 &driver->DriverExtension->ServiceKeyName);
+	status = test_read_parameters(registry_path);
+	if (!NT_SUCCESS(status))
+		return status;
+	if (test_fail_entry)
+		return (NTSTATUS)test_fail_entry;
+	driver->DriverUnload = test_driver_unload;
+	status = FltRegisterFilter(driver, &test_registration, &test_filter);
+	if (!NT_SUCCESS(status))
+		return status;
+	status = FltStartFiltering(test_filter);
+	if (!NT_SUCCESS(status))
+		FltUnregisterFilter(test_filter);
+	return status;
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# fltmgrd and fltmc as real processes: install, load, list, refused and
+# forced unload, failing DriverEntry, Start=2 at start, malformed and
+# unauthorised control requests, kill -9 and restart, graceful stop.
+# usage: test_daemon.sh <fltmgrd> <fltmc> <ctl_probe> <alpha.so> <beta.so>
+set -euo pipefail
+fltmgrd=$1 fltmc=$2 probe=$3 alpha=$4 beta=$5
+tmp=$(mktemp -d)
+chmod 0711 "$tmp"
+export ALTITUDE_RUNTIME_DIR=$tmp/run
+reg=$tmp/registry
+log=$tmp/fltmgrd.log
+sock=$ALTITUDE_RUNTIME_DIR/fltmgrd.sock
+
+cleanup() {
+  local p
+  p=$(cat "$ALTITUDE_RUNTIME_DIR/fltmgrd.pid" 2>/dev/null || true)
+  [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  echo "--- fltmgrd log" >&2
+  cat "$log" >&2 || true
+  exit 1
+}
+
+# Runs fltmc; checks its exit status and that its output matches a pattern.
+expect() {
+  local code=$1 pattern=$2 out rc=0
+  shift 2
+  out=$("$fltmc" "$@" 2>&1) || rc=$?
+  echo "\$ fltmc $* -> $rc"
+  echo "$out"
+  [ "$rc" = "$code" ] || fail "fltmc $*: exit $rc, expected $code"
+  grep -qE -- "$pattern" <<<"$out" || fail "fltmc $*: output does not match '$pattern'"
+}
+
+daemon_pid() { cat "$ALTITUDE_RUNTIME_DIR/fltmgrd.pid"; }
+
+# True while a process runs (a zombie has ended: the daemon is not our child).
+running() { [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
+wait_gone() {
+  for _ in $(seq 400); do running "$1" || return 0; sleep 0.05; done
+  fail "process $1 did not end"
+}
+
+# Daemon mode: returns once the control socket is ready.
+start() {
+  "$fltmgrd" --registry-dir "$reg" --log-level debug --admin-group altitude-test-nogroup \
+    --shutdown-timeout 10 2>>"$log" || fail "fltmgrd did not start"
+  [ -S "$sock" ] || fail "no control socket"
+  [ "$(stat -c %a "$sock")" = 660 ] || fail "socket mode is not 0660"
+}
+
+expect 3 "cannot reach fltmgrd" status
+start
+expect 0 "pid" status
+expect 0 '"item": "protocol", "value": "1"' --json status
+
+# Install two filters; beta refuses a non-mandatory unload.
+expect 0 "filter alpha installed" install alpha "$alpha" --altitude 320000
+expect 0 "installed" install beta "$beta" --altitude 385100.5 --param RefuseUnload=dword:1
+grep -q "^ImagePath=$alpha" "$reg/alpha.conf" || fail "alpha.conf has no ImagePath"
+expect 2 "install needs" install gamma "$alpha"
+expect 1 "module not found" install gamma /nonexistent.so --altitude 1
+expect 1 "STATUS_INVALID_PARAMETER" install gamma "$alpha" --altitude 1 --param =x
+
+expect 0 "" load alpha
+expect 0 "" load beta
+expect 1 "STATUS_IMAGE_ALREADY_LOADED.*already loaded" load alpha
+expect 1 "STATUS_OBJECT_NAME_NOT_FOUND.*install it first" load nosuch
+grep -q "\[alpha\] DriverEntry \\\\Registry\\\\Machine\\\\System\\\\CurrentControlSet\\\\Services\\\\alpha service alpha" "$log" \
+  || fail "DriverEntry of alpha not logged with its prefix and registry path"
+expect 0 "Filter Name +Num Instances +Altitude +Frame" filters
+expect 0 "^beta +0 +385100.5 +0 +$beta" filters
+expect 0 "^alpha +0 +320000 +0 +$alpha" filters
+expect 0 '"name": "alpha", "instances": 0, "altitude": "320000", "frame": 0' --json filters
+
+# Refused, then forced unload.
+expect 1 "STATUS_FLT_DO_NOT_DETACH.*filter beta refused unload; use --force" unload beta
+grep -q "\[beta\] unload refused" "$log" || fail "refusal not logged"
+expect 0 "^beta " filters
+expect 0 "" unload beta --force
+grep -q "\[beta\] unload mandatory" "$log" || fail "mandatory unload callback not called"
+grep -q "\[beta\] DriverUnload beta" "$log" || fail "DriverUnload not called"
+expect 1 "STATUS_FLT_FILTER_NOT_FOUND.*not loaded" unload beta
+expect 0 "" unload alpha
+grep -q "\[alpha\] unload$" "$log" || fail "alpha's unload callback not called"
+
+# A failing DriverEntry: the status reaches the admin, nothing stays loaded.
+expect 0 "installed" install beta "$beta" --altitude 385100 --param FailEntry=dword:0xC0000022
+expect 1 "STATUS_ACCESS_DENIED.*DriverEntry failed with 0xC0000022$" load beta
+expect 0 "^-" filters
+! "$fltmc" filters | grep -q beta || fail "beta listed after a failed DriverEntry"
+expect 0 "" uninstall beta
+[ ! -e "$reg/beta.conf" ] || fail "uninstall left beta.conf"
+expect 1 "STATUS_OBJECT_NAME_NOT_FOUND" uninstall beta
+expect 1 "STATUS_OBJECT_NAME_NOT_FOUND" load beta
+
+# The control protocol refuses bad input and stays available.
+for c in bad_magic bad_version too_long bad_payload bad_string bad_type bad_args truncated silent nobody; do
+  "$probe" "$sock" "$c" || fail "control probe $c"
+done
+
+# kill -9, restart: filters installed with --start load at start.
+expect 0 "installed" install beta "$beta" --altitude 385100 --start
+grep -q "^Start=dword:2" "$reg/beta.conf" || grep -qi "^Start=dword:0*2" "$reg/beta.conf" || fail "Start not written"
+expect 0 "" load alpha
+p=$(daemon_pid)
+kill -9 "$p"
+wait_gone "$p"
+expect 3 "cannot reach fltmgrd" filters
+start
+expect 0 "^beta +0 +385100" filters
+"$fltmc" filters | grep -q "^alpha" && fail "alpha (demand start) loaded at start"
+
+# Graceful stop: the loaded filters are unloaded and the socket removed.
+p=$(daemon_pid)
+kill -TERM "$p"
+wait_gone "$p"
+grep -q "shutdown: 1 filter(s) unloaded" "$log" || fail "no shutdown report"
+grep -q "\[beta\] unload mandatory" "$log" || fail "beta not unloaded at shutdown"
+[ ! -e "$sock" ] || fail "socket left behind"
+echo PASS
