@@ -125,4 +125,5 @@ wait_gone "$p"
 grep -q "shutdown: 1 filter(s) unloaded" "$log" || fail "no shutdown report"
 grep -q "\[beta\] unload mandatory" "$log" || fail "beta not unloaded at shutdown"
 [ ! -e "$sock" ] || fail "socket left behind"
+grep -q "Sanitizer\|runtime error" "$log" && fail "sanitizer report in the daemon's log"
 echo PASS

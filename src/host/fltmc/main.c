@@ -98,7 +98,7 @@ static int fc_install(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *args[CTL_MAX_STRINGS];
-	const char *altitude = NULL;
+	const char *altitude = NULL, *start = "3";
 	char module[PATH_MAX], text[300];
 	size_t count = 4;
 	int c;
@@ -110,7 +110,7 @@ static int fc_install(int argc, char **argv)
 		else if (c == 'p' && count < CTL_MAX_STRINGS)
 			args[count++] = optarg;
 		else if (c == 's')
-			args[3] = "2";
+			start = "2";
 		else
 			return fc_usage("install: bad option");
 	}
@@ -120,8 +120,7 @@ static int fc_install(int argc, char **argv)
 		fprintf(stderr, "fltmc: install: %s: module not found\n", argv[optind + 1]);
 		return FC_FAILED;
 	}
-	if (args[3] != (const char *)"2")
-		args[3] = "3";
+	args[3] = start;
 	args[0] = argv[optind];
 	args[1] = module;
 	args[2] = altitude;
