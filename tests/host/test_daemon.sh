@@ -40,8 +40,9 @@ expect() {
 
 daemon_pid() { cat "$ALTITUDE_RUNTIME_DIR/fltmgrd.pid"; }
 
-# True while a process runs (a zombie has ended: the daemon is not our child).
-running() { [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+# True until the process is reaped (the daemon's parent is init, which reaps
+# it once every thread has ended and its sockets are closed).
+running() { [ -e "/proc/$1" ]; }
 
 wait_gone() {
   for _ in $(seq 400); do running "$1" || return 0; sleep 0.05; done
@@ -106,6 +107,29 @@ for c in bad_magic bad_version too_long bad_payload bad_string bad_type bad_args
   "$probe" "$sock" "$c" || fail "control probe $c"
 done
 
+# Volumes: a source directory served at a mount point, and one in place.
+mkdir -p "$tmp/src/dir" "$tmp/mnt" "$tmp/inplace"
+echo original >"$tmp/src/dir/a.txt"
+echo kept >"$tmp/inplace/b.txt"
+expect 0 "" mount "$tmp/src" "$tmp/mnt"
+expect 1 "already mounted" mount "$tmp/src" "$tmp/mnt"
+expect 0 "" mount --in-place "$tmp/inplace"
+expect 0 "Dos Name +Source +FileSystem" volumes
+expect 0 "^$tmp/mnt +$tmp/src +altitudefs" volumes
+expect 0 "\"dos_name\": \"$tmp/inplace\", \"source\": \"\"" --json volumes
+[ "$(cat "$tmp/mnt/dir/a.txt")" = original ] || fail "read through the mount"
+echo written >"$tmp/mnt/dir/c.txt"
+[ "$(cat "$tmp/src/dir/c.txt")" = written ] || fail "write through the mount"
+[ "$(cat "$tmp/inplace/b.txt")" = kept ] || fail "read through the in-place mount"
+expect 0 "" unmount "$tmp/inplace"
+expect 1 "STATUS_OBJECT_NAME_NOT_FOUND" unmount "$tmp/inplace"
+grep -q "$tmp/inplace" /proc/self/mountinfo && fail "in-place volume still mounted"
+
+# kill -9 with a volume mounted and a writer inside: the writer gets errors,
+# the source stays intact; a restart cleans the stale mount up.
+( while echo x >>"$tmp/mnt/dir/w.txt" 2>/dev/null; do :; done ) &
+writer=$!
+sleep 0.2
 # kill -9, restart: filters installed with --start load at start.
 expect 0 "installed" install beta "$beta" --altitude 385100 --start
 grep -q "^Start=dword:2" "$reg/beta.conf" || grep -qi "^Start=dword:0*2" "$reg/beta.conf" || fail "Start not written"
@@ -114,7 +138,12 @@ p=$(daemon_pid)
 kill -9 "$p"
 wait_gone "$p"
 expect 3 "cannot reach fltmgrd" filters
+wait "$writer" || true
+[ "$(cat "$tmp/src/dir/a.txt")" = original ] || fail "source changed by the crash"
 start
+grep -q "cleaned up 1 stale altitude mount" "$log" || fail "stale mount not cleaned up"
+grep -q "$tmp/mnt" /proc/self/mountinfo && fail "stale mount left"
+expect 0 "" mount "$tmp/src" "$tmp/mnt"
 expect 0 "^beta +0 +385100" filters
 "$fltmc" filters | grep -q "^alpha" && fail "alpha (demand start) loaded at start"
 
@@ -123,6 +152,8 @@ p=$(daemon_pid)
 kill -TERM "$p"
 wait_gone "$p"
 grep -q "shutdown: 1 filter(s) unloaded" "$log" || fail "no shutdown report"
+grep -q "volume $tmp/mnt unmounted" "$log" || fail "volume not unmounted at shutdown"
+grep -q "$tmp/mnt" /proc/self/mountinfo && fail "mount left after shutdown"
 grep -q "\[beta\] unload mandatory" "$log" || fail "beta not unloaded at shutdown"
 [ ! -e "$sock" ] || fail "socket left behind"
 grep -q "Sanitizer\|runtime error" "$log" && fail "sanitizer report in the daemon's log"

@@ -147,7 +147,8 @@ static int fc_unload(int argc, char **argv)
 	return fc_simple(CTL_UNLOAD, args, 2, what, fc_hint, NULL);
 }
 
-static int fc_one_name(int argc, char **argv, uint16_t type)
+static int fc_one_name(int argc, char **argv, uint16_t type,
+		       const char *(*hint)(NTSTATUS status, const char *name, const char *message))
 {
 	const char *args[1];
 	char what[300];
@@ -156,7 +157,7 @@ static int fc_one_name(int argc, char **argv, uint16_t type)
 		return fc_usage("the command takes exactly one name");
 	args[0] = argv[1];
 	snprintf(what, sizeof(what), "%s %s", argv[0], argv[1]);
-	return fc_simple(type, args, 1, what, fc_hint, NULL);
+	return fc_simple(type, args, 1, what, hint, NULL);
 }
 
 static int fc_mount(int argc, char **argv)
@@ -228,13 +229,13 @@ static int fc_command(int argc, char **argv)
 	if (strcmp(cmd, "install") == 0)
 		return fc_install(argc, argv);
 	if (strcmp(cmd, "uninstall") == 0)
-		return fc_one_name(argc, argv, CTL_UNINSTALL);
+		return fc_one_name(argc, argv, CTL_UNINSTALL, NULL);
 	if (strcmp(cmd, "load") == 0)
-		return fc_one_name(argc, argv, CTL_LOAD);
+		return fc_one_name(argc, argv, CTL_LOAD, fc_hint);
 	if (strcmp(cmd, "unload") == 0)
 		return fc_unload(argc, argv);
 	if (strcmp(cmd, "unmount") == 0)
-		return fc_one_name(argc, argv, CTL_UNMOUNT);
+		return fc_one_name(argc, argv, CTL_UNMOUNT, NULL);
 	if (strcmp(cmd, "mount") == 0)
 		return fc_mount(argc, argv);
 	if (argc != 1)
