@@ -57,6 +57,9 @@ start() {
   [ "$(stat -c %a "$sock")" = 660 ] || fail "socket mode is not 0660"
 }
 
+"$fltmgrd" --help | grep -q -- "--shutdown-timeout" || fail "fltmgrd --help"
+expect 0 "Usage: fltmc" --help
+expect 2 "unknown command" frobnicate
 expect 3 "cannot reach fltmgrd" status
 start
 expect 0 "pid" status
