@@ -2,9 +2,9 @@
 # fltmgrd and fltmc as real processes: install, load, list, refused and
 # forced unload, failing DriverEntry, Start=2 at start, malformed and
 # unauthorised control requests, kill -9 and restart, graceful stop.
-# usage: test_daemon.sh <fltmgrd> <fltmc> <ctl_probe> <alpha.so> <beta.so>
+# usage: test_daemon.sh <fltmgrd> <fltmc> <ctl_probe> <alpha.so> <beta.so> <mgmt_probe>
 set -euo pipefail
-fltmgrd=$1 fltmc=$2 probe=$3 alpha=$4 beta=$5
+fltmgrd=$1 fltmc=$2 probe=$3 alpha=$4 beta=$5 mgmt=$6
 tmp=$(mktemp -d)
 chmod 0711 "$tmp"
 export ALTITUDE_RUNTIME_DIR=$tmp/run
@@ -61,6 +61,8 @@ start() {
 expect 0 "Usage: fltmc" --help
 expect 2 "unknown command" frobnicate
 expect 3 "cannot reach fltmgrd" status
+# fltlib's FilterLoad without a daemon: HRESULT_FROM_WIN32(ERROR_SERVICE_NOT_ACTIVE).
+[ "$("$mgmt" load alpha)" = 0x80070426 ] || fail "FilterLoad without fltmgrd"
 start
 expect 0 "pid" status
 expect 0 '"item": "protocol", "value": "1"' --json status
@@ -83,6 +85,16 @@ expect 0 "Filter Name +Num Instances +Altitude +Frame" filters
 expect 0 "^beta +0 +385100.5 +0 +$beta" filters
 expect 0 "^alpha +0 +320000 +0 +$alpha" filters
 expect 0 '"name": "alpha", "instances": 0, "altitude": "320000", "frame": 0' --json filters
+
+# fltlib's FilterLoad/FilterUnload: S_OK, and the HRESULT of the status.
+[ "$("$mgmt" null)" = "0x80070057 0x80070057" ] || fail "FilterLoad(NULL)"
+[ "$("$mgmt" unload alpha)" = 0x00000000 ] || fail "FilterUnload alpha"
+expect 0 "^-" filters
+"$fltmc" filters | grep -q "^alpha" && fail "alpha still loaded after FilterUnload"
+[ "$("$mgmt" load alpha)" = 0x00000000 ] || fail "FilterLoad alpha"
+[ "$("$mgmt" load nosuch)" = 0x80070002 ] || fail "FilterLoad of an unknown filter"
+hr=$("$mgmt" unload beta)
+[ "$hr" = 0x801F0010 ] || fail "FilterUnload of a refusing filter: $hr"
 
 # Refused, then forced unload.
 expect 1 "STATUS_FLT_DO_NOT_DETACH.*filter beta refused unload; use --force" unload beta
