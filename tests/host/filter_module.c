@@ -2,7 +2,8 @@
  * A test filter module for fltmgrd (built twice, as alpha.so and beta.so).
  * Its service's Parameters key selects behaviour: FailEntry (DWORD, a
  * status DriverEntry returns), RefuseUnload (DWORD, non-zero: a
- * non-mandatory unload is refused).  Every callback says so with DbgPrint,
+ * non-mandatory unload is refused), CrashEntry (DWORD, non-zero:
+ * DriverEntry writes through a bad pointer).  Every callback says so with DbgPrint,
  * which fltmgrd logs prefixed with the filter's name.
  */
 #include <fltKernel.h>
@@ -10,6 +11,9 @@
 static PFLT_FILTER test_filter;
 static ULONG test_fail_entry;
 static ULONG test_refuse_unload;
+static ULONG test_crash_entry;
+/* An address no page maps, and not NULL: UBSan does not stop the fault first. */
+static int *volatile test_bad_pointer = (int *)16;
 
 static NTSTATUS FLTAPI test_unload(FLT_FILTER_UNLOAD_FLAGS flags)
 {
@@ -49,7 +53,7 @@ static const FLT_REGISTRATION test_registration = {
 
 static NTSTATUS test_read_parameters(PUNICODE_STRING registry_path)
 {
-	RTL_QUERY_REGISTRY_TABLE table[3];
+	RTL_QUERY_REGISTRY_TABLE table[4];
 	WCHAR path[256];
 	UNICODE_STRING p = { 0, sizeof(path), path };
 
@@ -64,6 +68,10 @@ static NTSTATUS test_read_parameters(PUNICODE_STRING registry_path)
 	table[1].Name = L"RefuseUnload";
 	table[1].EntryContext = &test_refuse_unload;
 	table[1].DefaultType = (REG_DWORD << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
+	table[2].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_TYPECHECK;
+	table[2].Name = L"CrashEntry";
+	table[2].EntryContext = &test_crash_entry;
+	table[2].DefaultType = (REG_DWORD << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
 	return RtlQueryRegistryValues(RTL_REGISTRY_ABSOLUTE, path, table, NULL, NULL);
 }
 
@@ -80,6 +88,8 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path)
 		return status;
 	if (test_fail_entry)
 		return (NTSTATUS)test_fail_entry;
+	if (test_crash_entry)
+		*test_bad_pointer = 1; /* a filter bug: fltmgrd's crash report must name us */
 	driver->DriverUnload = test_driver_unload;
 	status = FltRegisterFilter(driver, &test_registration, &test_filter);
 	if (!NT_SUCCESS(status))

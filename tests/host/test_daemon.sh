@@ -11,11 +11,16 @@ export ALTITUDE_RUNTIME_DIR=$tmp/run
 reg=$tmp/registry
 log=$tmp/fltmgrd.log
 sock=$ALTITUDE_RUNTIME_DIR/fltmgrd.sock
+# The daemon's own crash handler reports faults in filter code.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_sigbus=0:handle_abort=0
 
 cleanup() {
   local p
   p=$(cat "$ALTITUDE_RUNTIME_DIR/fltmgrd.pid" 2>/dev/null || true)
   [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
+  [ -n "$p" ] && wait_gone "$p" 2>/dev/null || true
+  umount -l "$tmp/mnt" 2>/dev/null || true
+  umount -l "$tmp/inplace" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -172,4 +177,32 @@ grep -q "$tmp/mnt" /proc/self/mountinfo && fail "mount left after shutdown"
 grep -q "\[beta\] unload mandatory" "$log" || fail "beta not unloaded at shutdown"
 [ ! -e "$sock" ] || fail "socket left behind"
 grep -q "Sanitizer\|runtime error" "$log" && fail "sanitizer report in the daemon's log"
+
+# A filter that segfaults: a report names it, readers of the volume get
+# errors instead of hanging, the source is intact, and a restart works.
+start
+expect 0 "" mount "$tmp/src" "$tmp/mnt"
+expect 0 "installed" install crashy "$alpha" --altitude 300000 --param CrashEntry=dword:1
+( while cat "$tmp/mnt/dir/a.txt" >/dev/null 2>&1; do :; done ) &
+reader=$!
+p=$(daemon_pid)
+expect 3 "no valid reply" load crashy
+wait_gone "$p"
+wait "$reader" || true
+report=$ALTITUDE_RUNTIME_DIR/crash-$p.txt
+[ -f "$report" ] || fail "no crash report"
+cat "$report"
+grep -q "^filter: crashy$" "$report" || fail "the report does not name the filter"
+grep -q "^operation: DriverEntry" "$report" || fail "the report does not name the operation"
+grep -q "alpha.so" "$report" || fail "the backtrace does not show the module"
+grep -q "report in $report" "$log" || fail "the crash is not logged"
+[ "$(cat "$tmp/src/dir/a.txt")" = original ] || fail "source changed by the crash"
+start
+expect 0 "" uninstall crashy
+grep -q "$tmp/mnt" /proc/self/mountinfo && fail "stale mount left after the crash"
+expect 0 "" mount "$tmp/src" "$tmp/mnt"
+[ "$(cat "$tmp/mnt/dir/a.txt")" = original ] || fail "read after restart"
+p=$(daemon_pid)
+kill -TERM "$p"
+wait_gone "$p"
 echo PASS

@@ -27,6 +27,13 @@ bool fm_log_parse_level(const char *text, enum fm_level *level);
 void fm_log_init(void);
 void fm_log(enum fm_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- crash.c: reports of crashes in filter code ---- */
+void fm_crash_init(void);
+/* Updates the module table the handler uses to name the filter (after loads and unloads). */
+void fm_crash_refresh_modules(void);
+void fm_crash_add_volume(const char *mountpoint);
+void fm_crash_remove_volume(const char *mountpoint);
+
 /* ---- server.c: the control socket ---- */
 /* Creates the socket and starts accepting; 0 or errno. */
 int fm_server_start(void);

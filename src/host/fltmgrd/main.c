@@ -8,7 +8,8 @@
  * loaded, then the control socket.  SIGTERM/SIGINT: stop the socket,
  * unmount volumes, unload filters (mandatory; each detaches and drains its
  * instances and closes its ports), within --shutdown-timeout seconds; what
- * did not finish is reported and the process exits anyway.
+ * did not finish is reported and the process exits anyway.  Crashes in
+ * filter code: crash.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -265,6 +266,7 @@ static int fm_start(void)
 	}
 	fm_cleanup_stale();
 	fm_load_start_filters();
+	fm_crash_refresh_modules();
 	rc = fm_server_start();
 	if (rc) {
 		fm_log(FM_ERROR, "control socket in %s: %s", fm_options.runtime_dir, strerror(rc));
@@ -351,6 +353,7 @@ int main(int argc, char **argv)
 	if (!fm_options.foreground && fm_daemonize(&ready))
 		return 1;
 	fm_log_init();
+	fm_crash_init();
 	/* Every thread inherits the mask; the main thread takes the signals. */
 	sigemptyset(&signals);
 	sigaddset(&signals, SIGTERM);

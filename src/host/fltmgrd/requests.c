@@ -62,6 +62,7 @@ static void fm_do_load(const struct ctl_msg *req, struct fm_reply *r)
 	if (!fm_args(req, r, 1, 1))
 		return;
 	s = altitude_host_filter_load(req->strings[0], &message);
+	fm_crash_refresh_modules();
 	fm_reply_set(r, s, message);
 	if (NT_SUCCESS(s))
 		fm_log(FM_INFO, "filter %s loaded", req->strings[0]);
@@ -82,6 +83,7 @@ static void fm_do_unload(const struct ctl_msg *req, struct fm_reply *r)
 		return;
 	}
 	s = altitude_host_filter_unload(req->strings[0], req->strings[1][0] == '1');
+	fm_crash_refresh_modules();
 	fm_reply_set(r, s, NULL);
 	fm_log(NT_SUCCESS(s) ? FM_INFO : FM_WARNING, "filter %s: unload%s: 0x%08X", req->strings[0],
 	       req->strings[1][0] == '1' ? " (mandatory)" : "", (unsigned)s);

@@ -66,6 +66,7 @@ int fm_volume_mount(const char *source, const char *mountpoint, char *err, size_
 	v->source = strdup(source ? source : "");
 	v->next = fm_volumes;
 	fm_volumes = v;
+	fm_crash_add_volume(real);
 	fm_log(FM_INFO, "volume mounted: %s -> %s", source ? source : "(in place)", real);
 out:
 	pthread_mutex_unlock(&fm_volumes_lock);
@@ -75,7 +76,10 @@ out:
 static int fm_volume_remove(struct fm_volume **link)
 {
 	struct fm_volume *v = *link;
-	int rc = altitude_volume_unmount(v->vol);
+	int rc;
+
+	fm_crash_remove_volume(v->mountpoint);
+	rc = altitude_volume_unmount(v->vol);
 
 	*link = v->next;
 	fm_log(rc ? FM_WARNING : FM_INFO, "volume %s unmounted%s%s", v->mountpoint,
