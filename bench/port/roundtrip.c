@@ -3,6 +3,9 @@
  * FilterReplyMessage (1-byte reply) -> FltSendMessage returns, host and
  * client in two processes, against a raw AF_UNIX SOCK_SEQPACKET ping-pong
  * (64 bytes out, 1 byte back) between two processes.
+ * port.roundtrip_overlapped: the same with a client thread that keeps two
+ * overlapped gets outstanding on a completion port (a service's usual
+ * shape: the next get is already there when a message comes).
  * port.vs_fanotify: the same round trip against a fanotify FAN_OPEN_PERM
  * permission round trip (open+close of a watched file answered FAN_ALLOW by
  * a listener process, minus an unwatched open+close); needs root.
@@ -78,11 +81,11 @@ static double port_run(void *client)
 	return (bench_now_ns() - start) / ROUNDS;
 }
 
-static double port_ours(void)
+static double port_ours(int (*client_fn)(int ready))
 {
 	double result = 1e18;
 	int go, ready;
-	pid_t pid = bench_spawn(bench_client_sync, &go, &ready);
+	pid_t pid = bench_spawn(client_fn, &go, &ready);
 	void *client;
 
 	if (bench_host_create() != 0)
@@ -176,14 +179,17 @@ static double fanotify_baseline(void)
 
 int main(void)
 {
-	double base, fan, ours;
+	double base, fan, ours, overlapped;
 
 	bench_runtime_init();
 	base = seqpacket_baseline();
 	fan = fanotify_baseline();
-	ours = port_ours();
+	ours = port_ours(bench_client_sync);
+	overlapped = port_ours(bench_client_overlapped);
 	printf("BENCH port.roundtrip ours=%.0fns baseline=%.0fns ratio=%.2f\n", ours, base,
 	       ours / base);
+	printf("BENCH port.roundtrip_overlapped ours=%.0fns baseline=%.0fns ratio=%.2f\n",
+	       overlapped, base, overlapped / base);
 	if (fan > 0)
 		printf("BENCH port.vs_fanotify ours=%.0fns baseline=%.0fns ratio=%.2f\n", ours, fan,
 		       ours / fan);

@@ -307,3 +307,46 @@ int client_as_user(int in, int out, long arg)
 		CloseHandle(port);
 	return 0;
 }
+
+static void *cs_iocp_wait(void *arg)
+{
+	DWORD bytes;
+	ULONG_PTR key = 0;
+	LPOVERLAPPED ov;
+
+	if (!GetQueuedCompletionStatus(arg, &bytes, &key, &ov, INFINITE))
+		return NULL;
+	return (void *)key;
+}
+
+int client_iocp_post(int in, int out, long arg)
+{
+	struct {
+		OVERLAPPED ov;
+		UCHAR buf[64];
+	} get;
+	HANDLE port, iocp;
+	pthread_t t;
+	void *key;
+
+	(void)in;
+	(void)arg;
+	if (FAILED(FilterConnectCommunicationPort(PH_PORT_NAME, 0, NULL, 0, NULL, &port)))
+		return 10;
+	iocp = CreateIoCompletionPort(port, NULL, 1, 1);
+	memset(&get.ov, 0, sizeof(get.ov));
+	if (!iocp || FilterGetMessage(port, (PFILTER_MESSAGE_HEADER)get.buf, sizeof(get.buf),
+				      &get.ov) != HRESULT_FROM_WIN32(ERROR_IO_PENDING))
+		return 11;
+	pthread_create(&t, NULL, cs_iocp_wait, iocp);
+	cs_report(out, 'r');
+	/* The host says when the waiter is (very likely) reading the socket. */
+	if (cs_read(in, (uint32_t *)&arg))
+		return 12;
+	PostQueuedCompletionStatus(iocp, 0, 99, NULL);
+	pthread_join(t, &key);
+	cs_report(out, (uint32_t)(uintptr_t)key);
+	CloseHandle(port);
+	CloseHandle(iocp);
+	return 0;
+}

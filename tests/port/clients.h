@@ -48,6 +48,14 @@ int client_iocp_poll(int in, int out, long arg);
  */
 int client_scanner(int in, int out, long arg);
 
+/*
+ * A completion-port waiter (which may be reading the connection for a
+ * pending overlapped get) must return a packet another thread posts:
+ * reports 'r', waits for one 32-bit value from the host, posts key 99,
+ * reports the key the waiter got.
+ */
+int client_iocp_post(int in, int out, long arg);
+
 /* Drops to uid (low 32 bits of arg) / gid (high 32 bits), connects, reports hr. */
 int client_as_user(int in, int out, long arg);
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "harness.h"
@@ -148,10 +149,31 @@ static void completion_port_fd_polls_completions(void **state)
 	ph_teardown();
 }
 
+static void posted_packet_reaches_a_reading_waiter(void **state)
+{
+	struct ph_child c;
+	uint32_t go = 1;
+
+	(void)state;
+	ph_reset();
+	ph_spawn(&c, client_iocp_post, 0);
+	assert_int_equal(ph_create_port(1, NULL), STATUS_SUCCESS);
+	ph_go(&c);
+	assert_int_equal(ph_read(&c), 'r');
+	ph_wait_connects(1);
+	port_test_wait_credits(ph.client, 1);
+	assert_int_equal(write(c.to_child, &go, sizeof(go)), sizeof(go));
+	assert_int_equal(ph_read(&c), 99);
+	assert_int_equal(ph_reap(&c), 0);
+	ph_wait_disconnects(1);
+	ph_teardown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(completion_port_fd_polls_completions),
+		cmocka_unit_test(posted_packet_reaches_a_reading_waiter),
 		cmocka_unit_test(scanner_matches_every_reply_then_survives_sigkill),
 	};
 

@@ -78,20 +78,30 @@ static void *bench_scanner_thread(void *arg)
 	return NULL;
 }
 
-int bench_client_scanner(int ready)
+static int bench_client_threads(int ready, int threads)
 {
 	struct bench_scanner s;
 	pthread_t t[4];
 
 	if (FAILED(FilterConnectCommunicationPort(BENCH_PORT_NAME, 0, NULL, 0, NULL, &s.port)))
 		return 1;
-	s.iocp = CreateIoCompletionPort(s.port, NULL, 0, 4);
-	for (int i = 0; i < 4; i++)
+	s.iocp = CreateIoCompletionPort(s.port, NULL, 0, (DWORD)threads);
+	for (int i = 0; i < threads; i++)
 		pthread_create(&t[i], NULL, bench_scanner_thread, &s);
 	bench_ready(ready);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
 	return 0;
+}
+
+int bench_client_scanner(int ready)
+{
+	return bench_client_threads(ready, 4);
+}
+
+int bench_client_overlapped(int ready)
+{
+	return bench_client_threads(ready, 1);
 }
 
 int bench_client_idle(int ready)

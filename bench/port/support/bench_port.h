@@ -15,6 +15,7 @@
 int bench_client_sync(int ready);    /* get + reply(1 byte) in a loop */
 int bench_client_scanner(int ready); /* 4 threads x 2 overlapped gets, IOCP */
 int bench_client_idle(int ready);    /* connect, then wait to be killed */
+int bench_client_overlapped(int ready); /* 1 thread x 2 overlapped gets, IOCP */
 
 /* Host side. */
 void bench_runtime_init(void);

@@ -11,6 +11,7 @@
  * STATUS_CANCELLED (ERROR_OPERATION_ABORTED) after CloseHandle.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -181,9 +182,35 @@ static void um_port_finish_chain(struct um_port *p, struct um_request *async)
  * Under p->lock, with no other reader: receives one packet and applies it
  * (leader/follower: whichever thread waits reads, so a synchronous caller
  * usually gets its own answer without a thread switch).  Drops the lock
- * around recv and around finishing asynchronous completions.
+ * around recv and around finishing asynchronous completions.  With
+ * wake_fd >= 0 (a completion port's packet count) it gives up reading as
+ * soon as that becomes readable, so a completion-port waiter never sleeps
+ * in recv while a packet is queued for it.
  */
-static void um_port_read_one(struct um_port *p)
+#define UM_WOKEN (-2)
+
+/* Receives a packet; with wake_fd >= 0, returns UM_WOKEN once it is readable. */
+static ssize_t um_port_recv(struct um_port *p, int wake_fd)
+{
+	struct pollfd f[2] = { { .fd = p->fd, .events = POLLIN },
+			       { .fd = wake_fd, .events = POLLIN } };
+	ssize_t n;
+	int r;
+
+	if (wake_fd >= 0) {
+		do {
+			r = poll(f, 2, -1);
+		} while (r < 0 && errno == EINTR);
+		if (r > 0 && !(f[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			return UM_WOKEN;
+	}
+	do {
+		n = recv(p->fd, p->rbuf, PORT_WIRE_MAX_PACKET, MSG_TRUNC);
+	} while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static void um_port_read_one(struct um_port *p, int wake_fd)
 {
 	struct um_request *async = NULL;
 	struct port_wire_header h;
@@ -191,11 +218,13 @@ static void um_port_read_one(struct um_port *p)
 
 	p->reading = TRUE;
 	pthread_mutex_unlock(&p->lock);
-	do {
-		n = recv(p->fd, p->rbuf, PORT_WIRE_MAX_PACKET, MSG_TRUNC);
-	} while (n < 0 && errno == EINTR);
+	n = um_port_recv(p, wake_fd);
 	pthread_mutex_lock(&p->lock);
 	p->reading = FALSE;
+	if (n == UM_WOKEN) {
+		pthread_cond_signal(&p->reader_cv);
+		return;
+	}
 	if (n <= 0 || (size_t)n > PORT_WIRE_MAX_PACKET) {
 		async = um_port_fail_all_locked(p);
 	} else if (port_wire_parse(p->rbuf, (size_t)n, FALSE, &h)) {
@@ -212,14 +241,14 @@ static void um_port_read_one(struct um_port *p)
 	}
 }
 
-BOOL um_port_lead(struct um_port *p)
+BOOL um_port_lead(struct um_port *p, int wake_fd)
 {
 	BOOL led = FALSE;
 
 	pthread_mutex_lock(&p->lock);
 	if (!p->broken && !p->reading &&
 	    __atomic_load_n(&p->async_pending, __ATOMIC_RELAXED) != 0) {
-		um_port_read_one(p);
+		um_port_read_one(p, wake_fd);
 		led = TRUE;
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -237,7 +266,7 @@ static void *um_port_reader(void *arg)
 		    (!p->closing && __atomic_load_n(&p->async_pending, __ATOMIC_RELAXED) == 0))
 			pthread_cond_wait(&p->reader_cv, &p->lock);
 		else
-			um_port_read_one(p);
+			um_port_read_one(p, -1);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
@@ -264,7 +293,7 @@ NTSTATUS um_port_transact(struct um_port *p, struct um_request *r, struct port_w
 	pthread_mutex_lock(&p->lock);
 	while (!r->done) {
 		if (!p->reading)
-			um_port_read_one(p);
+			um_port_read_one(p, -1);
 		else
 			pthread_cond_wait(&p->cv, &p->lock);
 	}

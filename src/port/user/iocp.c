@@ -100,7 +100,7 @@ static BOOL um_iocp_lead(struct um_iocp *p)
 	p->leading = TRUE;
 	p->leader = pthread_self();
 	pthread_mutex_unlock(&p->lock);
-	led = um_port_lead(port);
+	led = um_port_lead(port, p->efd);
 	pthread_mutex_lock(&p->lock);
 	p->leading = FALSE;
 	pthread_mutex_unlock(&p->lock);
@@ -238,7 +238,8 @@ BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD lpNumberOfB
 	um_deadline(&deadline, dwMilliseconds);
 	pthread_mutex_lock(&p->lock);
 	while (!p->head && !p->closed) {
-		if (dwMilliseconds == INFINITE && um_iocp_lead(p))
+		/* Leading drops the lock: look at the queue again before sleeping. */
+		if (dwMilliseconds == INFINITE && (um_iocp_lead(p) || p->head || p->closed))
 			continue;
 		if (dwMilliseconds == 0 ||
 		    um_cond_wait(&p->cv, &p->lock, &deadline, dwMilliseconds) == ETIMEDOUT)

@@ -73,9 +73,10 @@ BOOL um_port_cancel(struct um_port *p, LPOVERLAPPED ov, BOOL this_thread_only);
 BOOL um_port_overlapped_result(struct um_port *p, LPOVERLAPPED ov, LPDWORD bytes, BOOL wait);
 /*
  * Reads and applies one packet if overlapped gets are pending and no one
- * else reads; FALSE (nothing done) otherwise.
+ * else reads, or returns as soon as wake_fd is readable; FALSE (nothing
+ * done) if it could not lead.
  */
-BOOL um_port_lead(struct um_port *p);
+BOOL um_port_lead(struct um_port *p, int wake_fd);
 /* CloseHandle of a connection: fails its pending I/O, joins its reader. */
 void um_port_close(struct um_port *p);
 
