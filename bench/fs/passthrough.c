@@ -1,12 +1,15 @@
 /*
  * fs benchmark: the same workloads on the native source directory, on
  * libfuse's own passthrough_ll example (built here from the libfuse3-dev
- * examples, with its defaults) and on our volume (0 filters for now).
+ * examples, with its defaults) and on our volume with 0 filters and with 3
+ * passthrough filters (every major function, pre and post).
  *
  * Prints, per workload, ours against passthrough_ll (the baseline the ratio
- * is taken from) and ours against the native directory:
+ * is taken from) and ours against the native directory, for 0 filters and
+ * (".3_filters") for 3:
  *   BENCH fs.<workload>.vs_passthrough_ll ours=<v><unit> baseline=<v><unit> ratio=<x>
  *   BENCH fs.<workload>.vs_native ours=... baseline=... ratio=...
+ *   BENCH fs.<workload>.3_filters.vs_passthrough_ll ours=... baseline=... ratio=...
  * Ratios are of throughputs: above 1 means ours is faster.
  *
  * Sizes (defaults are the issue's): ALTITUDE_BENCH_FS_MB (sequential file,
@@ -32,13 +35,15 @@
 #include <unistd.h>
 
 #include "fs/volume.h"
+#include "passthrough_filters.h"
 
 #define FUSE_MAGIC 0x65735546
 #define EXAMPLE "/usr/share/doc/libfuse3-dev/examples/passthrough_ll.c"
 #define CHUNK (1u << 20)
 
-enum { NATIVE, PLL, OURS, VARIANTS };
-static const char *const variant_name[VARIANTS] = { "native", "passthrough_ll", "ours" };
+enum { NATIVE, PLL, OURS, OURS3, VARIANTS };
+static const char *const variant_name[VARIANTS] = { "native", "passthrough_ll", "ours",
+						    "ours_3_filters" };
 
 enum { SEQ_WRITE, SEQ_READ, RAND_READ, SMALL_FILES, UNTAR, WORKLOADS };
 static const char *const workload_name[WORKLOADS] = { "seq_write", "seq_read", "rand_read_4k",
@@ -293,10 +298,10 @@ static void stop_pll(pid_t pid, const char *mnt)
 	waitpid(pid, NULL, 0);
 }
 
-static pid_t start_ours(char *mnt, size_t size)
+static pid_t start_ours(char *mnt, size_t size, int filters)
 {
 	char src[512];
-	make_dirs("ours", src, mnt, size);
+	make_dirs(filters ? "ours3" : "ours", src, mnt, size);
 	int p[2];
 	if (pipe(p) != 0)
 		die("pipe");
@@ -310,7 +315,8 @@ static pid_t start_ours(char *mnt, size_t size)
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		struct fs_volume *vol;
 		struct fs_volume_options o = { .source = src, .mountpoint = mnt };
-		if (fs_volume_mount(&o, &vol) != 0 || write(p[1], "r", 1) != 1)
+		if ((filters && bench_load_filters() != 0) || fs_volume_mount(&o, &vol) != 0 ||
+		    write(p[1], "r", 1) != 1)
 			_exit(1);
 		int sig;
 		sigwait(&set, &sig);
@@ -339,6 +345,9 @@ static void report(void)
 		       workload_name[w], ours, u, results[w][PLL], u, ours / results[w][PLL]);
 		printf("BENCH fs.%s.vs_native ours=%.1f%s baseline=%.1f%s ratio=%.3f\n",
 		       workload_name[w], ours, u, results[w][NATIVE], u, ours / results[w][NATIVE]);
+		double ours3 = results[w][OURS3];
+		printf("BENCH fs.%s.3_filters.vs_passthrough_ll ours=%.1f%s baseline=%.1f%s ratio=%.3f\n",
+		       workload_name[w], ours3, u, results[w][PLL], u, ours3 / results[w][PLL]);
 	}
 }
 
@@ -374,13 +383,15 @@ int main(void)
 	if (mkdir(root[NATIVE], 0755) != 0)
 		die("mkdir");
 	pid_t pll = start_pll(root[PLL], sizeof root[PLL]);
-	pid_t ours = start_ours(root[OURS], sizeof root[OURS]);
+	pid_t ours = start_ours(root[OURS], sizeof root[OURS], 0);
+	pid_t ours3 = start_ours(root[OURS3], sizeof root[OURS3], 1);
 	/* Variants take turns, so drift in the machine's load hits all alike. */
 	for (unsigned long r = 0; r < cfg.runs; r++)
 		for (int v = 0; v < VARIANTS; v++)
 			workloads(v, root[v]);
 	stop_pll(pll, root[PLL]);
 	stop_ours(ours);
+	stop_ours(ours3);
 	report();
 	char cmd[600];
 	fmt(cmd, sizeof cmd, "rm -rf '%s'", cfg.scratch);

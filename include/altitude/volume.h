@@ -1,7 +1,7 @@
 /*
  * Altitude volumes: a source directory served through a FUSE mount, every
- * operation passing through the volume's filter stack (for now: none, a
- * pure passthrough) to the real files.
+ * operation passing through the volume's filter stack (the Filter Manager
+ * volume altitude_volume_name names) to the real files.
  *
  * Functions return 0 or a positive errno value.
  */
@@ -21,6 +21,9 @@ typedef struct altitude_volume altitude_volume;
  * first.  The volume is served by its own threads until unmounted.
  */
 int altitude_volume_mount(const char *source, const char *mountpoint, altitude_volume **out);
+
+/* The volume's NT device name, e.g. "\\Device\\AltitudeVolume1" (UTF-8). */
+const char *altitude_volume_name(const altitude_volume *vol);
 
 /* Unmounts and frees the volume. */
 int altitude_volume_unmount(altitude_volume *vol);

@@ -13,4 +13,7 @@
 #include <flt/names.h>
 #include <flt/io.h>
 #include <flt/port.h>
+#include <flt/cancellation.h>
+#include <flt/cbdq.h>
+#include <flt/context.h>
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "flt/flt.h"
+#include "flt/contexts.h"
 
 static atomic_ulong flt_process_id;
 
@@ -72,6 +73,7 @@ static void flt_op_reset(struct flt_op *op, PFLT_VOLUME v, struct flt_snapshot *
 		op->slots[i].context = NULL;
 		atomic_store(&op->slots[i].state, FLT_SLOT_NONE);
 	}
+	flt_cancel_reset(op);
 }
 
 /* Resets op for `snap` and makes it visible to teardown (volume lock held). */
@@ -111,7 +113,7 @@ PFLT_CALLBACK_DATA flt_op_begin(PFLT_VOLUME v)
 	return &op->data;
 }
 
-static void flt_op_release(struct flt_op *op)
+void flt_op_release(struct flt_op *op)
 {
 	PFLT_VOLUME v = op->volume;
 	struct flt_snapshot *snap = op->snap;
@@ -145,6 +147,8 @@ static void flt_op_release(struct flt_op *op)
 
 static void flt_op_finish(struct flt_op *op)
 {
+	flt_cancel_finish(op);
+	flt_context_op_finish(op);
 	if (op->done)
 		op->done(&op->data, op->done_ctx);
 	flt_mdl_release_locked(&op->data);
@@ -372,6 +376,7 @@ void flt_op_start(PFLT_CALLBACK_DATA data, flt_op_done_fn done, void *ctx)
 
 	op->done = done;
 	op->done_ctx = ctx;
+	flt_cancel_start(op);
 	flt_pre_walk(op, 0);
 }
 

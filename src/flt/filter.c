@@ -5,6 +5,7 @@
  */
 
 #include "flt/flt.h"
+#include "flt/contexts.h"
 
 pthread_mutex_t flt_topology_lock = PTHREAD_MUTEX_INITIALIZER;
 LIST_ENTRY flt_filters = { &flt_filters, &flt_filters };
@@ -53,20 +54,15 @@ static NTSTATUS flt_copy_operations(PFLT_FILTER f, const FLT_OPERATION_REGISTRAT
 	return STATUS_SUCCESS;
 }
 
-static BOOLEAN flt_context_type_valid(FLT_CONTEXT_TYPE t)
-{
-	return t != 0 && (t & (t - 1)) == 0 && (t & FLT_ALL_CONTEXTS) == t;
-}
-
 static NTSTATUS flt_copy_contexts(PFLT_FILTER f, const FLT_CONTEXT_REGISTRATION *ctx)
 {
+	NTSTATUS status = flt_context_registration_check(ctx);
 	ULONG n = 0;
 
-	while (ctx && ctx[n].ContextType != FLT_CONTEXT_END) {
-		if (!flt_context_type_valid(ctx[n].ContextType))
-			return STATUS_FLT_INVALID_CONTEXT_REGISTRATION;
+	if (!NT_SUCCESS(status))
+		return status;
+	while (ctx && ctx[n].ContextType != FLT_CONTEXT_END)
 		n++;
-	}
 	if (!n)
 		return STATUS_SUCCESS;
 	f->contexts = flt_alloc(n * sizeof(*f->contexts), FLT_TAG_FILTER);
@@ -242,6 +238,7 @@ VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
 		flt_instance_teardown(inst, reason);
 		flt_instance_put(inst);
 	}
+	flt_context_filter_gone(Filter);
 	flt_object_run_down(&Filter->obj);
 	pthread_mutex_lock(&flt_topology_lock);
 	RemoveEntryList(&Filter->link);

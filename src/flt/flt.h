@@ -24,6 +24,7 @@
 #include "ke/ke.h"
 #include "flt/loader.h"
 #include "flt/alloc.h"
+#include "flt/cancel.h"
 
 #define FLT_MAJOR_SLOTS 256
 
@@ -221,6 +222,7 @@ struct flt_op {
 	pthread_cond_t sync_cv;
 	LONG sync_reached;       /* slot the post walk handed to its pre thread */
 	void *locked_mdls;       /* FltLockUserBuffer's MDLs, freed when the operation ends */
+	struct flt_cancel cancel; /* cancel bit, cancel routine, abort event, IRP */
 	ULONG capacity;
 	struct flt_slot slots[];
 };
@@ -239,6 +241,8 @@ static inline struct flt_op *flt_op_from_data(PFLT_CALLBACK_DATA data)
 PFLT_CALLBACK_DATA flt_op_begin(PFLT_VOLUME volume);
 /* Runs the operation; `done` is called exactly once, then the record is reused. */
 void flt_op_start(PFLT_CALLBACK_DATA data, flt_op_done_fn done, void *ctx);
+/* Drops a hold on the record (holds counts the walker and anyone keeping it alive). */
+void flt_op_release(struct flt_op *op);
 /* Called by the lower file system for an operation it returned STATUS_PENDING for. */
 void flt_volume_complete(PFLT_CALLBACK_DATA data);
 /* TRUE inside a post callback called with FLTFL_POST_OPERATION_DRAINING. */

@@ -314,12 +314,30 @@ ULONG altitude_memvol_release_held(altitude_memvol *vol)
 	return n;
 }
 
+/* The requester's cancel reaches the engine while the operation is live. */
+static void harness_cancel_engine(altitude_op *op)
+{
+	struct flt_op *fop = NULL;
+
+	pthread_mutex_lock(&op->lock);
+	if (!op->done && op->data) {
+		fop = flt_op_from_data(op->data);
+		atomic_fetch_add(&fop->holds, 1);
+	}
+	pthread_mutex_unlock(&op->lock);
+	if (!fop)
+		return;
+	flt_cancel_request(&fop->data);
+	flt_op_release(fop);
+}
+
 VOID altitude_op_cancel(altitude_op *op)
 {
 	altitude_memvol *vol = op->vol;
 	struct altitude_op **pp, *prev = NULL;
 	BOOLEAN held = FALSE;
 
+	harness_cancel_engine(op);
 	pthread_mutex_lock(&vol->qlock);
 	op->cancelled = TRUE;
 	for (pp = &vol->held_head; *pp; prev = *pp, pp = &(*pp)->next) {

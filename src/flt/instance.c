@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "flt/flt.h"
+#include "flt/contexts.h"
 
 static atomic_long flt_kicks;
 
@@ -342,6 +343,7 @@ void flt_instance_teardown(PFLT_INSTANCE inst, FLT_INSTANCE_TEARDOWN_FLAGS reaso
 	RemoveEntryList(&inst->filter_link);
 	inst->volume_link.Flink = NULL;
 	pthread_mutex_unlock(&flt_topology_lock);
+	flt_context_instance_gone(inst);
 	flt_instance_put(inst);
 	flt_wake_all();
 }

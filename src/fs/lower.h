@@ -99,6 +99,12 @@ void fs_lower_free(struct fs_lower *lower);
 /* Number of inodes held (root included): for tests of lookup/forget. */
 size_t fs_lower_inode_count(struct fs_lower *lower);
 
+/*
+ * The inode's current path relative to the source directory ("" for the
+ * root, "dir/file" otherwise), NUL-terminated; ESTALE when it left it.
+ */
+int fs_lower_path(struct fs_lower *l, uint64_t ino, char *buf, size_t size);
+
 /* Names and inodes */
 int fs_lower_lookup(struct fs_lower *l, const struct fs_cred *c, uint64_t parent,
 		    const char *name, struct fs_entry *out);

@@ -34,6 +34,8 @@ int fs_volume_mount(const struct fs_volume_options *opts, struct fs_volume **out
 int fs_volume_unmount(struct fs_volume *vol);
 
 const char *fs_volume_mountpoint(const struct fs_volume *vol);
+/* The Filter Manager volume's NT device name ("\Device\AltitudeVolume1"). */
+const char *fs_volume_name(const struct fs_volume *vol);
 
 /* FUSE INTERRUPT requests delivered to operations of this volume so far. */
 unsigned long fs_volume_interrupts(const struct fs_volume *vol);

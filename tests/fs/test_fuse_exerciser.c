@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 
 #include "fs_mount_test.h"
+#include "glue_filter.h"
 
 #define MAX_SIZE (2u << 20)
 #define MAX_IO (256u << 10)
@@ -309,10 +310,26 @@ static void test_concurrent_writers(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fs_test_mount_setup, fs_test_mount_teardown)
 
+/* Every check runs with a passthrough filter (all majors, pre and post) on the volume. */
+static int group_setup(void **state)
+{
+	(void)state;
+	gf_reset();
+	return NT_SUCCESS(gf_load(1)) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	int seen = atomic_load(&gf.post[0]);
+	gf_unload();
+	return seen > 0 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
 	fs_test_require_fuse(argv[0]);
 	const struct CMUnitTest tests[] = { T(test_random_exerciser), T(test_concurrent_writers) };
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "fs_mount_test.h"
+#include "glue_filter.h"
 
 #define FUSE_MAGIC 0x65735546
 
@@ -85,7 +86,8 @@ static pid_t start_host_child(struct dirs *d, int *ready_fd)
 		close(p[0]);
 		struct fs_volume *vol;
 		struct fs_volume_options o = { .source = d->src, .mountpoint = d->mnt };
-		if (fs_volume_mount(&o, &vol) != 0)
+		/* The host serves the volume with a passthrough filter loaded. */
+		if (!NT_SUCCESS(gf_load(1)) || fs_volume_mount(&o, &vol) != 0)
 			_exit(1);
 		if (write(p[1], "ready\n", 6) != 6)
 			_exit(1);
@@ -362,6 +364,35 @@ static void test_interrupt_reaches_request(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, dirs_setup, dirs_teardown)
+#define TF(f) cmocka_unit_test_setup_teardown(f, filtered_setup, dirs_teardown)
+
+/*
+ * Every volume is served with a passthrough filter (all majors, pre and
+ * post) loaded: the forked hosts load it themselves (the test process
+ * forks them while it has no threads), the other tests load it here.
+ */
+static bool filter_loaded;
+
+static int filtered_setup(void **state)
+{
+	if (!filter_loaded) {
+		gf_reset();
+		if (!NT_SUCCESS(gf_load(1)))
+			return -1;
+		filter_loaded = true;
+	}
+	return dirs_setup(state);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	if (!filter_loaded)
+		return 0;
+	int seen = atomic_load(&gf.post[0]);
+	gf_unload();
+	return seen > 0 ? 0 : -1;
+}
 
 int main(int argc, char **argv)
 {
@@ -370,8 +401,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		T(test_sigkill_loses_no_acknowledged_write), T(test_stale_mount_cleaned_at_next_mount),
 		T(test_sigterm_unmounts_cleanly),	      T(test_sigint_unmounts_cleanly),
-		T(test_unmount_with_open_file),		      T(test_in_place_mount),
-		T(test_interrupt_reaches_request),
+		TF(test_unmount_with_open_file),	      TF(test_in_place_mount),
+		TF(test_interrupt_reaches_request),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

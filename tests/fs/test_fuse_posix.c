@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 
 #include "fs_mount_test.h"
+#include "glue_filter.h"
 
 #define M(name) fs_test_m(t, pm, sizeof pm, name)
 #define S(name) fs_test_s(t, ps, sizeof ps, name)
@@ -108,6 +109,35 @@ static void test_truncate_and_sparse(void **state)
 	assert_int_equal(pread(fd, buf, 2, 10), 2);
 	assert_int_equal(buf[0], 0);
 	close(fd);
+}
+
+static void test_direct_io_and_copy_range(void **state)
+{
+	struct fs_test_mount *t = *state;
+	char pm[512], ps[512];
+	int fd = open(M("direct"), O_CREAT | O_RDWR | O_DIRECT, 0644);
+	assert_true(fd >= 0);
+	static char buf[8192] __attribute__((aligned(4096)));
+	memset(buf, 'D', 8192);
+	assert_int_equal(pwrite(fd, buf, 8192, 0), 8192);
+	memset(buf, 0, 8192);
+	assert_int_equal(pread(fd, buf, 8192, 0), 8192);
+	assert_int_equal(buf[8191], 'D');
+	/* Misaligned direct I/O fails as on the raw file. */
+	assert_int_equal(pwrite(fd, buf, 100, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	close(fd);
+	/* copy_file_range between two files of the volume. */
+	put_file(M("from"), "0123456789", 0644);
+	int in = open(M("from"), O_RDONLY);
+	int out = open(M("to"), O_CREAT | O_WRONLY, 0644);
+	assert_true(in >= 0 && out >= 0);
+	loff_t off_in = 3, off_out = 0;
+	assert_int_equal(copy_file_range(in, &off_in, out, &off_out, 4, 0), 4);
+	assert_int_equal(off_in, 7);
+	close(in);
+	close(out);
+	assert_content(S("to"), "3456");
 }
 
 static void test_rename(void **state)
@@ -384,6 +414,22 @@ static void test_setuid_cleared_by_write(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fs_test_mount_setup, fs_test_mount_teardown)
 
+/* Every check runs with a passthrough filter (all majors, pre and post) on the volume. */
+static int group_setup(void **state)
+{
+	(void)state;
+	gf_reset();
+	return NT_SUCCESS(gf_load(1)) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	int seen = atomic_load(&gf.post[0]);
+	gf_unload();
+	return seen > 0 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -391,10 +437,10 @@ int main(int argc, char **argv)
 	umask(022);
 	const struct CMUnitTest tests[] = {
 		T(test_create_and_open_flags),	     T(test_truncate_and_sparse),
-		T(test_rename),			     T(test_unlink_open_file),
+		T(test_direct_io_and_copy_range),    T(test_rename),			     T(test_unlink_open_file),
 		T(test_dirs_and_links),		     T(test_timestamps_and_xattrs),
 		T(test_locks_shared_with_raw_files), T(test_permissions_as_user),
 		T(test_setuid_cleared_by_write),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -164,7 +164,7 @@ start
 # (Another process's cleanup may have detached it first: the mount being gone is what counts.)
 grep -q "$tmp/mnt" /proc/self/mountinfo && fail "stale mount left"
 expect 0 "" mount "$tmp/src" "$tmp/mnt"
-expect 0 "^beta +0 +385100" filters
+expect 0 "^beta +1 +385100" filters
 "$fltmc" filters | grep -q "^alpha" && fail "alpha (demand start) loaded at start"
 
 # Graceful stop: the loaded filters are unloaded and the socket removed.

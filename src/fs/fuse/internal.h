@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "fs/flt/glue.h"
 #include "fs/lower.h"
 #include "fs/volume.h"
 
@@ -40,6 +41,10 @@ struct fs_volume {
 	bool loop_running;
 	int loop_result;
 	atomic_ulong interrupts;
+	PFLT_VOLUME flt;	/* the Filter Manager volume */
+	ULONG number;		/* N of \Device\AltitudeVolumeN */
+	char name[40];		/* that NT device name */
+	struct fs_cred host;	/* identity of filter-issued I/O */
 };
 
 /*
@@ -63,9 +68,30 @@ struct fs_request {
 	struct fs_cred cred;
 	gid_t groups[FS_REQUEST_GROUPS];
 	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	atomic_int refs;	/* the reply, and a queued cancel */
 	bool interrupted;
+	bool replied;
 	fs_request_cancel_fn on_cancel;
 	void *cancel_ctx;
+	/* The Filter Manager operation in flight (issue.c). */
+	PFLT_CALLBACK_DATA current;
+	bool cancelling;
+	pthread_t canceller;
+	struct flt_work cancel_work;
+	fs_glue_next_fn next;
+	/* Sequences (sequence.c) and the ops' own state. */
+	struct fs_glue_args args;
+	struct fs_file *file;
+	fs_glue_next_fn then;
+	NTSTATUS first_status;
+	int first_errno;
+	void *buf;
+	size_t size;
+	off_t off;
+	uint64_t aux;
+	uint64_t aux2;
+	struct fuse_file_info fi;
 };
 
 /* A record for req, or NULL after replying ENOMEM itself. */
@@ -73,6 +99,15 @@ struct fs_request *fs_request_begin(fuse_req_t req);
 /* Installs the cancel hook; runs it at once if already interrupted. */
 void fs_request_set_cancel(struct fs_request *r, fs_request_cancel_fn fn, void *ctx);
 bool fs_request_interrupted(struct fs_request *r);
+/* References keep the record (not the FUSE request) alive past the reply. */
+void fs_request_hold(struct fs_request *r);
+void fs_request_put(struct fs_request *r);
+/*
+ * For handlers whose arguments live in libfuse's buffer (names, write
+ * data): waits until the request was replied (from whichever thread), then
+ * drops the reference the handler took with fs_request_hold.
+ */
+void fs_request_wait_reply(struct fs_request *r);
 
 /*
  * Replies end the record: they detach the interrupt hook, reply, and free
@@ -103,6 +138,15 @@ static inline struct fs_lower *fs_request_lower(const struct fs_request *r)
 {
 	return r->vol->lower;
 }
+
+/* Replies shared by the tables (ops_file.c): an open (reply_open or reply_create), a release, a status. */
+void fs_fuse_reply_opened(struct fs_request *r, PFLT_CALLBACK_DATA d);
+void fs_fuse_reply_closed(struct fs_request *r, PFLT_CALLBACK_DATA d);
+void fs_fuse_reply_status(struct fs_request *r, PFLT_CALLBACK_DATA d);
+
+/* setattr with a new size: SET_INFORMATION FileEndOfFileInformation (ops_truncate.c). */
+void fs_fuse_setattr_size(struct fs_request *r, fuse_ino_t ino, const struct fs_setattr *set,
+			  struct fuse_file_info *fi);
 
 /* The operation tables' parts, one file each. */
 void fs_fuse_name_ops(struct fuse_lowlevel_ops *ops);

@@ -1,26 +1,30 @@
 /* FUSE directory operations: opendir, readdir(plus), releasedir, fsyncdir. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fs/fuse/internal.h"
 
+/* opendir -> IRP_MJ_CREATE of a directory; readdir reads the lower handle. */
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs_request *r = fs_request_begin(req);
 	if (!r)
 		return;
-	struct fs_lower *lower = fs_request_lower(r);
-	uint64_t dh;
-	int err = fs_lower_opendir(lower, &r->cred, ino, &dh);
-	if (err) {
-		fs_request_reply_err(r, err);
+	struct fs_file *file = fs_file_new(r->vol, ino, NULL);
+	if (!file) {
+		fs_request_reply_err(r, ENOMEM);
 		return;
 	}
-	fi->fh = dh;
-	if (fs_request_reply_open(r, fi) != 0)
-		fs_lower_releasedir(lower, dh);
+	r->fi = *fi;
+	r->file = file;
+	r->args.kind = FS_CREATE_OPEN_INODE;
+	r->args.ino = ino;
+	r->args.flags = O_RDONLY | O_DIRECTORY;
+	fs_glue_create(r, file, fs_glue_access(O_RDONLY), FILE_OPEN, fs_glue_options(O_RDONLY, true),
+		       fs_fuse_reply_opened);
 }
 
 struct listing {
@@ -94,7 +98,7 @@ static void list(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fs_request_reply_err(r, ENOMEM);
 		return;
 	}
-	int err = fs_lower_readdir(fs_request_lower(r), fi->fh, off, add_entry, &li);
+	int err = fs_lower_readdir(fs_request_lower(r), fs_file_of(fi->fh)->h.fh, off, add_entry, &li);
 	/* Entries already added were handed out: they must be replied. */
 	if (err && li.used == 0)
 		fs_request_reply_err(r, err);
@@ -120,7 +124,7 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	(void)ino;
 	struct fs_request *r = fs_request_begin(req);
 	if (r)
-		fs_request_reply_err(r, fs_lower_releasedir(fs_request_lower(r), fi->fh));
+		fs_glue_close(r, fs_file_of(fi->fh), fs_fuse_reply_closed);
 }
 
 static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
@@ -129,7 +133,9 @@ static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fus
 	struct fs_request *r = fs_request_begin(req);
 	if (!r)
 		return;
-	fs_request_reply_err(r, fs_lower_fsyncdir(fs_request_lower(r), fi->fh, datasync != 0));
+	FLT_IO_PARAMETER_BLOCK iopb = { .MajorFunction = IRP_MJ_FLUSH_BUFFERS };
+	r->args.flags = datasync;
+	fs_glue_issue(r, fs_file_of(fi->fh), &iopb, fs_fuse_reply_status);
 }
 
 void fs_fuse_dir_ops(struct fuse_lowlevel_ops *ops)

@@ -1,4 +1,17 @@
-/* FUSE operations on open files, passed to the lower file system. */
+/*
+ * FUSE operations on open files, through the volume's filter stack:
+ * open/create -> IRP_MJ_CREATE (one FILE_OBJECT per open, fi->fh points at
+ * it), read/write -> IRP_MJ_READ/WRITE, release -> IRP_MJ_CLEANUP then
+ * IRP_MJ_CLOSE, fsync -> IRP_MJ_FLUSH_BUFFERS.
+ *
+ * Passed straight to the lower file system (no IRP a filter could act on
+ * as Windows defines it): flush (the close(2) of one descriptor; it drops
+ * that descriptor's POSIX record locks, the data is already written),
+ * lseek (SEEK_DATA/SEEK_HOLE: a query the I/O manager answers without an
+ * IRP), copy_file_range (the lower file system's own copy; filters see
+ * the reads and writes of programs that copy by hand), fallocate and the
+ * locks.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
@@ -9,56 +22,95 @@
 /* Read buffers are page aligned, so O_DIRECT reads need no bounce buffer. */
 #define READ_ALIGN 4096
 
+static uint64_t lower_fh(const struct fuse_file_info *fi)
+{
+	return fs_file_of(fi->fh)->h.fh;
+}
+
 /*
  * Open files are not direct_io: the kernel's page cache serves mmap and
  * readahead, and keep_cache is off, so every open drops what a previous
  * open cached and the filters see the data read after each open.
  */
-static void set_open_flags(struct fuse_file_info *fi, uint64_t fh)
+void fs_fuse_reply_opened(struct fs_request *r, PFLT_CALLBACK_DATA d)
 {
-	fi->fh = fh;
-	fi->keep_cache = 0;
-	fi->direct_io = 0;
+	struct fs_file *file = r->file;
+	int err = fs_glue_errno(r, d);
+
+	struct fs_volume *vol = r->vol;
+	if (err) {
+		fs_handle_release(vol->lower, &file->h);
+		fs_file_free(file);
+		fs_request_reply_err(r, err);
+		return;
+	}
+	bool create = r->args.kind == FS_CREATE_BY_NAME;
+	struct fs_entry e = r->args.entry;
+	r->fi.fh = (uint64_t)(uintptr_t)file;
+	r->fi.keep_cache = 0;
+	r->fi.direct_io = 0;
+	int sent = create ? fs_request_reply_create(r, &e, &r->fi) : fs_request_reply_open(r, &r->fi);
+	if (sent == 0)
+		return;
+	/* The kernel did not take the handle: the open ends here. */
+	fs_handle_release(vol->lower, &file->h);
+	if (create)
+		fs_lower_forget(vol->lower, e.ino, 1);
+	fs_file_free(file);
 }
 
-static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+static void open_common(fuse_req_t req, fuse_ino_t dir, const char *name, struct fuse_file_info *fi,
+			enum fs_create_kind kind, fuse_ino_t ino, mode_t mode)
 {
 	struct fs_request *r = fs_request_begin(req);
 	if (!r)
 		return;
-	struct fs_lower *lower = fs_request_lower(r);
-	uint64_t fh;
-	int err = fs_lower_open(lower, &r->cred, ino, fi->flags, &fh);
-	if (err) {
-		fs_request_reply_err(r, err);
+	struct fs_file *file = kind == FS_CREATE_BY_NAME ? fs_file_new(r->vol, dir, name)
+							 : fs_file_new(r->vol, ino, NULL);
+	if (!file) {
+		fs_request_reply_err(r, ENOMEM);
 		return;
 	}
-	set_open_flags(fi, fh);
-	if (fs_request_reply_open(r, fi) != 0)
-		fs_lower_release(lower, fh);
+	r->fi = *fi;
+	r->file = file;
+	r->args.kind = kind;
+	r->args.ino = ino;
+	r->args.parent = dir;
+	r->args.name = name;
+	r->args.flags = fi->flags;
+	r->args.mode = mode;
+	fs_request_hold(r);
+	fs_glue_create(r, file, fs_glue_access(fi->flags), fs_glue_disposition(fi->flags),
+		       fs_glue_options(fi->flags, false), fs_fuse_reply_opened);
+	fs_request_wait_reply(r);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	open_common(req, 0, NULL, fi, FS_CREATE_OPEN_INODE, ino, 0);
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		      struct fuse_file_info *fi)
 {
-	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	struct fs_lower *lower = fs_request_lower(r);
-	struct fs_entry e;
-	uint64_t fh;
-	int err = fs_lower_create(lower, &r->cred, parent, name, fi->flags, mode, &e, &fh);
-	if (err) {
-		fs_request_reply_err(r, err);
-		return;
-	}
-	set_open_flags(fi, fh);
-	if (fs_request_reply_create(r, &e, fi) != 0) {
-		fs_lower_release(lower, fh);
-		fs_lower_forget(lower, e.ino, 1);
-	}
+	open_common(req, parent, name, fi, FS_CREATE_BY_NAME, 0, mode);
 }
 
+static void reply_read(struct fs_request *r, PFLT_CALLBACK_DATA d)
+{
+	void *buf = r->buf;
+	int err = fs_glue_errno(r, d);
+
+	if (d->IoStatus.Status == STATUS_END_OF_FILE)
+		fs_request_reply_buf(r, buf, 0);
+	else if (err)
+		fs_request_reply_err(r, err);
+	else
+		fs_request_reply_buf(r, buf, d->IoStatus.Information);
+	free(buf);
+}
+
+/* The read buffer is ours: a pended read is answered later without holding a worker. */
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -66,20 +118,33 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct fs_request *r = fs_request_begin(req);
 	if (!r)
 		return;
-	void *buf = NULL;
-	if (posix_memalign(&buf, READ_ALIGN, size ? size : 1) != 0) {
+	if (posix_memalign(&r->buf, READ_ALIGN, size ? size : 1) != 0) {
 		fs_request_reply_err(r, ENOMEM);
 		return;
 	}
-	size_t done = 0;
-	int err = fs_lower_read(fs_request_lower(r), &r->cred, fi->fh, buf, size, off, &done);
+	FLT_IO_PARAMETER_BLOCK iopb = { .MajorFunction = IRP_MJ_READ };
+	iopb.IrpFlags = IRP_READ_OPERATION;
+	iopb.Parameters.Read.Length = (ULONG)size;
+	iopb.Parameters.Read.ByteOffset.QuadPart = off;
+	iopb.Parameters.Read.ReadBuffer = r->buf;
+	fs_glue_issue(r, fs_file_of(fi->fh), &iopb, reply_read);
+}
+
+static void reply_write(struct fs_request *r, PFLT_CALLBACK_DATA d)
+{
+	int err = fs_glue_errno(r, d);
+
 	if (err)
 		fs_request_reply_err(r, err);
 	else
-		fs_request_reply_buf(r, buf, done);
-	free(buf);
+		fs_request_reply_write(r, d->IoStatus.Information);
 }
 
+/*
+ * The data lives in libfuse's buffer until the handler returns, so the
+ * handler waits for the reply.  Writes the kernel flushes from its page
+ * cache (FUSE_WRITE_CACHE: mmap'ed pages) are paging I/O.
+ */
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
@@ -87,12 +152,16 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 	struct fs_request *r = fs_request_begin(req);
 	if (!r)
 		return;
-	size_t done = 0;
-	int err = fs_lower_write(fs_request_lower(r), &r->cred, fi->fh, buf, size, off, &done);
-	if (err)
-		fs_request_reply_err(r, err);
-	else
-		fs_request_reply_write(r, done);
+	FLT_IO_PARAMETER_BLOCK iopb = { .MajorFunction = IRP_MJ_WRITE };
+	iopb.IrpFlags = IRP_WRITE_OPERATION;
+	if (fi->writepage)
+		iopb.IrpFlags |= IRP_PAGING_IO | IRP_NOCACHE;
+	iopb.Parameters.Write.Length = (ULONG)size;
+	iopb.Parameters.Write.ByteOffset.QuadPart = off;
+	iopb.Parameters.Write.WriteBuffer = (PVOID)buf;
+	fs_request_hold(r);
+	fs_glue_issue(r, fs_file_of(fi->fh), &iopb, reply_write);
+	fs_request_wait_reply(r);
 }
 
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -100,7 +169,13 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	(void)ino;
 	struct fs_request *r = fs_request_begin(req);
 	if (r)
-		fs_request_reply_err(r, fs_lower_flush(fs_request_lower(r), fi->fh));
+		fs_request_reply_err(r, fs_lower_flush(fs_request_lower(r), lower_fh(fi)));
+}
+
+void fs_fuse_reply_closed(struct fs_request *r, PFLT_CALLBACK_DATA d)
+{
+	(void)d;
+	fs_request_reply_err(r, 0);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -108,15 +183,23 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	(void)ino;
 	struct fs_request *r = fs_request_begin(req);
 	if (r)
-		fs_request_reply_err(r, fs_lower_release(fs_request_lower(r), fi->fh));
+		fs_glue_close(r, fs_file_of(fi->fh), fs_fuse_reply_closed);
+}
+
+void fs_fuse_reply_status(struct fs_request *r, PFLT_CALLBACK_DATA d)
+{
+	fs_request_reply_err(r, fs_glue_errno(r, d));
 }
 
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
 	(void)ino;
 	struct fs_request *r = fs_request_begin(req);
-	if (r)
-		fs_request_reply_err(r, fs_lower_fsync(fs_request_lower(r), fi->fh, datasync != 0));
+	if (!r)
+		return;
+	FLT_IO_PARAMETER_BLOCK iopb = { .MajorFunction = IRP_MJ_FLUSH_BUFFERS };
+	r->args.flags = datasync;
+	fs_glue_issue(r, fs_file_of(fi->fh), &iopb, fs_fuse_reply_status);
 }
 
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
@@ -126,7 +209,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, of
 	struct fs_request *r = fs_request_begin(req);
 	if (!r)
 		return;
-	int err = fs_lower_fallocate(fs_request_lower(r), &r->cred, fi->fh, mode, off, len);
+	int err = fs_lower_fallocate(fs_request_lower(r), &r->cred, lower_fh(fi), mode, off, len);
 	fs_request_reply_err(r, err);
 }
 
@@ -138,7 +221,7 @@ static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	if (!r)
 		return;
 	off_t res;
-	int err = fs_lower_lseek(fs_request_lower(r), fi->fh, off, whence, &res);
+	int err = fs_lower_lseek(fs_request_lower(r), lower_fh(fi), off, whence, &res);
 	if (err)
 		fs_request_reply_err(r, err);
 	else
@@ -155,8 +238,8 @@ static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 	if (!r)
 		return;
 	size_t done = 0;
-	int err = fs_lower_copy_file_range(fs_request_lower(r), &r->cred, fi_in->fh, off_in,
-					   fi_out->fh, off_out, len, (unsigned)flags, &done);
+	int err = fs_lower_copy_file_range(fs_request_lower(r), &r->cred, lower_fh(fi_in), off_in,
+					   lower_fh(fi_out), off_out, len, (unsigned)flags, &done);
 	if (err)
 		fs_request_reply_err(r, err);
 	else
@@ -170,7 +253,7 @@ static void op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	struct fs_request *r = fs_request_begin(req);
 	if (!r)
 		return;
-	int err = fs_lower_getlk(fs_request_lower(r), fi->fh, lock);
+	int err = fs_lower_getlk(fs_request_lower(r), lower_fh(fi), lock);
 	if (err)
 		fs_request_reply_err(r, err);
 	else
@@ -183,7 +266,7 @@ static void op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	(void)ino;
 	struct fs_request *r = fs_request_begin(req);
 	if (r)
-		fs_request_reply_err(r, fs_lower_setlk(fs_request_lower(r), fi->fh, lock, sleep));
+		fs_request_reply_err(r, fs_lower_setlk(fs_request_lower(r), lower_fh(fi), lock, sleep));
 }
 
 static void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
@@ -191,7 +274,7 @@ static void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, 
 	(void)ino;
 	struct fs_request *r = fs_request_begin(req);
 	if (r)
-		fs_request_reply_err(r, fs_lower_flock(fs_request_lower(r), fi->fh, op));
+		fs_request_reply_err(r, fs_lower_flock(fs_request_lower(r), lower_fh(fi), op));
 }
 
 void fs_fuse_file_ops(struct fuse_lowlevel_ops *ops)

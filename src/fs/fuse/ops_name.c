@@ -2,6 +2,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "fs/fuse/internal.h"
 
@@ -89,8 +92,12 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 				  .size = attr->st_size,
 				  .atime = attr->st_atim,
 				  .mtime = attr->st_mtim };
+	if (set.valid & FS_SET_SIZE) {
+		fs_fuse_setattr_size(r, ino, &set, fi);
+		return;
+	}
 	struct stat st;
-	uint64_t fh = fi ? fi->fh : FS_NO_FH;
+	uint64_t fh = fi ? fs_file_of(fi->fh)->h.fh : FS_NO_FH;
 	int err = fs_lower_setattr(fs_request_lower(r), &r->cred, ino, fh, &set, &st);
 	if (err)
 		fs_request_reply_err(r, err);
@@ -111,35 +118,186 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 		fs_request_reply_readlink(r, buf);
 }
 
-static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
-		     dev_t rdev)
+
+
+
+/*
+ * Name operations are what a Windows program does for them: an open of
+ * the name (CREATE, DELETE access), SET_INFORMATION on it, CLEANUP and
+ * CLOSE; mkdir/mknod/symlink are a CREATE that creates, then CLEANUP and
+ * CLOSE.  The names live in libfuse's buffer: the handlers wait for the
+ * reply (the sequence itself runs wherever the operations complete).
+ */
+static void name_closed(struct fs_request *r, PFLT_CALLBACK_DATA d)
+{
+	(void)d;
+	free(r->buf);
+	r->buf = NULL;
+	fs_request_reply_err(r, r->first_errno);
+}
+
+static void name_set(struct fs_request *r, PFLT_CALLBACK_DATA d)
+{
+	r->first_errno = fs_glue_errno(r, d);
+	fs_glue_close(r, r->file, name_closed);
+}
+
+static void name_opened(struct fs_request *r, PFLT_CALLBACK_DATA d)
+{
+	int err = fs_glue_errno(r, d);
+	if (err) {
+		fs_handle_release(r->vol->lower, &r->file->h);
+		fs_file_free(r->file);
+		free(r->buf);
+		fs_request_reply_err(r, err);
+		return;
+	}
+	FLT_IO_PARAMETER_BLOCK iopb = { .MajorFunction = IRP_MJ_SET_INFORMATION };
+	iopb.Parameters.SetFileInformation.FileInformationClass = (FILE_INFORMATION_CLASS)r->aux;
+	iopb.Parameters.SetFileInformation.Length = (ULONG)r->size;
+	iopb.Parameters.SetFileInformation.InfoBuffer = r->buf;
+	fs_glue_issue(r, r->file, &iopb, name_set);
+}
+
+/* Opens parent/name for DELETE, then sets `cls` with the r->buf information. */
+static void name_operation(struct fs_request *r, fuse_ino_t parent, const char *name, bool dir,
+			   FILE_INFORMATION_CLASS cls)
+{
+	struct fs_file *file = fs_file_new(r->vol, parent, name);
+	if (!file) {
+		free(r->buf);
+		fs_request_reply_err(r, ENOMEM);
+		return;
+	}
+	r->file = file;
+	r->aux = cls;
+	r->args.kind = FS_CREATE_NAME_ONLY;
+	r->args.parent = parent;
+	r->args.name = name;
+	ULONG options = FILE_OPEN_REPARSE_POINT | FILE_SYNCHRONOUS_IO_NONALERT |
+			(dir ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE);
+	fs_request_hold(r);
+	fs_glue_create(r, file, DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES, FILE_OPEN, options,
+		       name_opened);
+	fs_request_wait_reply(r);
+}
+
+static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name, bool dir)
 {
 	struct fs_request *r = fs_request_begin(req);
 	if (!r)
 		return;
-	struct fs_entry e;
-	int err = fs_lower_mknod(fs_request_lower(r), &r->cred, parent, name, mode, rdev, &e);
-	reply_entry(r, err, &e);
+	PFILE_DISPOSITION_INFORMATION_EX info = malloc(sizeof(*info));
+	if (!info) {
+		fs_request_reply_err(r, ENOMEM);
+		return;
+	}
+	info->Flags = FILE_DISPOSITION_DELETE | FILE_DISPOSITION_POSIX_SEMANTICS;
+	r->buf = info;
+	r->size = sizeof(*info);
+	name_operation(r, parent, name, dir, FileDispositionInformationEx);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_name(req, parent, name, false);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_name(req, parent, name, true);
+}
+
+/* FileRenameInformationEx with the target's volume-relative path. */
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		      const char *newname, unsigned int flags)
+{
+	struct fs_request *r = fs_request_begin(req);
+	if (!r)
+		return;
+	struct fs_file *target = fs_file_new(r->vol, newparent, newname);
+	ULONG fixed = FIELD_OFFSET(FILE_RENAME_INFORMATION, FileName);
+	PFILE_RENAME_INFORMATION info = target ? calloc(1, fixed + target->fo.FileName.Length) : NULL;
+	if (!info) {
+		fs_file_free(target);
+		fs_request_reply_err(r, ENOMEM);
+		return;
+	}
+	info->Flags = FILE_RENAME_POSIX_SEMANTICS |
+		      ((flags & RENAME_NOREPLACE) ? 0 : FILE_RENAME_REPLACE_IF_EXISTS);
+	info->FileNameLength = target->fo.FileName.Length;
+	memcpy(info->FileName, target->fo.FileName.Buffer, info->FileNameLength);
+	fs_file_free(target);
+	r->buf = info;
+	r->size = fixed + info->FileNameLength;
+	r->aux2 = newparent;
+	r->args.link = newname;
+	r->args.flags = (int)flags;
+	/* The directory-ness of the source does not matter to a rename. */
+	name_operation(r, parent, name, false, FileRenameInformationEx);
+}
+
+static void made_closed(struct fs_request *r, PFLT_CALLBACK_DATA d)
+{
+	(void)d;
+	struct fs_entry e = r->args.entry;
+	reply_entry(r, 0, &e);
+}
+
+static void made(struct fs_request *r, PFLT_CALLBACK_DATA d)
+{
+	int err = fs_glue_errno(r, d);
+	if (err) {
+		fs_handle_release(r->vol->lower, &r->file->h);
+		fs_file_free(r->file);
+		fs_request_reply_err(r, err);
+		return;
+	}
+	fs_glue_close(r, r->file, made_closed);
+}
+
+/* mkdir, mknod, symlink: a CREATE that creates (FILE_CREATE), then CLEANUP and CLOSE. */
+static void make_name(fuse_req_t req, fuse_ino_t parent, const char *name, enum fs_create_kind kind,
+		      mode_t mode, dev_t rdev, const char *link)
+{
+	struct fs_request *r = fs_request_begin(req);
+	if (!r)
+		return;
+	struct fs_file *file = fs_file_new(r->vol, parent, name);
+	if (!file) {
+		fs_request_reply_err(r, ENOMEM);
+		return;
+	}
+	r->file = file;
+	r->args.kind = kind;
+	r->args.parent = parent;
+	r->args.name = name;
+	r->args.mode = mode;
+	r->args.rdev = rdev;
+	r->args.link = link;
+	ULONG options = FILE_SYNCHRONOUS_IO_NONALERT;
+	options |= kind == FS_CREATE_MKDIR ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE;
+	if (kind == FS_CREATE_SYMLINK)
+		options |= FILE_OPEN_REPARSE_POINT;
+	fs_request_hold(r);
+	fs_glue_create(r, file, FILE_GENERIC_WRITE | SYNCHRONIZE, FILE_CREATE, options, made);
+	fs_request_wait_reply(r);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		     dev_t rdev)
+{
+	make_name(req, parent, name, FS_CREATE_MKNOD, mode, rdev, NULL);
 }
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	struct fs_entry e;
-	int err = fs_lower_mkdir(fs_request_lower(r), &r->cred, parent, name, mode, &e);
-	reply_entry(r, err, &e);
+	make_name(req, parent, name, FS_CREATE_MKDIR, mode, 0, NULL);
 }
 
 static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
-	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	struct fs_entry e;
-	int err = fs_lower_symlink(fs_request_lower(r), &r->cred, link, parent, name, &e);
-	reply_entry(r, err, &e);
+	make_name(req, parent, name, FS_CREATE_SYMLINK, 0, 0, link);
 }
 
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
@@ -152,30 +310,8 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
 	reply_entry(r, err, &e);
 }
 
-static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	struct fs_request *r = fs_request_begin(req);
-	if (r)
-		fs_request_reply_err(r, fs_lower_unlink(fs_request_lower(r), &r->cred, parent, name));
-}
 
-static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	struct fs_request *r = fs_request_begin(req);
-	if (r)
-		fs_request_reply_err(r, fs_lower_rmdir(fs_request_lower(r), &r->cred, parent, name));
-}
 
-static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
-		      const char *newname, unsigned int flags)
-{
-	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	int err = fs_lower_rename(fs_request_lower(r), &r->cred, parent, name, newparent, newname,
-				  flags);
-	fs_request_reply_err(r, err);
-}
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {

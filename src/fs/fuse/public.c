@@ -27,3 +27,8 @@ int altitude_volume_cleanup_stale(const char *mountpoint, unsigned *cleaned)
 {
 	return fs_volume_cleanup_stale(mountpoint, cleaned);
 }
+
+const char *altitude_volume_name(const altitude_volume *vol)
+{
+	return vol ? fs_volume_name((const struct fs_volume *)vol) : NULL;
+}

@@ -57,6 +57,8 @@ struct fs_request *fs_request_begin(fuse_req_t req)
 	r->cred.gid = ctx->gid;
 	read_groups(r);
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	atomic_init(&r->refs, 1);
 	fuse_req_interrupt_func(req, on_interrupt, r);
 	return r;
 }
@@ -80,6 +82,20 @@ bool fs_request_interrupted(struct fs_request *r)
 	return v;
 }
 
+void fs_request_hold(struct fs_request *r)
+{
+	atomic_fetch_add(&r->refs, 1);
+}
+
+void fs_request_put(struct fs_request *r)
+{
+	if (atomic_fetch_sub(&r->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cv);
+	free(r);
+}
+
 /*
  * Detaching the hook takes libfuse's per-request lock, which its interrupt
  * path holds while calling the hook: once this returns, no hook runs.
@@ -88,9 +104,21 @@ static fuse_req_t request_end(struct fs_request *r)
 {
 	fuse_req_t req = r->req;
 	fuse_req_interrupt_func(req, NULL, NULL);
-	pthread_mutex_destroy(&r->lock);
-	free(r);
+	pthread_mutex_lock(&r->lock);
+	r->replied = true;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->lock);
+	fs_request_put(r);
 	return req;
+}
+
+void fs_request_wait_reply(struct fs_request *r)
+{
+	pthread_mutex_lock(&r->lock);
+	while (!r->replied)
+		pthread_cond_wait(&r->cv, &r->lock);
+	pthread_mutex_unlock(&r->lock);
+	fs_request_put(r);
 }
 
 void fs_request_reply_err(struct fs_request *r, int err)

@@ -21,7 +21,7 @@
 /* Writes up to 1 MiB per request: fewer round trips for large writes. */
 #define MAX_WRITE (1u << 20)
 /* How long unmount waits for files still open on the detached mount. */
-#define UNMOUNT_GRACE_SECONDS 2
+#define UNMOUNT_GRACE_SECONDS 5
 #define FUSECTL_DIR "/sys/fs/fuse/connections"
 
 static void want_if_capable(struct fuse_conn_info *conn, unsigned caps)
@@ -41,6 +41,14 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	 * mmap'ed pages come back as paging writes.
 	 */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/*
+	 * Direct I/O is sent as the requester's own synchronous requests, so
+	 * that a signal interrupts it (FUSE INTERRUPT: the requester cancels
+	 * the operation a filter may hold); asynchronous direct I/O would wait
+	 * uninterruptibly.  Buffered reads are read ahead by the kernel and
+	 * cannot be interrupted either way.
+	 */
+	conn->want &= ~FUSE_CAP_ASYNC_DIO;
 	/* The volume is not NFS-exported, so ".." is never looked up. */
 	conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
 	/*
@@ -128,6 +136,7 @@ static int open_lower(struct fs_volume *vol, const char *source)
 
 static void volume_free(struct fs_volume *vol)
 {
+	fs_glue_volume_destroy(vol);
 	if (vol->se)
 		fuse_session_destroy(vol->se);
 	fs_lower_free(vol->lower);
@@ -161,6 +170,8 @@ int fs_volume_mount(const struct fs_volume_options *opts, struct fs_volume **out
 		goto out;
 	}
 	err = open_lower(vol, opts->source);
+	if (!err)
+		err = fs_glue_volume_create(vol);
 	if (!err)
 		err = new_session(vol);
 	if (err)
@@ -204,15 +215,19 @@ static void abort_connection(const struct fs_volume *vol)
 	close(fd);
 }
 
-static void stop_loop(struct fs_volume *vol)
+/* Returns whether the connection had to be aborted. */
+static bool stop_loop(struct fs_volume *vol)
 {
 	struct timespec deadline;
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += UNMOUNT_GRACE_SECONDS;
 	if (pthread_timedjoin_np(vol->loop, NULL, &deadline) == 0)
-		return;
+		return false;
+	fprintf(stderr, "altitude: %s still in use after %d s: aborting its connection\n",
+		vol->mountpoint, UNMOUNT_GRACE_SECONDS);
 	abort_connection(vol);
 	pthread_join(vol->loop, NULL);
+	return true;
 }
 
 int fs_volume_unmount(struct fs_volume *vol)
@@ -231,14 +246,20 @@ int fs_volume_unmount(struct fs_volume *vol)
 		err = fs_fuse_detach(vol->mountpoint);
 		if (err)
 			abort_connection(vol);
-		stop_loop(vol);
+		bool aborted = stop_loop(vol);
 		vol->loop_running = false;
-		if (!err)
+		/* After an abort the workers' last read fails, as intended. */
+		if (!err && !aborted)
 			err = vol->loop_result;
 	}
 	fuse_session_unmount(vol->se);
 	volume_free(vol);
 	return err;
+}
+
+const char *fs_volume_name(const struct fs_volume *vol)
+{
+	return vol->name;
 }
 
 const char *fs_volume_mountpoint(const struct fs_volume *vol)

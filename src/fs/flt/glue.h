@@ -1,0 +1,162 @@
+/*
+ * The glue between the FUSE front end and the Filter Manager.
+ *
+ * Each mounted volume is a Filter Manager volume (\Device\AltitudeVolumeN)
+ * whose lower file system is the passthrough lower file system.  A FUSE
+ * request becomes the IRP major functions a Windows file system would see;
+ * the FUSE request is answered from the operation's done callback, on the
+ * thread that completes it (later, when a filter pended it).
+ *
+ * File objects: one per open handle (open, create, opendir), and one for
+ * the short-lived opens Windows programs make around name operations
+ * (unlink: CREATE for DELETE, SET_INFORMATION disposition, CLEANUP, CLOSE).
+ * FsContext is the lower inode handle (one stream per inode, so stream
+ * contexts are per inode), FsContext2 the struct fs_handle of the open.
+ *
+ * Mapping (FUSE -> what the filters see):
+ *   open, create       CREATE (access from O_ACCMODE/O_APPEND/O_TRUNC,
+ *                      disposition FILE_OPEN/OPEN_IF/CREATE/OVERWRITE(_IF)
+ *                      from O_CREAT/O_EXCL/O_TRUNC, FILE_NON_DIRECTORY_FILE,
+ *                      FILE_WRITE_THROUGH for O_SYNC/O_DSYNC,
+ *                      FILE_NO_INTERMEDIATE_BUFFERING for O_DIRECT,
+ *                      FILE_OPEN_REPARSE_POINT for O_NOFOLLOW; share all)
+ *   opendir            CREATE with FILE_DIRECTORY_FILE
+ *   mkdir/mknod/symlink CREATE (FILE_CREATE; FILE_OPEN_REPARSE_POINT for a
+ *                      symlink), CLEANUP, CLOSE
+ *   read, write        READ, WRITE (ByteOffset, Length, buffer; writes of
+ *                      FUSE_WRITE_CACHE pages are IRP_PAGING_IO|IRP_NOCACHE)
+ *   release(dir)       CLEANUP, CLOSE
+ *   fsync(dir)         FLUSH_BUFFERS
+ *   unlink, rmdir      CREATE (DELETE), SET_INFORMATION
+ *                      FileDispositionInformationEx (DELETE|POSIX_SEMANTICS),
+ *                      CLEANUP, CLOSE
+ *   rename             CREATE (DELETE), SET_INFORMATION FileRenameInformationEx
+ *                      (REPLACE_IF_EXISTS unless RENAME_NOREPLACE), CLEANUP, CLOSE
+ *   setattr size       SET_INFORMATION FileEndOfFileInformation (truncate(2):
+ *                      inside CREATE for FILE_WRITE_DATA ... CLOSE)
+ * Lookup issues no IRP: every open of the name is a CREATE the filters see
+ * (opens are never cached), and names the Filter Manager reports come from
+ * the file system (FileNameInformation: the inode's current path), so the
+ * name cache stays right across renames it observes.  Not mapped yet, and
+ * passed to the lower file system without callbacks: getattr and the other
+ * setattr fields, readdir(plus), statfs, xattrs, locks, link, flush (the
+ * close(2) of one descriptor: it drops POSIX locks), lseek, fallocate,
+ * copy_file_range.
+ */
+#ifndef ALTITUDE_SRC_FS_FLT_GLUE_H
+#define ALTITUDE_SRC_FS_FLT_GLUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <altitude/status.h>
+
+#include "flt/flt.h"
+#include "fs/lower.h"
+
+struct fs_volume;
+struct fs_request;
+
+/* What a CREATE does at the lower file system. */
+enum fs_create_kind {
+	FS_CREATE_OPEN_INODE,	/* open an inode FUSE already looked up (hint.ino) */
+	FS_CREATE_BY_NAME,	/* open, or create, hint.name in hint.parent */
+	FS_CREATE_MKDIR,
+	FS_CREATE_MKNOD,
+	FS_CREATE_SYMLINK,
+	FS_CREATE_NAME_ONLY,	/* look the name up, no data access (delete, rename) */
+};
+
+/* The lower file system's state of one open (FILE_OBJECT FsContext2). */
+struct fs_handle {
+	uint64_t ino;		/* lower inode, with one lookup reference when `looked_up` */
+	uint64_t fh;		/* lower open file or directory, FS_NO_FH when none */
+	uint64_t parent;	/* the name's directory (0: unknown) */
+	char *leaf;		/* the name in `parent` (owned), NULL when unknown */
+	bool dir;
+	bool looked_up;
+	bool parent_held;	/* one lookup reference on `parent` is this handle's */
+	bool deleted;
+	bool owned;		/* allocated by the lower dispatch (not in a struct fs_file) */
+};
+
+/* A FILE_OBJECT the glue issues operations on, with its handle and name. */
+struct fs_file {
+	FILE_OBJECT fo;
+	struct fs_handle h;
+	WCHAR name[];
+};
+
+/*
+ * The FUSE-side arguments of a request's operations, read by the lower
+ * dispatch when the operation is the request's own (not filter-issued).
+ */
+struct fs_glue_args {
+	enum fs_create_kind kind;
+	uint64_t ino;
+	uint64_t parent;
+	const char *name;
+	const char *link;
+	int flags;		/* open(2) flags */
+	mode_t mode;
+	dev_t rdev;
+	struct fs_entry entry;	/* out: the created or opened entry */
+	IO_SECURITY_CONTEXT security;
+	int lower_err;		/* the lower's errno for lower_status */
+	NTSTATUS lower_status;
+};
+
+/* Volumes (volume.c). */
+int fs_glue_volume_create(struct fs_volume *vol);
+void fs_glue_volume_destroy(struct fs_volume *vol);
+const char *fs_glue_mount_path(PFLT_VOLUME volume);
+
+/* The lower dispatch (lower_dispatch.c, lower_info.c). */
+extern const struct flt_lower_ops fs_glue_lower_ops;
+NTSTATUS fs_glue_lower_info(struct fs_volume *vol, const struct fs_cred *cred,
+			    PFLT_CALLBACK_DATA d, struct fs_handle *h);
+NTSTATUS fs_glue_status(PFLT_CALLBACK_DATA d, struct fs_glue_args *a, int err, ULONG_PTR info);
+
+/* File objects (file.c): name = the volume-relative path of `dir`/`leaf`. */
+struct fs_file *fs_file_new(struct fs_volume *vol, uint64_t dir, const char *leaf);
+void fs_file_free(struct fs_file *f);
+static inline struct fs_file *fs_file_of(uint64_t fh)
+{
+	return (struct fs_file *)(uintptr_t)fh;
+}
+/* Frees the lower state of a handle: open file, lookup reference, name. */
+void fs_handle_release(struct fs_lower *lower, struct fs_handle *h);
+/*
+ * The directory and leaf of a volume-relative path (walked as the host):
+ * *parent carries a lookup reference when *held, *leaf is allocated.
+ */
+int fs_glue_walk(struct fs_volume *vol, PCUNICODE_STRING path, uint64_t *parent, bool *held,
+		 char **leaf);
+
+/*
+ * Issuing (issue.c).  fs_glue_issue takes a record, lets `fill` set the
+ * Iopb (MajorFunction and Parameters; TargetFileObject is `file`), and runs
+ * it; `next` runs once from the done callback with the final data.  The
+ * requester's pid is the operation's; a FUSE INTERRUPT cancels it.
+ */
+typedef void (*fs_glue_next_fn)(struct fs_request *r, PFLT_CALLBACK_DATA d);
+void fs_glue_issue(struct fs_request *r, struct fs_file *file, const FLT_IO_PARAMETER_BLOCK *iopb,
+		   fs_glue_next_fn next);
+/* The request of an operation the glue issued, or NULL (filter-issued I/O). */
+struct fs_request *fs_glue_request_of(PFLT_CALLBACK_DATA d);
+/* The errno for the operation's final status (the lower's own when unchanged). */
+int fs_glue_errno(struct fs_request *r, PFLT_CALLBACK_DATA d);
+
+/* CREATE parameters for open(2) flags (create_params.c). */
+ACCESS_MASK fs_glue_access(int flags);
+ULONG fs_glue_disposition(int flags);
+ULONG fs_glue_options(int flags, bool directory);
+
+/* Common sequences (sequence.c). */
+/* CREATE for `access` on file; next runs after it (and after its CLOSE when it failed). */
+void fs_glue_create(struct fs_request *r, struct fs_file *file, ACCESS_MASK access,
+		    ULONG disposition, ULONG options, fs_glue_next_fn next);
+/* CLEANUP then CLOSE of file, then frees it; next runs with the CLOSE. */
+void fs_glue_close(struct fs_request *r, struct fs_file *file, fs_glue_next_fn next);
+
+#endif /* ALTITUDE_SRC_FS_FLT_GLUE_H */

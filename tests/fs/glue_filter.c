@@ -1,0 +1,280 @@
+/* Test minifilters for FUSE volumes (see glue_filter.h). */
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "glue_filter.h"
+
+struct gf_state gf;
+
+static PFLT_FILTER filters[GF_MAX_FILTERS];
+static int loaded;
+
+/* The worker that completes pended reads. */
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_cv = PTHREAD_COND_INITIALIZER;
+static PFLT_CALLBACK_DATA queue[256];
+static unsigned queue_head, queue_tail;
+static pthread_t worker;
+static BOOLEAN worker_stop;
+
+static int index_of(PCFLT_RELATED_OBJECTS objs)
+{
+	for (int i = 0; i < GF_MAX_FILTERS; i++)
+		if (filters[i] == objs->Filter)
+			return i;
+	return 0;
+}
+
+static BOOLEAN leaf_is(PFLT_CALLBACK_DATA d, const WCHAR *leaf)
+{
+	PFILE_OBJECT f = d->Iopb->TargetFileObject;
+	size_t n = 0;
+
+	if (!leaf || !f || !f->FileName.Buffer)
+		return FALSE;
+	while (leaf[n])
+		n++;
+	USHORT chars = f->FileName.Length / sizeof(WCHAR);
+	if (chars < n + 1 || f->FileName.Buffer[chars - n - 1] != L'\\')
+		return FALSE;
+	return memcmp(f->FileName.Buffer + chars - n, leaf, n * sizeof(WCHAR)) == 0;
+}
+
+static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void record(PFLT_CALLBACK_DATA d)
+{
+	PFLT_IO_PARAMETER_BLOCK io = d->Iopb;
+
+	pthread_mutex_lock(&record_lock);
+	int i = atomic_load(&gf.records);
+	if (i >= GF_MAX_RECORDS) {
+		pthread_mutex_unlock(&record_lock);
+		return;
+	}
+	struct gf_record *r = &gf.record[i];
+	memset(r, 0, sizeof(*r));
+	r->major = io->MajorFunction;
+	r->irp_flags = io->IrpFlags;
+	r->pid = FltGetRequestorProcessId(d);
+	r->status = d->IoStatus.Status;
+	switch (io->MajorFunction) {
+	case IRP_MJ_CREATE:
+		r->disposition = io->Parameters.Create.Options >> 24;
+		r->options = io->Parameters.Create.Options & 0x00ffffff;
+		r->access = io->Parameters.Create.SecurityContext->DesiredAccess;
+		break;
+	case IRP_MJ_READ:
+		r->offset = io->Parameters.Read.ByteOffset.QuadPart;
+		r->length = io->Parameters.Read.Length;
+		break;
+	case IRP_MJ_WRITE:
+		r->offset = io->Parameters.Write.ByteOffset.QuadPart;
+		r->length = io->Parameters.Write.Length;
+		break;
+	case IRP_MJ_SET_INFORMATION:
+		r->info_class = io->Parameters.SetFileInformation.FileInformationClass;
+		if (r->info_class == FileDispositionInformationEx)
+			r->disposition_flags =
+				((PFILE_DISPOSITION_INFORMATION_EX)io->Parameters.SetFileInformation.InfoBuffer)->Flags;
+		break;
+	case IRP_MJ_QUERY_INFORMATION:
+		r->info_class = io->Parameters.QueryFileInformation.FileInformationClass;
+		break;
+	default:
+		break;
+	}
+	atomic_store(&gf.records, i + 1);
+	pthread_mutex_unlock(&record_lock);
+}
+
+static BOOLEAN carries_marker(PFLT_CALLBACK_DATA d)
+{
+	const char *buf = d->Iopb->Parameters.Write.WriteBuffer;
+	ULONG len = d->Iopb->Parameters.Write.Length;
+	const char *marker = atomic_load(&gf.deny_marker);
+	size_t m = strlen(marker);
+
+	for (ULONG i = 0; buf && i + m <= len; i++)
+		if (memcmp(buf + i, marker, m) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+static void enqueue(PFLT_CALLBACK_DATA d)
+{
+	pthread_mutex_lock(&queue_lock);
+	queue[queue_tail++ % 256] = d;
+	pthread_cond_signal(&queue_cv);
+	pthread_mutex_unlock(&queue_lock);
+}
+
+static void *worker_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&queue_lock);
+	for (;;) {
+		while (queue_head == queue_tail && !worker_stop)
+			pthread_cond_wait(&queue_cv, &queue_lock);
+		if (queue_head == queue_tail)
+			break;
+		PFLT_CALLBACK_DATA d = queue[queue_head++ % 256];
+		pthread_mutex_unlock(&queue_lock);
+		atomic_fetch_add(&gf.completed_on_worker, 1);
+		FltCompletePendedPreOperation(d, FLT_PREOP_SUCCESS_WITH_CALLBACK, NULL);
+		pthread_mutex_lock(&queue_lock);
+	}
+	pthread_mutex_unlock(&queue_lock);
+	return NULL;
+}
+
+static VOID FLTAPI cancel_held(PFLT_CALLBACK_DATA d)
+{
+	atomic_fetch_add(&gf.cancelled, 1);
+	d->IoStatus.Status = STATUS_CANCELLED;
+	d->IoStatus.Information = 0;
+	FltCompletePendedPreOperation(d, FLT_PREOP_COMPLETE, NULL);
+}
+
+static FLT_PREOP_CALLBACK_STATUS first_pre(PFLT_CALLBACK_DATA d)
+{
+	UCHAR major = d->Iopb->MajorFunction;
+
+	if (major == IRP_MJ_WRITE && atomic_load(&gf.deny_marker) && carries_marker(d)) {
+		atomic_fetch_add(&gf.denied, 1);
+		d->IoStatus.Status = STATUS_ACCESS_DENIED;
+		d->IoStatus.Information = 0;
+		return FLT_PREOP_COMPLETE;
+	}
+	if (major == IRP_MJ_READ && atomic_load(&gf.hold_block_reads) && leaf_is(d, L"block")) {
+		atomic_fetch_add(&gf.held, 1);
+		if (!NT_SUCCESS(FltSetCancelCompletion(d, cancel_held))) {
+			d->IoStatus.Status = STATUS_CANCELLED;
+			return FLT_PREOP_COMPLETE;
+		}
+		return FLT_PREOP_PENDING;
+	}
+	if (major == IRP_MJ_READ && atomic_load(&gf.pend_reads)) {
+		atomic_fetch_add(&gf.pended, 1);
+		enqueue(d);
+		return FLT_PREOP_PENDING;
+	}
+	return FLT_PREOP_SUCCESS_WITH_CALLBACK;
+}
+
+static FLT_PREOP_CALLBACK_STATUS FLTAPI gf_pre(PFLT_CALLBACK_DATA d, PCFLT_RELATED_OBJECTS objs,
+					       PVOID *ctx)
+{
+	int i = index_of(objs);
+
+	*ctx = NULL;
+	atomic_fetch_add(&gf.pre[i], 1);
+	return i == 0 ? first_pre(d) : FLT_PREOP_SUCCESS_WITH_CALLBACK;
+}
+
+static FLT_POSTOP_CALLBACK_STATUS FLTAPI gf_post(PFLT_CALLBACK_DATA d, PCFLT_RELATED_OBJECTS objs,
+						 PVOID ctx, FLT_POST_OPERATION_FLAGS flags)
+{
+	int i = index_of(objs);
+
+	(void)ctx;
+	(void)flags;
+	atomic_fetch_add(&gf.post[i], 1);
+	if (i == 0 && leaf_is(d, atomic_load(&gf.record_leaf)))
+		record(d);
+	return FLT_POSTOP_FINISHED_PROCESSING;
+}
+
+static FLT_OPERATION_REGISTRATION ops[IRP_MJ_MAXIMUM_FUNCTION + 2];
+static FLT_REGISTRATION regs[GF_MAX_FILTERS];
+
+static NTSTATUS FLTAPI gf_unload_cb(FLT_FILTER_UNLOAD_FLAGS flags)
+{
+	(void)flags;
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS entry(int i, PDRIVER_OBJECT driver)
+{
+	for (int k = 0; k <= IRP_MJ_MAXIMUM_FUNCTION; k++)
+		ops[k] = (FLT_OPERATION_REGISTRATION){ (UCHAR)k, 0, gf_pre, gf_post, NULL };
+	ops[IRP_MJ_MAXIMUM_FUNCTION + 1].MajorFunction = IRP_MJ_OPERATION_END;
+	regs[i] = (FLT_REGISTRATION){ .Size = sizeof(FLT_REGISTRATION),
+				      .Version = FLT_REGISTRATION_VERSION,
+				      .OperationRegistration = ops,
+				      .FilterUnloadCallback = gf_unload_cb };
+	NTSTATUS s = FltRegisterFilter(driver, &regs[i], &filters[i]);
+	if (!NT_SUCCESS(s))
+		return s;
+	s = FltStartFiltering(filters[i]);
+	if (!NT_SUCCESS(s))
+		FltUnregisterFilter(filters[i]);
+	return s;
+}
+
+static NTSTATUS FLTAPI entry0(PDRIVER_OBJECT d, PUNICODE_STRING r) { (void)r; return entry(0, d); }
+static NTSTATUS FLTAPI entry1(PDRIVER_OBJECT d, PUNICODE_STRING r) { (void)r; return entry(1, d); }
+static NTSTATUS FLTAPI entry2(PDRIVER_OBJECT d, PUNICODE_STRING r) { (void)r; return entry(2, d); }
+
+static const altitude_instance_config instances[GF_MAX_FILTERS] = {
+	{ L"gf0 Instance", L"370000", 0 },
+	{ L"gf1 Instance", L"360000", 0 },
+	{ L"gf2 Instance", L"350000", 0 },
+};
+static const WCHAR *names[GF_MAX_FILTERS] = { L"gf0", L"gf1", L"gf2" };
+static PDRIVER_INITIALIZE entries[GF_MAX_FILTERS] = { entry0, entry1, entry2 };
+
+NTSTATUS gf_load(int count)
+{
+	worker_stop = FALSE;
+	if (pthread_create(&worker, NULL, worker_main, NULL) != 0)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	for (int i = 0; i < count && i < GF_MAX_FILTERS; i++) {
+		altitude_filter_config cfg = { names[i], NULL, 1, &instances[i] };
+		NTSTATUS s = altitude_filter_load(&cfg, entries[i], NULL);
+		if (!NT_SUCCESS(s))
+			return s;
+		loaded = i + 1;
+	}
+	return STATUS_SUCCESS;
+}
+
+void gf_unload(void)
+{
+	for (int i = loaded - 1; i >= 0; i--) {
+		altitude_filter_unload(names[i], TRUE);
+		filters[i] = NULL;
+	}
+	loaded = 0;
+	pthread_mutex_lock(&queue_lock);
+	worker_stop = TRUE;
+	pthread_cond_broadcast(&queue_cv);
+	pthread_mutex_unlock(&queue_lock);
+	pthread_join(worker, NULL);
+}
+
+void gf_reset(void)
+{
+	atomic_store(&gf.record_leaf, NULL);
+	atomic_store(&gf.deny_marker, NULL);
+	atomic_store(&gf.pend_reads, false);
+	atomic_store(&gf.hold_block_reads, false);
+	pthread_mutex_lock(&record_lock);
+	for (int i = 0; i < GF_MAX_FILTERS; i++) {
+		atomic_store(&gf.pre[i], 0);
+		atomic_store(&gf.post[i], 0);
+	}
+	atomic_store(&gf.denied, 0);
+	atomic_store(&gf.pended, 0);
+	atomic_store(&gf.completed_on_worker, 0);
+	atomic_store(&gf.held, 0);
+	atomic_store(&gf.cancelled, 0);
+	atomic_store(&gf.records, 0);
+	pthread_mutex_unlock(&record_lock);
+}
+
+PFLT_FILTER gf_filter(int i)
+{
+	return filters[i];
+}
