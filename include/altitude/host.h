@@ -75,6 +75,29 @@ typedef struct altitude_host_filter_info {
 /* Fills up to `capacity` records; returns the number of registered filters. */
 ULONG altitude_host_filters(altitude_host_filter_info *infos, ULONG capacity);
 
+typedef struct altitude_host_instance_info {
+	char filter[256];
+	char volume[256];    /* \Device\AltitudeVolumeN */
+	char instance[256];
+	char altitude[64];
+} altitude_host_instance_info;
+
+/* Fills up to `capacity` records, volume by volume from the highest altitude;
+ * returns the number of instances. */
+ULONG altitude_host_instances(altitude_host_instance_info *infos, ULONG capacity);
+
+/*
+ * Attaches an instance by names (volume: \Device\AltitudeVolumeN): at
+ * `altitude` (FltAttachVolumeAtAltitude) or, when NULL or "", at the
+ * filter's configured one (FltAttachVolume); `instance` NULL or "" is the
+ * default instance.  The statuses are those routines' ones, and
+ * FltGetFilterFromName's / FltGetVolumeFromName's for unknown names.
+ */
+NTSTATUS altitude_host_attach(const char *filter, const char *volume, const char *altitude,
+			      const char *instance);
+/* FltDetachVolume by names; `instance` NULL or "" detaches the default instance. */
+NTSTATUS altitude_host_detach(const char *filter, const char *volume, const char *instance);
+
 void altitude_host_free(void *p);
 
 #ifdef __cplusplus

@@ -12,6 +12,7 @@ static PFLT_FILTER test_filter;
 static ULONG test_fail_entry;
 static ULONG test_refuse_unload;
 static ULONG test_crash_entry;
+static UNICODE_STRING test_name;
 /* An address no page maps, and not NULL: UBSan does not stop the fault first. */
 static int *volatile test_bad_pointer = (int *)16;
 
@@ -44,11 +45,37 @@ static NTSTATUS FLTAPI test_setup(PCFLT_RELATED_OBJECTS objects, FLT_INSTANCE_SE
 	return STATUS_SUCCESS;
 }
 
+/* Manual detach is allowed. */
+static NTSTATUS FLTAPI test_query_teardown(PCFLT_RELATED_OBJECTS objects,
+					   FLT_INSTANCE_QUERY_TEARDOWN_FLAGS flags)
+{
+	(void)objects;
+	(void)flags;
+	return STATUS_SUCCESS;
+}
+
+/* Callbacks on I/O threads carry no log prefix: the line names the filter. */
+static FLT_PREOP_CALLBACK_STATUS FLTAPI test_pre_write(PFLT_CALLBACK_DATA data,
+						       PCFLT_RELATED_OBJECTS objects, PVOID *context)
+{
+	(void)data;
+	(void)context;
+	DbgPrint("%wZ pre write %p\n", &test_name, (void *)objects->FileObject);
+	return FLT_PREOP_SUCCESS_NO_CALLBACK;
+}
+
+static const FLT_OPERATION_REGISTRATION test_operations[] = {
+	{ IRP_MJ_WRITE, 0, test_pre_write, NULL, NULL },
+	{ IRP_MJ_OPERATION_END, 0, NULL, NULL, NULL },
+};
+
 static const FLT_REGISTRATION test_registration = {
 	.Size = sizeof(FLT_REGISTRATION),
 	.Version = FLT_REGISTRATION_VERSION,
+	.OperationRegistration = test_operations,
 	.FilterUnloadCallback = test_unload,
 	.InstanceSetupCallback = test_setup,
+	.InstanceQueryTeardownCallback = test_query_teardown,
 };
 
 static NTSTATUS test_read_parameters(PUNICODE_STRING registry_path)
@@ -91,6 +118,7 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path)
 	if (test_crash_entry)
 		*test_bad_pointer = 1; /* a filter bug: fltmgrd's crash report must name us */
 	driver->DriverUnload = test_driver_unload;
+	test_name = driver->DriverName;
 	status = FltRegisterFilter(driver, &test_registration, &test_filter);
 	if (!NT_SUCCESS(status))
 		return status;

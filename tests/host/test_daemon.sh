@@ -134,9 +134,9 @@ echo kept >"$tmp/inplace/b.txt"
 expect 0 "" mount "$tmp/src" "$tmp/mnt"
 expect 1 "already mounted" mount "$tmp/src" "$tmp/mnt"
 expect 0 "" mount --in-place "$tmp/inplace"
-expect 0 "Dos Name +Source +FileSystem" volumes
-expect 0 "^$tmp/mnt +$tmp/src +altitudefs" volumes
-expect 0 "\"dos_name\": \"$tmp/inplace\", \"source\": \"\"" --json volumes
+expect 0 "Dos Name +Volume Name +FileSystem +Source" volumes
+expect 0 "^$tmp/mnt +.Device.AltitudeVolume[0-9]+ +altitudefs +$tmp/src" volumes
+expect 0 "\"dos_name\": \"$tmp/inplace\", \"volume_name\": \".*\", \"filesystem\": \"altitudefs\", \"source\": \"\"" --json volumes
 [ "$(cat "$tmp/mnt/dir/a.txt")" = original ] || fail "read through the mount"
 echo written >"$tmp/mnt/dir/c.txt"
 [ "$(cat "$tmp/src/dir/c.txt")" = written ] || fail "write through the mount"
@@ -165,6 +165,34 @@ start
 grep -q "$tmp/mnt" /proc/self/mountinfo && fail "stale mount left"
 expect 0 "" mount "$tmp/src" "$tmp/mnt"
 expect 0 "^beta +1 +385100" filters
+
+# Instances: the loaded filters attach to the volume; I/O passes the higher
+# altitude first; manual detach and attach under a running writer.
+expect 0 "" load alpha
+expect 0 "Filter +Volume Name +Altitude +Instance Name +Frame +Dos Name" instances
+expect 0 "^beta +.Device.AltitudeVolume[0-9]+ +385100 +beta Instance +0 +$tmp/mnt" instances
+expect 0 "^alpha +.Device.AltitudeVolume[0-9]+ +320000 +alpha Instance +0 +$tmp/mnt" instances -v "$tmp/mnt"
+: >"$log.io"
+echo ordered >"$tmp/mnt/dir/order.txt"
+grep -E "^fltmgrd: info: (alpha|beta) pre write" "$log" | tail -2 | awk '{print $3}' | tr '\n' ' ' >"$log.io"
+[ "$(cat "$log.io")" = "beta alpha " ] || fail "filters saw the write in the order $(cat "$log.io")"
+rm -f "$tmp/writer.err"
+( while [ ! -e "$tmp/writer.stop" ]; do echo x >>"$tmp/mnt/dir/load.txt" || { echo err >"$tmp/writer.err"; break; }; done ) &
+writer=$!
+expect 0 "" detach alpha "$tmp/mnt"
+expect 0 "^-" instances -f alpha
+"$fltmc" instances -f alpha | grep -q "^alpha" && fail "alpha still attached after detach"
+expect 1 "STATUS_FLT_INSTANCE_NOT_FOUND|STATUS_FLT_.*NOT_FOUND" detach alpha "$tmp/mnt"
+expect 0 "" attach alpha "$tmp/mnt" -a 250000 -i "alpha second"
+expect 0 "^alpha +.Device.AltitudeVolume[0-9]+ +250000 +alpha second +0" instances -f alpha
+expect 1 "STATUS_FLT_VOLUME_NOT_FOUND" attach alpha /nonexistent
+expect 1 "STATUS_FLT_FILTER_NOT_FOUND" attach nosuch "$tmp/mnt"
+expect 0 "" unload alpha
+expect 0 "" load alpha
+touch "$tmp/writer.stop"
+wait "$writer"
+[ ! -e "$tmp/writer.err" ] || fail "the background writer saw an error"
+expect 0 "" unload alpha
 "$fltmc" filters | grep -q "^alpha" && fail "alpha (demand start) loaded at start"
 
 # Graceful stop: the loaded filters are unloaded and the socket removed.

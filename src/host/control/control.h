@@ -1,6 +1,7 @@
 /*
  * The control protocol between fltmc (or libfltlib) and fltmgrd, over the
- * Unix stream socket <runtime dir>/fltmgrd.sock.
+ * Unix stream socket <runtime dir>/fltmgrd.sock.  A volume argument is a
+ * mount point or a volume name (\Device\AltitudeVolumeN).
  *
  * Every message is a header (magic "ALTC", version, type, payload length,
  * all little-endian) and a payload of at most CTL_MAX_PAYLOAD bytes.  A
@@ -37,8 +38,11 @@ enum ctl_type {
 	CTL_FILTERS = 6,   /* () -> name, instances, altitude, frame, module */
 	CTL_MOUNT = 7,     /* (source or "", mountpoint) -> one record: mountpoint */
 	CTL_UNMOUNT = 8,   /* (mountpoint) */
-	CTL_VOLUMES = 9,   /* () -> mountpoint, source, filesystem */
-	CTL_TYPE_MAX = 9,
+	CTL_VOLUMES = 9,   /* () -> mountpoint, volume name, filesystem, source */
+	CTL_INSTANCES = 10, /* (filter or "", volume or "") -> filter, volume, altitude, instance, frame */
+	CTL_ATTACH = 11,   /* (filter, volume, altitude or "", instance or "") */
+	CTL_DETACH = 12,   /* (filter, volume, instance or "") */
+	CTL_TYPE_MAX = 12,
 	CTL_REPLY = 0x8000,
 };
 

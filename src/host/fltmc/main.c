@@ -24,6 +24,12 @@ static const char fc_usage_text[] =
 	"  load <name>             load an installed filter\n"
 	"  unload <name> [--force] unload a filter (--force: mandatory unload)\n"
 	"  filters                 list loaded filters\n"
+	"  instances [-f filter] [-v volume]\n"
+	"                          list instances\n"
+	"  attach <filter> <volume> [-a altitude] [-i instance]\n"
+	"  detach <filter> <volume> [-i instance]\n"
+	"                          attach or detach an instance (volume: mount point or\n"
+	"                          \\Device\\AltitudeVolumeN)\n"
 	"  volumes                 list mounted volumes\n"
 	"  mount <source> <mountpoint> | mount --in-place <dir>\n"
 	"                          serve a directory through the filter stack\n"
@@ -178,10 +184,10 @@ static int fc_mount(int argc, char **argv)
 }
 
 static int fc_list(uint16_t type, const char *const *headers, const char *const *keys,
-		   const bool *numeric, size_t columns)
+		   const bool *numeric, size_t columns, const char *const *args, size_t count)
 {
 	struct ctl_msg reply;
-	int rc = fc_request(type, NULL, 0, &reply);
+	int rc = fc_request(type, args, count, &reply);
 
 	if (rc)
 		return rc;
@@ -201,16 +207,84 @@ static int fc_filters(void)
 	static const char *const keys[] = { "name", "instances", "altitude", "frame", "module" };
 	static const bool numeric[] = { false, true, false, true, false };
 
-	return fc_list(CTL_FILTERS, headers, keys, numeric, 5);
+	return fc_list(CTL_FILTERS, headers, keys, numeric, 5, NULL, 0);
 }
 
 static int fc_volumes(void)
 {
-	static const char *const headers[] = { "Dos Name", "Source", "FileSystem" };
-	static const char *const keys[] = { "dos_name", "source", "filesystem" };
-	static const bool numeric[] = { false, false, false };
+	static const char *const headers[] = { "Dos Name", "Volume Name", "FileSystem", "Source" };
+	static const char *const keys[] = { "dos_name", "volume_name", "filesystem", "source" };
+	static const bool numeric[] = { false, false, false, false };
 
-	return fc_list(CTL_VOLUMES, headers, keys, numeric, 3);
+	return fc_list(CTL_VOLUMES, headers, keys, numeric, 4, NULL, 0);
+}
+
+static int fc_instances(int argc, char **argv)
+{
+	static const char *const headers[] = { "Filter", "Volume Name", "Altitude", "Instance Name",
+					       "Frame", "Dos Name" };
+	static const char *const keys[] = { "filter", "volume_name", "altitude", "instance",
+					    "frame", "dos_name" };
+	static const bool numeric[] = { false, false, false, false, true, false };
+	const char *args[2] = { "", "" };
+	int c;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "f:v:")) != -1) {
+		if (c == 'f')
+			args[0] = optarg;
+		else if (c == 'v')
+			args[1] = optarg;
+		else
+			return fc_usage("instances [-f filter] [-v volume]");
+	}
+	if (optind != argc)
+		return fc_usage("instances [-f filter] [-v volume]");
+	return fc_list(CTL_INSTANCES, headers, keys, numeric, 6, args, 2);
+}
+
+static const char *fc_detach_hint(NTSTATUS status, const char *name, const char *message)
+{
+	(void)name;
+	(void)message;
+	if (status == STATUS_FLT_DO_NOT_DETACH)
+		return "the filter refuses manual detach (its InstanceQueryTeardownCallback)";
+	return NULL;
+}
+
+/* attach <filter> <volume> [-a altitude] [-i instance]; detach <filter> <volume> [-i instance] */
+static int fc_attach_detach(int argc, char **argv, bool attach)
+{
+	const char *args[4] = { NULL, NULL, "", "" };
+	const char *positional[2];
+	char what[600];
+	size_t n = 0;
+	int c;
+
+	optind = 1;
+	while (optind < argc) {
+		c = getopt(argc, argv, attach ? "+a:i:" : "+i:");
+		if (c == -1) {
+			if (n == 2)
+				return fc_usage("too many arguments");
+			positional[n++] = argv[optind++];
+		} else if (c == 'a') {
+			args[2] = optarg;
+		} else if (c == 'i') {
+			args[attach ? 3 : 2] = optarg;
+		} else {
+			return fc_usage(attach ? "attach <filter> <volume> [-a altitude] [-i instance]"
+					       : "detach <filter> <volume> [-i instance]");
+		}
+	}
+	if (n != 2)
+		return fc_usage(attach ? "attach <filter> <volume> [-a altitude] [-i instance]"
+				       : "detach <filter> <volume> [-i instance]");
+	args[0] = positional[0];
+	args[1] = positional[1];
+	snprintf(what, sizeof(what), "%s %s %s", attach ? "attach" : "detach", args[0], args[1]);
+	return fc_simple(attach ? CTL_ATTACH : CTL_DETACH, args, attach ? 4 : 3, what,
+			 attach ? NULL : fc_detach_hint, NULL);
 }
 
 static int fc_status(void)
@@ -219,7 +293,7 @@ static int fc_status(void)
 	static const char *const keys[] = { "item", "value" };
 	static const bool numeric[] = { false, false };
 
-	return fc_list(CTL_STATUS, headers, keys, numeric, 2);
+	return fc_list(CTL_STATUS, headers, keys, numeric, 2, NULL, 0);
 }
 
 static int fc_command(int argc, char **argv)
@@ -238,6 +312,12 @@ static int fc_command(int argc, char **argv)
 		return fc_one_name(argc, argv, CTL_UNMOUNT, NULL);
 	if (strcmp(cmd, "mount") == 0)
 		return fc_mount(argc, argv);
+	if (strcmp(cmd, "instances") == 0)
+		return fc_instances(argc, argv);
+	if (strcmp(cmd, "attach") == 0)
+		return fc_attach_detach(argc, argv, true);
+	if (strcmp(cmd, "detach") == 0)
+		return fc_attach_detach(argc, argv, false);
 	if (argc != 1)
 		return fc_usage("the command takes no arguments");
 	if (strcmp(cmd, "filters") == 0)

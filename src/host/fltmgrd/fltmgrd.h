@@ -48,7 +48,13 @@ bool fm_request_handle(int fd, const struct ctl_msg *req);
 int fm_volume_mount(const char *source, const char *mountpoint, char *err, size_t errsize);
 int fm_volume_unmount(const char *mountpoint);
 /* Calls fn for each volume (under the table lock). */
-void fm_volume_each(void (*fn)(const char *mountpoint, const char *source, void *ctx), void *ctx);
+void fm_volume_each(void (*fn)(const char *mountpoint, const char *name, const char *source,
+			       void *ctx),
+		    void *ctx);
+/* The volume name (\Device\...) of a mount point or volume name; false if none. */
+bool fm_volume_device_name(const char *target, char *buf, size_t size);
+/* The mount point of a volume name, or "" (buf). */
+void fm_volume_mountpoint(const char *name, char *buf, size_t size);
 /* Unmounts every volume; returns how many failed. */
 unsigned fm_volume_unmount_all(void);
 

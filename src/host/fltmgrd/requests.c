@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <altitude/host.h>
@@ -170,9 +171,74 @@ static void fm_do_unmount(const struct ctl_msg *req, struct fm_reply *r)
 		fm_reply_set(r, rc ? STATUS_UNSUCCESSFUL : STATUS_SUCCESS, rc ? strerror(rc) : NULL);
 }
 
-static void fm_volume_record(const char *mountpoint, const char *source, void *ctx)
+static void fm_volume_record(const char *mountpoint, const char *name, const char *source,
+			     void *ctx)
 {
-	fm_reply_add(ctx, "%s\x1f%s\x1f%s", mountpoint, source, "altitudefs");
+	fm_reply_add(ctx, "%s\x1f%s\x1f%s\x1f%s", mountpoint, name, "altitudefs", source);
+}
+
+/* The volume name of a request's volume argument; false (reply set) when unknown. */
+static bool fm_volume_arg(const char *arg, char *name, size_t size, struct fm_reply *r)
+{
+	if (fm_volume_device_name(arg, name, size))
+		return true;
+	fm_reply_set(r, STATUS_FLT_VOLUME_NOT_FOUND, "no altitude volume is mounted there");
+	return false;
+}
+
+static void fm_do_instances(const struct ctl_msg *req, struct fm_reply *r)
+{
+	altitude_host_instance_info *infos;
+	char volume[256] = "", dos[4096];
+	ULONG n;
+
+	if (!fm_args(req, r, 2, 2))
+		return;
+	if (req->strings[1][0] && !fm_volume_arg(req->strings[1], volume, sizeof(volume), r))
+		return;
+	n = altitude_host_instances(NULL, 0);
+	infos = calloc(n ? n : 1, sizeof(*infos));
+	if (!infos) {
+		fm_reply_set(r, STATUS_INSUFFICIENT_RESOURCES, "out of memory");
+		return;
+	}
+	n = altitude_host_instances(infos, n);
+	fm_reply_set(r, STATUS_SUCCESS, NULL);
+	for (ULONG i = 0; i < n; i++) {
+		if ((req->strings[0][0] && strcasecmp(req->strings[0], infos[i].filter) != 0) ||
+		    (volume[0] && strcmp(volume, infos[i].volume) != 0))
+			continue;
+		fm_volume_mountpoint(infos[i].volume, dos, sizeof(dos));
+		fm_reply_add(r, "%s\x1f%s\x1f%s\x1f%s\x1f" "0\x1f%s", infos[i].filter, infos[i].volume,
+			     infos[i].altitude, infos[i].instance, dos);
+	}
+	free(infos);
+}
+
+static void fm_do_attach(const struct ctl_msg *req, struct fm_reply *r)
+{
+	char volume[256];
+	NTSTATUS s;
+
+	if (!fm_args(req, r, 4, 4) || !fm_volume_arg(req->strings[1], volume, sizeof(volume), r))
+		return;
+	s = altitude_host_attach(req->strings[0], volume, req->strings[2], req->strings[3]);
+	fm_reply_set(r, s, NULL);
+	fm_log(NT_SUCCESS(s) ? FM_INFO : FM_WARNING, "attach %s to %s: 0x%08X", req->strings[0],
+	       volume, (unsigned)s);
+}
+
+static void fm_do_detach(const struct ctl_msg *req, struct fm_reply *r)
+{
+	char volume[256];
+	NTSTATUS s;
+
+	if (!fm_args(req, r, 3, 3) || !fm_volume_arg(req->strings[1], volume, sizeof(volume), r))
+		return;
+	s = altitude_host_detach(req->strings[0], volume, req->strings[2]);
+	fm_reply_set(r, s, NULL);
+	fm_log(NT_SUCCESS(s) ? FM_INFO : FM_WARNING, "detach %s from %s: 0x%08X", req->strings[0],
+	       volume, (unsigned)s);
 }
 
 static void fm_do_volumes(const struct ctl_msg *req, struct fm_reply *r)
@@ -202,7 +268,8 @@ static const fm_handler fm_handlers[CTL_TYPE_MAX + 1] = {
 	[CTL_UNLOAD] = fm_do_unload,     [CTL_INSTALL] = fm_do_install,
 	[CTL_UNINSTALL] = fm_do_uninstall, [CTL_FILTERS] = fm_do_filters,
 	[CTL_MOUNT] = fm_do_mount,       [CTL_UNMOUNT] = fm_do_unmount,
-	[CTL_VOLUMES] = fm_do_volumes,
+	[CTL_VOLUMES] = fm_do_volumes,   [CTL_INSTANCES] = fm_do_instances,
+	[CTL_ATTACH] = fm_do_attach,     [CTL_DETACH] = fm_do_detach,
 };
 
 bool fm_request_handle(int fd, const struct ctl_msg *req)

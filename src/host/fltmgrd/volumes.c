@@ -106,11 +106,42 @@ int fm_volume_unmount(const char *mountpoint)
 	return rc;
 }
 
-void fm_volume_each(void (*fn)(const char *mountpoint, const char *source, void *ctx), void *ctx)
+void fm_volume_each(void (*fn)(const char *mountpoint, const char *name, const char *source,
+			       void *ctx),
+		    void *ctx)
 {
 	pthread_mutex_lock(&fm_volumes_lock);
 	for (struct fm_volume *v = fm_volumes; v; v = v->next)
-		fn(v->mountpoint, v->source, ctx);
+		fn(v->mountpoint, altitude_volume_name(v->vol), v->source, ctx);
+	pthread_mutex_unlock(&fm_volumes_lock);
+}
+
+bool fm_volume_device_name(const char *target, char *buf, size_t size)
+{
+	char real[PATH_MAX];
+	struct fm_volume **link;
+
+	if (target[0] == '\\') {
+		snprintf(buf, size, "%s", target);
+		return true;
+	}
+	pthread_mutex_lock(&fm_volumes_lock);
+	link = fm_volume_find(target);
+	if (!link && realpath(target, real))
+		link = fm_volume_find(real);
+	if (link)
+		snprintf(buf, size, "%s", altitude_volume_name((*link)->vol));
+	pthread_mutex_unlock(&fm_volumes_lock);
+	return link != NULL;
+}
+
+void fm_volume_mountpoint(const char *name, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	pthread_mutex_lock(&fm_volumes_lock);
+	for (struct fm_volume *v = fm_volumes; v; v = v->next)
+		if (strcmp(altitude_volume_name(v->vol), name) == 0)
+			snprintf(buf, size, "%s", v->mountpoint);
 	pthread_mutex_unlock(&fm_volumes_lock);
 }
 
