@@ -55,6 +55,8 @@ void fm_volume_each(void (*fn)(const char *mountpoint, const char *name, const c
 bool fm_volume_device_name(const char *target, char *buf, size_t size);
 /* The mount point of a volume name, or "" (buf). */
 void fm_volume_mountpoint(const char *name, char *buf, size_t size);
+/* Detaches the stale mounts recorded by a previous daemon (runtime dir/volumes). */
+void fm_volumes_cleanup_recorded(void);
 /* Unmounts every volume; returns how many failed. */
 unsigned fm_volume_unmount_all(void);
 

@@ -225,7 +225,8 @@ static void *fm_cleanup_main(void *arg)
 /*
  * Stale mounts are found by asking each altitude mount whether its server
  * is gone; a mount whose server is alive but not answering would block
- * that question, so the daemon waits for it at most 5 seconds and goes on.
+ * that question, so the daemon waits for it at most 2 seconds and goes on
+ * (the sweep goes on in the background).
  */
 static void fm_cleanup_stale(void)
 {
@@ -242,12 +243,12 @@ static void fm_cleanup_stale(void)
 		fm_cleanup_main(&c);
 	pthread_attr_destroy(&attr);
 	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += 5;
+	deadline.tv_sec += 2;
 	pthread_mutex_lock(&c.lock);
 	while (!c.done && rc != ETIMEDOUT)
 		rc = pthread_cond_timedwait(&c.done_cond, &c.lock, &deadline);
 	if (!c.done)
-		fm_log(FM_WARNING, "stale mount cleanup still waiting after 5 s for a FUSE server "
+		fm_log(FM_WARNING, "stale mount cleanup still waiting after 2 s for a FUSE server "
 		       "that does not answer; going on");
 	else if (c.rc)
 		fm_log(FM_WARNING, "stale mount cleanup: %s", strerror(c.rc));
@@ -264,6 +265,7 @@ static int fm_start(void)
 		fm_log(FM_ERROR, "cannot use registry directory %s", fm_options.registry_dir);
 		return 1;
 	}
+	fm_volumes_cleanup_recorded();
 	fm_cleanup_stale();
 	fm_load_start_filters();
 	fm_crash_refresh_modules();

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <altitude/volume.h>
 
@@ -22,6 +23,50 @@ struct fm_volume {
 
 static pthread_mutex_t fm_volumes_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fm_volume *fm_volumes;
+
+/*
+ * <runtime dir>/volumes lists the mount points, one per line, so that the
+ * next daemon detaches exactly its predecessor's stale mounts first (the
+ * sweep over every altitude mount can be held up by another process's
+ * mount whose server does not answer).  Written under the table lock.
+ */
+static void fm_volumes_save(void)
+{
+	char path[600], tmp[610];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/volumes", fm_options.runtime_dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	for (struct fm_volume *v = fm_volumes; v; v = v->next)
+		fprintf(f, "%s\n", v->mountpoint);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
+void fm_volumes_cleanup_recorded(void)
+{
+	char path[600], line[PATH_MAX + 2];
+	unsigned cleaned = 0, n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/volumes", fm_options.runtime_dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		n = 0;
+		if (line[0] == '/' && altitude_volume_cleanup_stale(line, &n) == 0)
+			cleaned += n;
+	}
+	fclose(f);
+	unlink(path);
+	if (cleaned)
+		fm_log(FM_INFO, "cleaned up %u stale altitude mount(s) of the previous fltmgrd", cleaned);
+}
 
 static struct fm_volume **fm_volume_find(const char *mountpoint)
 {
@@ -66,6 +111,7 @@ int fm_volume_mount(const char *source, const char *mountpoint, char *err, size_
 	v->source = strdup(source ? source : "");
 	v->next = fm_volumes;
 	fm_volumes = v;
+	fm_volumes_save();
 	fm_crash_add_volume(real);
 	fm_log(FM_INFO, "volume mounted: %s -> %s", source ? source : "(in place)", real);
 out:
@@ -82,6 +128,7 @@ static int fm_volume_remove(struct fm_volume **link)
 	rc = altitude_volume_unmount(v->vol);
 
 	*link = v->next;
+	fm_volumes_save();
 	fm_log(rc ? FM_WARNING : FM_INFO, "volume %s unmounted%s%s", v->mountpoint,
 	       rc ? ": " : "", rc ? strerror(rc) : "");
 	free(v->mountpoint);
