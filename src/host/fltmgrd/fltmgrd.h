@@ -18,6 +18,7 @@ struct fm_options {
 	char registry_dir[512];
 	char admin_group[64];
 	unsigned shutdown_timeout; /* seconds */
+	bool sweep_all_stale;      /* --stale-cleanup all (default) or recorded */
 };
 
 extern struct fm_options fm_options;

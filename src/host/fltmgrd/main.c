@@ -35,6 +35,7 @@ struct fm_options fm_options = {
 	.registry_dir = "/etc/altitude/filters",
 	.admin_group = "altitude",
 	.shutdown_timeout = 30,
+	.sweep_all_stale = true,
 };
 
 static void fm_usage(FILE *out)
@@ -50,12 +51,15 @@ static void fm_usage(FILE *out)
 		"      --log-level LEVEL     error, warning, info (default) or debug\n"
 		"      --journal             log to syslog/the journal instead of stderr\n"
 		"      --shutdown-timeout S  seconds allowed for a graceful stop (default 30)\n"
+		"      --stale-cleanup MODE  at start detach the stale mounts this daemon recorded\n"
+		"                            (recorded) or also every other stale altitude mount\n"
+		"                            (all, the default)\n"
 		"  -h, --help                this help\n");
 }
 
 static int fm_parse_options(int argc, char **argv)
 {
-	enum { O_RUNTIME = 256, O_REGISTRY, O_GROUP, O_LEVEL, O_JOURNAL, O_TIMEOUT };
+	enum { O_RUNTIME = 256, O_REGISTRY, O_GROUP, O_LEVEL, O_JOURNAL, O_TIMEOUT, O_STALE };
 	static const struct option opts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "runtime-dir", required_argument, NULL, O_RUNTIME },
@@ -64,6 +68,7 @@ static int fm_parse_options(int argc, char **argv)
 		{ "log-level", required_argument, NULL, O_LEVEL },
 		{ "journal", no_argument, NULL, O_JOURNAL },
 		{ "shutdown-timeout", required_argument, NULL, O_TIMEOUT },
+		{ "stale-cleanup", required_argument, NULL, O_STALE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -89,6 +94,13 @@ static int fm_parse_options(int argc, char **argv)
 				fprintf(stderr, "fltmgrd: --shutdown-timeout takes seconds\n");
 				return 2;
 			}
+			break;
+		case O_STALE:
+			if (strcmp(optarg, "all") != 0 && strcmp(optarg, "recorded") != 0) {
+				fprintf(stderr, "fltmgrd: --stale-cleanup takes all or recorded\n");
+				return 2;
+			}
+			fm_options.sweep_all_stale = strcmp(optarg, "all") == 0;
 			break;
 		case 'h': fm_usage(stdout); exit(0);
 		default: fm_usage(stderr); return 2;
@@ -266,7 +278,8 @@ static int fm_start(void)
 		return 1;
 	}
 	fm_volumes_cleanup_recorded();
-	fm_cleanup_stale();
+	if (fm_options.sweep_all_stale)
+		fm_cleanup_stale();
 	fm_load_start_filters();
 	fm_crash_refresh_modules();
 	rc = fm_server_start();
