@@ -12,8 +12,8 @@
 #include <flt/workitem.h>
 #include <flt/names.h>
 #include <flt/io.h>
+#include <flt/port.h>
 #include <flt/cancellation.h>
 #include <flt/cbdq.h>
 #include <flt/context.h>
-#include <flt/port.h>
 #endif

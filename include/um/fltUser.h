@@ -50,6 +50,16 @@ HRESULT WINAPI FilterGetMessage(HANDLE hPort, PFILTER_MESSAGE_HEADER lpMessageBu
 HRESULT WINAPI FilterReplyMessage(HANDLE hPort, PFILTER_REPLY_HEADER lpReplyBuffer,
 				  DWORD dwReplyBufferSize);
 
+/*
+ * Filter management (the host's fltmgrd, through its control socket):
+ * FilterLoad loads an installed filter, FilterUnload unloads it (not
+ * mandatory: the filter may refuse).  E_INVALIDARG for a NULL or empty
+ * name, HRESULT_FROM_WIN32(ERROR_SERVICE_NOT_ACTIVE) when fltmgrd cannot
+ * be reached, else the HRESULT of the Filter Manager's status.
+ */
+HRESULT WINAPI FilterLoad(LPCWSTR lpFilterName);
+HRESULT WINAPI FilterUnload(LPCWSTR lpFilterName);
+
 #ifdef __cplusplus
 }
 #endif
