@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <altitude/pool.h>
+
 #include "host/control/control.h"
 
 enum fm_level { FM_ERROR, FM_WARNING, FM_INFO, FM_DEBUG };
@@ -26,6 +28,18 @@ extern struct fm_options fm_options;
 /* ---- log.c: leveled log to stderr or syslog; DbgPrint lines go here too ---- */
 bool fm_log_parse_level(const char *text, enum fm_level *level);
 void fm_log_init(void);
+
+/* Unload and shutdown reports (report.c). */
+struct fm_pool_snapshot {
+	ULONG count;
+	ULONG capacity;
+	ULONG context_leaks;
+	altitude_pool_tag_info tags[];
+};
+struct fm_pool_snapshot *fm_report_snapshot(void);
+/* Logs what unloading `filter` released; frees `before`. */
+void fm_report_unload(const char *filter, struct fm_pool_snapshot *before);
+void fm_report_shutdown(void);
 void fm_log(enum fm_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- crash.c: reports of crashes in filter code ---- */

@@ -321,6 +321,7 @@ static void *fm_stop_main(void *arg)
 	fm_set_phase("unloading filters");
 	filters = altitude_host_unload_all();
 	fm_log(FM_INFO, "shutdown: %lu filter(s) unloaded", (unsigned long)filters);
+	fm_report_shutdown();
 	altitude_registry_shutdown();
 	pthread_mutex_lock(&fm_stop_lock);
 	fm_stopped = true;

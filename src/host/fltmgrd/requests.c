@@ -75,6 +75,7 @@ static void fm_do_load(const struct ctl_msg *req, struct fm_reply *r)
 
 static void fm_do_unload(const struct ctl_msg *req, struct fm_reply *r)
 {
+	struct fm_pool_snapshot *before;
 	NTSTATUS s;
 
 	if (!fm_args(req, r, 2, 2))
@@ -83,11 +84,16 @@ static void fm_do_unload(const struct ctl_msg *req, struct fm_reply *r)
 		fm_reply_set(r, STATUS_INVALID_PARAMETER, "the mandatory flag must be 0 or 1");
 		return;
 	}
+	before = fm_report_snapshot();
 	s = altitude_host_filter_unload(req->strings[0], req->strings[1][0] == '1');
 	fm_crash_refresh_modules();
 	fm_reply_set(r, s, NULL);
 	fm_log(NT_SUCCESS(s) ? FM_INFO : FM_WARNING, "filter %s: unload%s: 0x%08X", req->strings[0],
 	       req->strings[1][0] == '1' ? " (mandatory)" : "", (unsigned)s);
+	if (NT_SUCCESS(s))
+		fm_report_unload(req->strings[0], before);
+	else
+		free(before);
 }
 
 static void fm_do_install(const struct ctl_msg *req, struct fm_reply *r)
