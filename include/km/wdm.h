@@ -21,4 +21,16 @@
 #include <nt/ps.h>
 #include <nt/work.h>
 #include <nt/registry.h>
+
+/*
+ * PAGED_CODE() marks a routine that may run only at IRQL <= APC_LEVEL (its
+ * code is pageable on Windows).  Altitude checks it in every build: above
+ * APC_LEVEL it bugchecks IRQL_NOT_LESS_OR_EQUAL, as a checked build would.
+ */
+#define PAGED_CODE()                                                                      \
+	do {                                                                              \
+		if (KeGetCurrentIrql() > APC_LEVEL)                                       \
+			KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, KeGetCurrentIrql(), APC_LEVEL, 0, 0); \
+	} while (0)
+#define PAGED_CODE_LOCKED() ((void)0)
 #endif

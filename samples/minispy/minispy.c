@@ -27,16 +27,6 @@ Environment:
 #include <fltKernel.h>
 #include "minispy.h"
 
-#ifndef PAGED_CODE
-#define PAGED_CODE()                                                          \
-    do {                                                                      \
-        if (KeGetCurrentIrql() > APC_LEVEL) {                                 \
-            KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, KeGetCurrentIrql(),          \
-                         APC_LEVEL, 0, 0);                                    \
-        }                                                                     \
-    } while (0)
-#endif
-
 #define SPY_RING_TAG            'rSpM'
 #define SPY_RECORD_TAG          'cSpM'
 #define SPY_DEFAULT_RECORDS     1024

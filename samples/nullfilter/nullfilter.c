@@ -18,16 +18,6 @@ Environment:
 
 #include <fltKernel.h>
 
-#ifndef PAGED_CODE
-#define PAGED_CODE()                                                          \
-    do {                                                                      \
-        if (KeGetCurrentIrql() > APC_LEVEL) {                                 \
-            KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, KeGetCurrentIrql(),          \
-                         APC_LEVEL, 0, 0);                                    \
-        }                                                                     \
-    } while (0)
-#endif
-
 typedef struct _NULL_FILTER_DATA {
 
     //

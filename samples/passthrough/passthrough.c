@@ -25,16 +25,6 @@ Environment:
 
 #include <fltKernel.h>
 
-#ifndef PAGED_CODE
-#define PAGED_CODE()                                                          \
-    do {                                                                      \
-        if (KeGetCurrentIrql() > APC_LEVEL) {                                 \
-            KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, KeGetCurrentIrql(),          \
-                         APC_LEVEL, 0, 0);                                    \
-        }                                                                     \
-    } while (0)
-#endif
-
 #define PTDBG_TRACE_ROUTINES            0x00000001
 #define PTDBG_TRACE_OPERATION_STATUS    0x00000002
 

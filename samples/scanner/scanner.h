@@ -20,16 +20,6 @@ Environment:
 #include <fltKernel.h>
 #include "scanuk.h"
 
-#ifndef PAGED_CODE
-#define PAGED_CODE()                                                          \
-    do {                                                                      \
-        if (KeGetCurrentIrql() > APC_LEVEL) {                                 \
-            KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, KeGetCurrentIrql(),          \
-                         APC_LEVEL, 0, 0);                                    \
-        }                                                                     \
-    } while (0)
-#endif
-
 #define SCANNER_NOTIFICATION_TAG        'nSBS'
 #define SCANNER_READ_BUFFER_TAG         'rSBS'
 #define SCANNER_STREAM_HANDLE_TAG       'hSBS'

@@ -36,16 +36,6 @@ Environment:
 
 #include <fltKernel.h>
 
-#ifndef PAGED_CODE
-#define PAGED_CODE()                                                          \
-    do {                                                                      \
-        if (KeGetCurrentIrql() > APC_LEVEL) {                                 \
-            KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, KeGetCurrentIrql(),          \
-                         APC_LEVEL, 0, 0);                                    \
-        }                                                                     \
-    } while (0)
-#endif
-
 #define WS_LOG(_fmt, ...) \
     DbgPrintEx( DPFLTR_IHVDRIVER_ID, DPFLTR_INFO_LEVEL, "whensafe: " _fmt, __VA_ARGS__ )
 
