@@ -5,6 +5,9 @@
 
 #include "flt/flt.h"
 
+/* From host/registry.h, which needs glib (not on the flt layer's include path). */
+NTSTATUS host_registry_bind_driver(PDRIVER_OBJECT driver, const char *service);
+
 struct flt_driver {
 	DRIVER_OBJECT object; /* first: a PDRIVER_OBJECT is a struct flt_driver * */
 	DRIVER_EXTENSION extension;
@@ -31,6 +34,7 @@ static WCHAR *flt_wcsdup(const WCHAR *s)
 
 static void flt_driver_free(struct flt_driver *d)
 {
+	host_registry_bind_driver(&d->object, NULL);
 	for (ULONG i = 0; i < d->record.instance_count; i++) {
 		flt_free((void *)d->instances[i].name, FLT_TAG_STRING);
 		flt_free((void *)d->instances[i].altitude, FLT_TAG_STRING);
@@ -83,6 +87,24 @@ static NTSTATUS flt_registry_path(struct flt_driver *d)
 	return STATUS_SUCCESS;
 }
 
+/*
+ * Binds the driver object to its service for IoOpenDriverRegistryKey (which
+ * creates the service key when a harness-loaded driver has none installed).
+ */
+static NTSTATUS flt_loader_bind_service(struct flt_driver *d)
+{
+	char service[256];
+	ULONG bytes = 0;
+	NTSTATUS status;
+
+	status = RtlUnicodeToUTF8N(service, sizeof(service) - 1, &bytes, d->extension.ServiceKeyName.Buffer,
+				   d->extension.ServiceKeyName.Length);
+	if (!NT_SUCCESS(status))
+		return STATUS_INVALID_PARAMETER;
+	service[bytes] = 0;
+	return host_registry_bind_driver(&d->object, service);
+}
+
 NTSTATUS flt_loader_load(const struct flt_loader_record *record, PDRIVER_INITIALIZE entry,
 			 PDRIVER_OBJECT *driver_out)
 {
@@ -108,6 +130,9 @@ NTSTATUS flt_loader_load(const struct flt_loader_record *record, PDRIVER_INITIAL
 	d->extension.DriverObject = &d->object;
 	flt_string_init(&d->extension.ServiceKeyName, d->record.service_name);
 	flt_string_init(&d->object.DriverName, d->record.service_name);
+	status = flt_loader_bind_service(d);
+	if (!NT_SUCCESS(status))
+		goto out;
 	pthread_mutex_lock(&flt_loader_lock);
 	InsertTailList(&flt_drivers, &d->link);
 	pthread_mutex_unlock(&flt_loader_lock);

@@ -3,8 +3,10 @@
  *
  * Deferred I/O work items pend an operation from a post callback (SEMANTICS
  * section 4); FltDoCompletionProcessingWhenSafe (section 5) uses the same
- * rules.  Generic work items reference their filter or instance until the
- * routine returns.  Routines run at PASSIVE_LEVEL on the system worker
+ * rules.  Every work item holds a rundown reference on its instance (or,
+ * for generic items, filter) until the routine returns, so instance
+ * teardown and FltUnregisterFilter wait for routines still running: the
+ * host may unmap the filter's image once unload returns.  Routines run at PASSIVE_LEVEL on the system worker
  * threads.
  */
 
@@ -28,6 +30,7 @@ void flt_work_queue(struct flt_work *work, flt_work_fn fn, void *ctx, WORK_QUEUE
 struct _FLT_DEFERRED_IO_WORKITEM {
 	struct flt_work work;
 	PFLT_CALLBACK_DATA data;
+	PFLT_INSTANCE instance;
 	PFLT_DEFERRED_IO_WORKITEM_ROUTINE routine;
 	PVOID context;
 	atomic_int queued;
@@ -83,9 +86,12 @@ static BOOLEAN flt_op_draining(PFLT_CALLBACK_DATA data)
 static void flt_deferred_run(void *ctx)
 {
 	PFLT_DEFERRED_IO_WORKITEM item = ctx;
+	PFLT_INSTANCE inst = item->instance;
 
 	atomic_store(&item->queued, 0);
+	/* The routine may free the item: only locals after this call. */
 	item->routine(item, item->data, item->context);
+	flt_object_release(&inst->obj);
 }
 
 NTSTATUS FLTAPI FltQueueDeferredIoWorkItem(PFLT_DEFERRED_IO_WORKITEM FltWorkItem,
@@ -93,6 +99,7 @@ NTSTATUS FLTAPI FltQueueDeferredIoWorkItem(PFLT_DEFERRED_IO_WORKITEM FltWorkItem
 					   PFLT_DEFERRED_IO_WORKITEM_ROUTINE WorkerRoutine,
 					   WORK_QUEUE_TYPE QueueType, PVOID Context)
 {
+	PFLT_INSTANCE inst;
 	NTSTATUS status;
 
 	if (!FltWorkItem || !Data || !WorkerRoutine || (ULONG)QueueType >= (ULONG)MaximumWorkQueue)
@@ -102,12 +109,17 @@ NTSTATUS FLTAPI FltQueueDeferredIoWorkItem(PFLT_DEFERRED_IO_WORKITEM FltWorkItem
 	status = flt_post_safety(Data, flt_op_draining(Data));
 	if (!NT_SUCCESS(status))
 		return status;
+	inst = Data->Iopb->TargetInstance;
+	if (!inst || !flt_object_acquire(&inst->obj))
+		return STATUS_FLT_DELETING_OBJECT;
 	if (atomic_exchange(&FltWorkItem->queued, 1)) {
+		flt_object_release(&inst->obj);
 		ke_bugcheck(INVALID_WORK_QUEUE_ITEM, (ULONG_PTR)FltWorkItem, 0, 0, 0,
 			    "FltQueueDeferredIoWorkItem");
 		return STATUS_INVALID_PARAMETER;
 	}
 	FltWorkItem->data = Data;
+	FltWorkItem->instance = inst;
 	FltWorkItem->routine = WorkerRoutine;
 	FltWorkItem->context = Context;
 	flt_work_queue(&FltWorkItem->work, flt_deferred_run, FltWorkItem, QueueType);
@@ -174,6 +186,7 @@ struct flt_when_safe {
 	PVOID context;
 	FLT_POST_OPERATION_FLAGS flags;
 	PFLT_POST_OPERATION_CALLBACK callback;
+	PFLT_INSTANCE instance;
 };
 
 static void flt_when_safe_run(void *ctx)
@@ -186,6 +199,7 @@ static void flt_when_safe_run(void *ctx)
 	st = copy.callback(copy.data, &copy.objects, copy.context, copy.flags);
 	if (st != FLT_POSTOP_MORE_PROCESSING_REQUIRED)
 		FltCompletePendedPostOperation(copy.data);
+	flt_object_release(&copy.instance->obj);
 }
 
 BOOLEAN FLTAPI FltDoCompletionProcessingWhenSafe(PFLT_CALLBACK_DATA Data,
@@ -206,10 +220,15 @@ BOOLEAN FLTAPI FltDoCompletionProcessingWhenSafe(PFLT_CALLBACK_DATA Data,
 	if (!NT_SUCCESS(flt_post_safety(Data, (Flags & FLTFL_POST_OPERATION_DRAINING) ||
 						      flt_op_draining(Data))))
 		return FALSE;
-	w = flt_alloc(sizeof(*w), FLT_TAG_WORKITEM);
-	if (!w)
+	if (!FltObjects->Instance || !flt_object_acquire(&FltObjects->Instance->obj))
 		return FALSE;
+	w = flt_alloc(sizeof(*w), FLT_TAG_WORKITEM);
+	if (!w) {
+		flt_object_release(&FltObjects->Instance->obj);
+		return FALSE;
+	}
 	flt_live_add(1);
+	w->instance = FltObjects->Instance;
 	w->data = Data;
 	memcpy(&w->objects, FltObjects, sizeof(w->objects));
 	w->context = CompletionContext;

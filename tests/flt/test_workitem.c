@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <altitude/pool.h>
 
+#include "flt/flt.h"
 #include "probe.h"
 
 static altitude_memvol *vol;
@@ -17,6 +18,7 @@ struct scenario {
 	BOOLEAN safe_returned;       /* FltDoCompletionProcessingWhenSafe */
 	FLT_POSTOP_CALLBACK_STATUS safe_status;
 	KIRQL worker_irql;
+	long worker_instance_refs;   /* rundown references on the instance in the routine */
 	pthread_t worker_thread;
 	atomic_int safe_calls;
 	BOOLEAN use_when_safe;
@@ -88,6 +90,12 @@ static void hook_signal(void)
 	pthread_mutex_unlock(&sc.lock);
 }
 
+/* Rundown references held on the operation's instance (the routine's, with the fix). */
+static long instance_refs(PFLT_INSTANCE inst)
+{
+	return atomic_load(&inst->obj.rundown) & ~FLT_RUNDOWN_DELETING;
+}
+
 /* Waits until the post hook has stored its observations. */
 static void hook_wait(void)
 {
@@ -102,6 +110,7 @@ static VOID FLTAPI deferred_routine(PFLT_DEFERRED_IO_WORKITEM item, PFLT_CALLBAC
 	(void)ctx;
 	sc.worker_irql = KeGetCurrentIrql();
 	sc.worker_thread = pthread_self();
+	sc.worker_instance_refs = instance_refs(data->Iopb->TargetInstance);
 	FltFreeDeferredIoWorkItem(item);
 	FltCompletePendedPostOperation(data);
 	worker_signal();
@@ -110,10 +119,10 @@ static VOID FLTAPI deferred_routine(PFLT_DEFERRED_IO_WORKITEM item, PFLT_CALLBAC
 static FLT_POSTOP_CALLBACK_STATUS FLTAPI safe_post(PFLT_CALLBACK_DATA data, PCFLT_RELATED_OBJECTS objs,
 						   PVOID ctx, FLT_POST_OPERATION_FLAGS flags)
 {
-	(void)objs;
 	(void)ctx;
 	(void)flags;
 	atomic_fetch_add(&sc.safe_calls, 1);
+	sc.worker_instance_refs = instance_refs(objs->Instance);
 	sc.worker_irql = KeGetCurrentIrql();
 	sc.worker_thread = pthread_self();
 	if (sc.safe_pends) {
@@ -178,6 +187,8 @@ static void deferred_item_pends_post_until_passive(void **state)
 	hook_wait();
 	assert_int_equal(sc.queue_status, STATUS_SUCCESS);
 	assert_int_equal(sc.worker_irql, PASSIVE_LEVEL);
+	/* the item keeps its instance from being run down until the routine returns */
+	assert_int_equal(sc.worker_instance_refs, 1);
 	assert_false(pthread_equal(sc.worker_thread, pthread_self()));
 	/* alpha (above) got its post only after the worker completed the operation */
 	assert_string_equal(probe_trace, "A<B<B>A>");
@@ -243,6 +254,7 @@ static void when_safe_posts_at_dispatch(void **state)
 	assert_true(sc.safe_returned);
 	assert_int_equal(sc.safe_status, FLT_POSTOP_MORE_PROCESSING_REQUIRED);
 	assert_int_equal(sc.worker_irql, PASSIVE_LEVEL);
+	assert_int_equal(sc.worker_instance_refs, 1);
 	assert_string_equal(probe_trace, "A<B<B>A>");
 }
 

@@ -2,7 +2,9 @@
  * IoOpenDriverRegistryKey.  The driver's service comes from the binding the
  * loader made (host_registry_bind_driver); the keys are the service key's
  * Parameters, State (DriverRegKeyPersistentState) and SharedState
- * (DriverRegKeySharedPersistentState) subkeys, created when missing.
+ * (DriverRegKeySharedPersistentState) subkeys, created when missing; so is
+ * the service key itself (a driver loaded by the harness has no installed
+ * service, but on Windows a loaded driver's service key always exists).
  */
 #include "ke/ke.h"
 #include "host/registry/store.h"
@@ -31,6 +33,13 @@ NTSTATUS NTAPI IoOpenDriverRegistryKey(PDRIVER_OBJECT DriverObject, DRIVER_REGKE
 	service = reg_driver_service(DriverObject);
 	if (!service)
 		return STATUS_OBJECT_NAME_NOT_FOUND;
+	wpath = reg_utf8_to_utf16(service, &chars);
+	status = RtlCreateRegistryKey(RTL_REGISTRY_SERVICES, wpath);
+	g_free(wpath);
+	if (!NT_SUCCESS(status)) {
+		g_free(service);
+		return status;
+	}
 	path = g_strdup_printf("\\Registry\\Machine\\System\\CurrentControlSet\\Services\\%s\\%s",
 			       service, reg_driver_subkeys[RegKeyType]);
 	wpath = reg_utf8_to_utf16(path, &chars);
