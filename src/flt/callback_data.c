@@ -50,6 +50,30 @@ ULONG FLTAPI FltGetRequestorProcessId(PFLT_CALLBACK_DATA CallbackData)
 	return flt_op_from_data(CallbackData)->requestor_pid;
 }
 
+/*
+ * The process object is looked up on first use and kept referenced until
+ * the operation ends, so the pointer stays valid for the filter's callbacks
+ * without a reference of its own.  NULL when no process is associated (pid
+ * 0, e.g. a FUSE release) or the requester has already exited.
+ */
+PEPROCESS FLTAPI FltGetRequestorProcess(PFLT_CALLBACK_DATA CallbackData)
+{
+	struct flt_op *op = flt_op_from_data(CallbackData);
+	PEPROCESS process = __atomic_load_n(&op->requestor_process, __ATOMIC_ACQUIRE);
+	PEPROCESS expected = NULL;
+
+	if (process || op->requestor_pid == 0)
+		return process;
+	if (!NT_SUCCESS(PsLookupProcessByProcessId((HANDLE)(ULONG_PTR)op->requestor_pid, &process)))
+		return NULL;
+	if (!__atomic_compare_exchange_n(&op->requestor_process, &expected, process, FALSE,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		ObDereferenceObject(process);
+		return expected;
+	}
+	return process;
+}
+
 HANDLE FLTAPI FltGetRequestorProcessIdEx(PFLT_CALLBACK_DATA CallbackData)
 {
 	return (HANDLE)(ULONG_PTR)flt_op_from_data(CallbackData)->requestor_pid;

@@ -63,6 +63,7 @@ static void flt_op_reset(struct flt_op *op, PFLT_VOLUME v, struct flt_snapshot *
 	op->snap = snap;
 	op->done = NULL;
 	op->requestor_pid = flt_requestor_pid();
+	op->requestor_process = NULL;
 	atomic_store(&op->holds, 1);
 	op->pended_pre = -1;
 	op->pended_post = -1;
@@ -152,6 +153,10 @@ static void flt_op_finish(struct flt_op *op)
 	if (op->done)
 		op->done(&op->data, op->done_ctx);
 	flt_mdl_release_locked(&op->data);
+	if (op->requestor_process) {
+		ObDereferenceObject(op->requestor_process);
+		op->requestor_process = NULL;
+	}
 	flt_op_release(op);
 }
 

@@ -215,6 +215,7 @@ struct flt_op {
 	flt_op_done_fn done;
 	void *done_ctx;
 	ULONG requestor_pid;
+	PEPROCESS requestor_process; /* FltGetRequestorProcess: referenced until the operation ends */
 	atomic_int holds;        /* walker + drains running a post on it */
 	LONG pended_pre;         /* slot whose pre returned PENDING, or -1 */
 	LONG pended_post;        /* slot whose post returned MORE_PROCESSING, or -1 */

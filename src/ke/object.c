@@ -83,6 +83,19 @@ LONG_PTR FASTCALL ObfReferenceObject(PVOID Object)
 	return __atomic_add_fetch(&ke_object_header(Object)->refs, 1, __ATOMIC_RELAXED);
 }
 
+BOOLEAN ke_object_try_reference(PVOID body)
+{
+	struct ke_object_header *header = ke_object_header(body);
+	LONG_PTR refs = __atomic_load_n(&header->refs, __ATOMIC_RELAXED);
+
+	do {
+		if (refs <= 0)
+			return FALSE;
+	} while (!__atomic_compare_exchange_n(&header->refs, &refs, refs + 1, FALSE,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return TRUE;
+}
+
 LONG_PTR FASTCALL ObfDereferenceObject(PVOID Object)
 {
 	struct ke_object_header *header = ke_object_header(Object);

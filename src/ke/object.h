@@ -12,6 +12,8 @@ struct _OBJECT_TYPE {
 /* A zeroed object body of `size` bytes with one reference, or NULL. */
 PVOID ke_object_create(POBJECT_TYPE type, size_t size);
 POBJECT_TYPE ke_object_type(PVOID body);
+/* Takes a reference unless the last one is already gone (the object is being deleted). */
+BOOLEAN ke_object_try_reference(PVOID body);
 /* The object survives its last reference; one more dereference bugchecks. */
 void ke_object_make_permanent(PVOID body);
 /*

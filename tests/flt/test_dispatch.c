@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <altitude/pool.h>
 
@@ -407,6 +408,54 @@ static void callback_data_helpers(void **state)
 	IoSetTopLevelIrp(NULL);
 }
 
+static FLT_PREOP_CALLBACK_STATUS requestor_pre(struct probe *p, PFLT_CALLBACK_DATA data,
+					       PCFLT_RELATED_OBJECTS objs, PVOID *ctx)
+{
+	PEPROCESS process = FltGetRequestorProcess(data);
+
+	(void)objs;
+	(void)ctx;
+	*(HANDLE *)p->user = process ? PsGetProcessId(process) : (HANDLE)(LONG_PTR)-1;
+	/* Asking again gives the same object: it lives as long as the operation. */
+	assert_ptr_equal(FltGetRequestorProcess(data), process);
+	return FLT_PREOP_SUCCESS_NO_CALLBACK;
+}
+
+static void requestor_process(void **state)
+{
+	altitude_op_options o = { 0 };
+	IO_STATUS_BLOCK iosb;
+	HANDLE seen = NULL;
+	char buf[8], c;
+	int p[2];
+	pid_t child;
+
+	(void)state;
+	probes[0].pre_hook = requestor_pre;
+	probes[0].user = &seen;
+	/* The test process itself. */
+	assert_int_equal(altitude_read(file, 0, buf, 8, NULL, &iosb), STATUS_SUCCESS);
+	assert_ptr_equal(seen, PsGetCurrentProcessId());
+	/* Another, running process. */
+	assert_int_equal(pipe(p), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(p[1]);
+		(void)!read(p[0], &c, 1);
+		_exit(0);
+	}
+	close(p[0]);
+	o.requestor_pid = (ULONG)child;
+	assert_int_equal(altitude_read(file, 0, buf, 8, &o, &iosb), STATUS_SUCCESS);
+	assert_ptr_equal(seen, (HANDLE)(ULONG_PTR)child);
+	/* A process that has exited: no process object. */
+	close(p[1]);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	assert_int_equal(altitude_read(file, 0, buf, 8, &o, &iosb), STATUS_SUCCESS);
+	assert_ptr_equal(seen, (HANDLE)(LONG_PTR)-1);
+}
+
 static void lower_errors_and_held_operations(void **state)
 {
 	altitude_op_options o = { 0 };
@@ -475,6 +524,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(with_callback_passes_the_completion_context, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_callback_skips_the_post, setup, teardown),
+		cmocka_unit_test_setup_teardown(requestor_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(complete_stops_below_and_posts_above, setup, teardown),
 		cmocka_unit_test_setup_teardown(pended_pre_completed_from_another_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(invalid_pended_completion_bugchecks, setup, teardown),

@@ -44,6 +44,11 @@ NTKERNELAPI HANDLE NTAPI PsGetThreadId(PETHREAD Thread);
 NTKERNELAPI PEPROCESS NTAPI PsGetCurrentProcess(VOID);
 NTKERNELAPI HANDLE NTAPI PsGetCurrentProcessId(VOID);
 NTKERNELAPI HANDLE NTAPI PsGetProcessId(PEPROCESS Process);
+/*
+ * A referenced process object for a running process (release it with
+ * ObDereferenceObject); STATUS_INVALID_PARAMETER when no process has that id.
+ */
+NTKERNELAPI NTSTATUS NTAPI PsLookupProcessByProcessId(HANDLE ProcessId, PEPROCESS *Process);
 NTKERNELAPI BOOLEAN NTAPI PsIsSystemThread(PETHREAD Thread);
 /* The status the thread ended with (STATUS_SUCCESS when its routine returned), or STATUS_PENDING. */
 NTKERNELAPI NTSTATUS NTAPI PsGetThreadExitStatus(PETHREAD Thread);
