@@ -14,7 +14,7 @@
 #include <ntdef.h>
 #include <nt/ke.h>
 
-#ifndef DELETE
+/* Standard and generic access rights. */
 #define DELETE 0x00010000L
 #define READ_CONTROL 0x00020000L
 #define WRITE_DAC 0x00040000L
@@ -32,7 +32,6 @@
 #define GENERIC_WRITE 0x40000000L
 #define GENERIC_EXECUTE 0x20000000L
 #define GENERIC_ALL 0x10000000L
-#endif
 
 #ifndef THREAD_TERMINATE
 #define THREAD_TERMINATE 0x0001
