@@ -21,7 +21,7 @@
 /* 100 ns units between 1601-01-01 and 1970-01-01. */
 #define EPOCH_DIFF 116444736000000000LL
 
-static LONGLONG nt_time(struct timespec t)
+LONGLONG fs_glue_nt_time(struct timespec t)
 {
 	return (LONGLONG)t.tv_sec * 10000000LL + t.tv_nsec / 100 + EPOCH_DIFF;
 }
@@ -37,7 +37,7 @@ static struct timespec unix_time(LONGLONG t)
 	return (struct timespec){ .tv_sec = sec, .tv_nsec = rem * 100 };
 }
 
-static ULONG attributes_of(const struct stat *st)
+ULONG fs_glue_attributes(const struct stat *st)
 {
 	ULONG a = S_ISDIR(st->st_mode) ? FILE_ATTRIBUTE_DIRECTORY : 0;
 	if (!(st->st_mode & 0222))
@@ -97,11 +97,11 @@ static NTSTATUS query_info(struct fs_volume *vol, const struct fs_cred *c, PFLT_
 		PFILE_BASIC_INFORMATION b = buf;
 		if (len < sizeof(*b))
 			return done(d, STATUS_INFO_LENGTH_MISMATCH, 0);
-		b->CreationTime.QuadPart = nt_time(st.st_mtim);
-		b->LastAccessTime.QuadPart = nt_time(st.st_atim);
-		b->LastWriteTime.QuadPart = nt_time(st.st_mtim);
-		b->ChangeTime.QuadPart = nt_time(st.st_ctim);
-		b->FileAttributes = attributes_of(&st);
+		b->CreationTime.QuadPart = fs_glue_nt_time(st.st_mtim);
+		b->LastAccessTime.QuadPart = fs_glue_nt_time(st.st_atim);
+		b->LastWriteTime.QuadPart = fs_glue_nt_time(st.st_mtim);
+		b->ChangeTime.QuadPart = fs_glue_nt_time(st.st_ctim);
+		b->FileAttributes = fs_glue_attributes(&st);
 		return done(d, STATUS_SUCCESS, sizeof(*b));
 	}
 	case FileStandardInformation: {
