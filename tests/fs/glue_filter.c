@@ -272,7 +272,8 @@ static FLT_POSTOP_CALLBACK_STATUS FLTAPI gf_post(PFLT_CALLBACK_DATA d, PCFLT_REL
 	if (i == 0 && d->Iopb->MajorFunction == IRP_MJ_DIRECTORY_CONTROL &&
 	    d->Iopb->MinorFunction == IRP_MN_QUERY_DIRECTORY && atomic_load(&gf.hide_secret))
 		hide_secret(d);
-	if (i == 0 && leaf_is(d, atomic_load(&gf.record_leaf)))
+	if (i == 0 && leaf_is(d, atomic_load(&gf.record_leaf)) &&
+	    (d->Iopb->MajorFunction != IRP_MJ_QUERY_INFORMATION || atomic_load(&gf.record_queries)))
 		record(d);
 	return FLT_POSTOP_FINISHED_PROCESSING;
 }
@@ -353,6 +354,7 @@ void gf_reset(void)
 	atomic_store(&gf.hold_block_reads, false);
 	atomic_store(&gf.halve_free_space, false);
 	atomic_store(&gf.hide_secret, false);
+	atomic_store(&gf.record_queries, false);
 	atomic_store(&gf.probe_entry, NULL);
 	for (int m = 0; m <= IRP_MJ_MAXIMUM_FUNCTION; m++)
 		atomic_store(&gf.major_post[m], 0);

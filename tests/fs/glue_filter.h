@@ -47,6 +47,7 @@ struct gf_state {
 	atomic_bool pend_reads;
 	atomic_bool hold_block_reads;
 	atomic_bool halve_free_space;	/* post QUERY_VOLUME_INFORMATION halves the free units */
+	atomic_bool record_queries;	/* record QUERY_INFORMATION too (getattr; its timing is the kernel's) */
 	atomic_bool hide_secret;	/* post QUERY_DIRECTORY removes "secret.txt" */
 	_Atomic(const WCHAR *) probe_entry;	/* directory entry whose fields are recorded */
 	/* observations */

@@ -36,6 +36,10 @@
  *                      inside CREATE for FILE_WRITE_DATA ... CLOSE)
  *   statfs             CREATE (FILE_READ_ATTRIBUTES), QUERY_VOLUME_INFORMATION
  *                      FileFsSizeInformation, CLEANUP, CLOSE
+ *   getattr            QUERY_INFORMATION FileNetworkOpenInformation on the open
+ *                      file (fi), else inside CREATE (FILE_READ_ATTRIBUTES) ...
+ *                      CLEANUP, CLOSE; times and sizes from the filtered
+ *                      information, mode/owner/links the lower's
  *   readdir(plus)      DIRECTORY_CONTROL / QUERY_DIRECTORY FileIdBothDirectoryInformation
  *                      on the opendir file object, SL_RESTART_SCAN at offset 0;
  *                      the entries left in the buffer after the post callbacks
@@ -44,8 +48,8 @@
  * (opens are never cached), and names the Filter Manager reports come from
  * the file system (FileNameInformation: the inode's current path), so the
  * name cache stays right across renames it observes.  Not mapped yet, and
- * passed to the lower file system without callbacks: getattr and the other
- * setattr fields, xattrs, locks, link, flush (the
+ * passed to the lower file system without callbacks: the setattr fields
+ * other than the size, xattrs, locks, link, flush (the
  * close(2) of one descriptor: it drops POSIX locks), lseek, fallocate,
  * copy_file_range.
  */
@@ -129,6 +133,7 @@ NTSTATUS fs_glue_lower_dir(struct fs_volume *vol, const struct fs_cred *cred, PF
 			   struct fs_handle *h);
 /* Times in 100 ns since 1601, and FILE_ATTRIBUTE_* of a stat (lower_info.c). */
 LONGLONG fs_glue_nt_time(struct timespec t);
+struct timespec fs_glue_unix_time(LONGLONG t);
 ULONG fs_glue_attributes(const struct stat *st);
 
 /*

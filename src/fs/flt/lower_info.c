@@ -1,6 +1,6 @@
 /*
  * Information classes of the lower dispatch: QUERY_INFORMATION (basic,
- * standard, internal, name), SET_INFORMATION (basic times, end of file,
+ * standard, internal, name, network open), SET_INFORMATION (basic times, end of file,
  * disposition, rename) and QUERY_VOLUME_INFORMATION (size).
  *
  * Disposition: a Linux unlink removes the name at once, so the lower file
@@ -26,7 +26,7 @@ LONGLONG fs_glue_nt_time(struct timespec t)
 	return (LONGLONG)t.tv_sec * 10000000LL + t.tv_nsec / 100 + EPOCH_DIFF;
 }
 
-static struct timespec unix_time(LONGLONG t)
+struct timespec fs_glue_unix_time(LONGLONG t)
 {
 	t -= EPOCH_DIFF;
 	LONGLONG sec = t / 10000000LL, rem = t % 10000000LL;
@@ -89,10 +89,27 @@ static NTSTATUS query_info(struct fs_volume *vol, const struct fs_cred *c, PFLT_
 
 	if (cls == FileNameInformation)
 		return query_name(vol, d, h, buf, len);
+	struct fs_request *r = fs_glue_request_of(d);
 	int err = fs_lower_getattr(vol->lower, c, h->ino, &st);
 	if (err)
-		return fs_glue_status(d, NULL, err, 0);
+		return fs_glue_status(d, r ? &r->args : NULL, err, 0);
+	/* The glue's getattr answers with the fields Windows has no counterpart for from here. */
+	if (r)
+		r->args.entry.attr = st;
 	switch (cls) {
+	case FileNetworkOpenInformation: {
+		PFILE_NETWORK_OPEN_INFORMATION n = buf;
+		if (len < sizeof(*n))
+			return done(d, STATUS_INFO_LENGTH_MISMATCH, 0);
+		n->CreationTime.QuadPart = fs_glue_nt_time(st.st_mtim);
+		n->LastAccessTime.QuadPart = fs_glue_nt_time(st.st_atim);
+		n->LastWriteTime.QuadPart = fs_glue_nt_time(st.st_mtim);
+		n->ChangeTime.QuadPart = fs_glue_nt_time(st.st_ctim);
+		n->AllocationSize.QuadPart = (LONGLONG)st.st_blocks * 512;
+		n->EndOfFile.QuadPart = S_ISDIR(st.st_mode) ? 0 : st.st_size;
+		n->FileAttributes = fs_glue_attributes(&st);
+		return done(d, STATUS_SUCCESS, sizeof(*n));
+	}
 	case FileBasicInformation: {
 		PFILE_BASIC_INFORMATION b = buf;
 		if (len < sizeof(*b))
@@ -201,11 +218,11 @@ static NTSTATUS set_basic(struct fs_volume *vol, const struct fs_cred *c, PFLT_C
 	/* 0 leaves a time unchanged, -1 stops updating it (nothing to apply here). */
 	if (b->LastAccessTime.QuadPart > 0) {
 		set.valid |= FS_SET_ATIME;
-		set.atime = unix_time(b->LastAccessTime.QuadPart);
+		set.atime = fs_glue_unix_time(b->LastAccessTime.QuadPart);
 	}
 	if (b->LastWriteTime.QuadPart > 0) {
 		set.valid |= FS_SET_MTIME;
-		set.mtime = unix_time(b->LastWriteTime.QuadPart);
+		set.mtime = fs_glue_unix_time(b->LastWriteTime.QuadPart);
 	}
 	if (!set.valid)
 		return done(d, STATUS_SUCCESS, 0);

@@ -53,16 +53,9 @@ static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_dat
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)fi;
 	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	struct stat st;
-	int err = fs_lower_getattr(fs_request_lower(r), &r->cred, ino, &st);
-	if (err)
-		fs_request_reply_err(r, err);
-	else
-		fs_request_reply_attr(r, &st);
+	if (r)
+		fs_fuse_getattr(r, ino, fi);
 }
 
 static unsigned setattr_valid(int to_set)
