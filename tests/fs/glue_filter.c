@@ -123,6 +123,9 @@ static void record(PFLT_CALLBACK_DATA d)
 		if (r->info_class == FileDispositionInformationEx)
 			r->disposition_flags =
 				((PFILE_DISPOSITION_INFORMATION_EX)io->Parameters.SetFileInformation.InfoBuffer)->Flags;
+		if (r->info_class == FileBasicInformation)
+			r->basic_write_time =
+				((PFILE_BASIC_INFORMATION)io->Parameters.SetFileInformation.InfoBuffer)->LastWriteTime.QuadPart;
 		break;
 	case IRP_MJ_QUERY_INFORMATION:
 		r->info_class = io->Parameters.QueryFileInformation.FileInformationClass;

@@ -27,6 +27,7 @@ struct gf_record {
 	ULONG irp_flags;
 	FILE_INFORMATION_CLASS info_class; /* QUERY/SET_INFORMATION */
 	ULONG disposition_flags; /* SET_INFORMATION FileDispositionInformationEx */
+	LONGLONG basic_write_time; /* SET_INFORMATION FileBasicInformation */
 	ULONG pid;		/* FltGetRequestorProcessId */
 	NTSTATUS status;	/* in the post callback */
 	UCHAR minor;

@@ -34,6 +34,11 @@
  *                      (REPLACE_IF_EXISTS unless RENAME_NOREPLACE), CLEANUP, CLOSE
  *   setattr size       SET_INFORMATION FileEndOfFileInformation (truncate(2):
  *                      inside CREATE for FILE_WRITE_DATA ... CLOSE)
+ *   setattr times      SET_INFORMATION FileBasicInformation (Last{Access,Write}Time;
+ *                      "now" as the current time) inside CREATE
+ *                      (FILE_WRITE_ATTRIBUTES) ... CLOSE, or on the open file;
+ *                      mode/uid/gid have no Windows field and reach the lower
+ *                      file system after it (alone: without any IRP)
  *   statfs             CREATE (FILE_READ_ATTRIBUTES), QUERY_VOLUME_INFORMATION
  *                      FileFsSizeInformation, CLEANUP, CLOSE
  *   getattr            QUERY_INFORMATION FileNetworkOpenInformation on the open
@@ -48,8 +53,8 @@
  * (opens are never cached), and names the Filter Manager reports come from
  * the file system (FileNameInformation: the inode's current path), so the
  * name cache stays right across renames it observes.  Not mapped yet, and
- * passed to the lower file system without callbacks: the setattr fields
- * other than the size, xattrs, locks, link, flush (the
+ * passed to the lower file system without callbacks: setattr of mode/owner
+ * alone, xattrs, locks, link, flush (the
  * close(2) of one descriptor: it drops POSIX locks), lseek, fallocate,
  * copy_file_range.
  */
@@ -117,6 +122,19 @@ struct fs_glue_args {
 	IO_SECURITY_CONTEXT security;
 	int lower_err;		/* the lower's errno for lower_status */
 	NTSTATUS lower_status;
+};
+
+/*
+ * A setattr of times (ops_setattr.c): the FileBasicInformation issued, a
+ * copy of it as sent, and the FUSE request's fields.  The lower dispatch
+ * applies `set`'s times when the filters left the information as sent.
+ */
+struct fs_set_times {
+	FILE_BASIC_INFORMATION basic;
+	FILE_BASIC_INFORMATION sent;
+	struct fs_setattr set;
+	uint64_t ino;
+	uint64_t fh;
 };
 
 /* Volumes (volume.c). */

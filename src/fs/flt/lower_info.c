@@ -209,12 +209,31 @@ static NTSTATUS set_rename(struct fs_volume *vol, const struct fs_cred *c, PFLT_
 	return fs_glue_status(d, NULL, err, 0);
 }
 
+static bool basic_equal(const FILE_BASIC_INFORMATION *a, const FILE_BASIC_INFORMATION *b)
+{
+	return a->CreationTime.QuadPart == b->CreationTime.QuadPart &&
+	       a->LastAccessTime.QuadPart == b->LastAccessTime.QuadPart &&
+	       a->LastWriteTime.QuadPart == b->LastWriteTime.QuadPart &&
+	       a->ChangeTime.QuadPart == b->ChangeTime.QuadPart && a->FileAttributes == b->FileAttributes;
+}
+
 static NTSTATUS set_basic(struct fs_volume *vol, const struct fs_cred *c, PFLT_CALLBACK_DATA d,
 			  struct fs_handle *h, const FILE_BASIC_INFORMATION *b)
 {
+	struct fs_request *r = fs_glue_request_of(d);
+	struct fs_set_times *t = r ? r->buf : NULL;
 	struct fs_setattr set = { 0 };
 	struct stat st;
 
+	/*
+	 * The glue's own setattr, as the filters left it: its times as FUSE gave
+	 * them (UTIME_NOW needs only write permission, an explicit time ownership).
+	 */
+	if (t && b == &t->basic && basic_equal(b, &t->sent)) {
+		set = t->set;
+		set.valid &= FS_SET_ATIME | FS_SET_MTIME | FS_SET_ATIME_NOW | FS_SET_MTIME_NOW;
+		return fs_glue_status(d, &r->args, fs_lower_setattr(vol->lower, c, h->ino, h->fh, &set, &st), 0);
+	}
 	/* 0 leaves a time unchanged, -1 stops updating it (nothing to apply here). */
 	if (b->LastAccessTime.QuadPart > 0) {
 		set.valid |= FS_SET_ATIME;
@@ -227,7 +246,7 @@ static NTSTATUS set_basic(struct fs_volume *vol, const struct fs_cred *c, PFLT_C
 	if (!set.valid)
 		return done(d, STATUS_SUCCESS, 0);
 	int err = fs_lower_setattr(vol->lower, c, h->ino, h->fh, &set, &st);
-	return fs_glue_status(d, NULL, err, 0);
+	return fs_glue_status(d, r ? &r->args : NULL, err, 0);
 }
 
 static NTSTATUS set_info(struct fs_volume *vol, const struct fs_cred *c, PFLT_CALLBACK_DATA d,

@@ -155,6 +155,13 @@ void fs_fuse_setattr_size(struct fs_request *r, fuse_ino_t ino, const struct fs_
 /* The default operation table: every operation through the filter stack to the lower file system. */
 void fs_fuse_passthrough_ops(struct fuse_lowlevel_ops *ops);
 
+/*
+ * setattr of times: SET_INFORMATION FileBasicInformation (ops_setattr.c);
+ * false (nothing done) when the setattr changes no time.
+ */
+bool fs_fuse_setattr_times(struct fs_request *r, fuse_ino_t ino, const struct fs_setattr *set,
+			   struct fuse_file_info *fi);
+
 /* getattr: QUERY_INFORMATION FileNetworkOpenInformation (ops_getattr.c). */
 void fs_fuse_getattr(struct fs_request *r, fuse_ino_t ino, struct fuse_file_info *fi);
 
