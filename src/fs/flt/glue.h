@@ -32,6 +32,9 @@
  *                      CLEANUP, CLOSE
  *   rename             CREATE (DELETE), SET_INFORMATION FileRenameInformationEx
  *                      (REPLACE_IF_EXISTS unless RENAME_NOREPLACE), CLEANUP, CLOSE
+ *   link               CREATE (FILE_WRITE_ATTRIBUTES), SET_INFORMATION
+ *                      FileLinkInformationEx (POSIX_SEMANTICS, never
+ *                      REPLACE_IF_EXISTS), CLEANUP, CLOSE
  *   setattr size       SET_INFORMATION FileEndOfFileInformation (truncate(2):
  *                      inside CREATE for FILE_WRITE_DATA ... CLOSE)
  *   setattr times      SET_INFORMATION FileBasicInformation (Last{Access,Write}Time;
@@ -54,7 +57,7 @@
  * the file system (FileNameInformation: the inode's current path), so the
  * name cache stays right across renames it observes.  Not mapped yet, and
  * passed to the lower file system without callbacks: setattr of mode/owner
- * alone, xattrs, locks, link, flush (the
+ * alone, xattrs, locks, flush (the
  * close(2) of one descriptor: it drops POSIX locks), lseek, fallocate,
  * copy_file_range.
  */

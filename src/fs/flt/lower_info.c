@@ -1,7 +1,7 @@
 /*
  * Information classes of the lower dispatch: QUERY_INFORMATION (basic,
  * standard, internal, name, network open), SET_INFORMATION (basic times, end of file,
- * disposition, rename) and QUERY_VOLUME_INFORMATION (size).
+ * disposition, rename, link) and QUERY_VOLUME_INFORMATION (size).
  *
  * Disposition: a Linux unlink removes the name at once, so the lower file
  * system removes it when the disposition is set (what FILE_DISPOSITION_
@@ -209,6 +209,46 @@ static NTSTATUS set_rename(struct fs_volume *vol, const struct fs_cred *c, PFLT_
 	return fs_glue_status(d, NULL, err, 0);
 }
 
+/* A hard link: the request's own new name, or the path in the information. */
+static NTSTATUS set_link(struct fs_volume *vol, const struct fs_cred *c, PFLT_CALLBACK_DATA d,
+			 struct fs_handle *h, bool ex)
+{
+	struct fs_request *r = fs_glue_request_of(d);
+	PFILE_LINK_INFORMATION li = d->Iopb->Parameters.SetFileInformation.InfoBuffer;
+	ULONG len = d->Iopb->Parameters.SetFileInformation.Length;
+	ULONG fixed = FIELD_OFFSET(FILE_LINK_INFORMATION, FileName);
+	struct fs_entry e;
+	uint64_t dir;
+	bool held = false;
+	char *leaf = NULL;
+
+	if (len < fixed || len - fixed < li->FileNameLength)
+		return done(d, STATUS_INVALID_PARAMETER, 0);
+	if (h->dir)
+		return done(d, STATUS_FILE_IS_A_DIRECTORY, 0);
+	if (r) {
+		int err = fs_lower_link(vol->lower, c, h->ino, r->aux2, r->args.link, &r->args.entry);
+		return fs_glue_status(d, &r->args, err, 0);
+	}
+	bool replace = ex ? (li->Flags & FILE_LINK_REPLACE_IF_EXISTS) != 0 : li->ReplaceIfExists;
+	UNICODE_STRING target = { (USHORT)li->FileNameLength, (USHORT)li->FileNameLength, li->FileName };
+	int err = fs_glue_walk(vol, &target, &dir, &held, &leaf);
+	if (!err)
+		err = fs_lower_link(vol->lower, c, h->ino, dir, leaf, &e);
+	/* Linux cannot link over a name: the replaced name goes first. */
+	if (err == EEXIST && replace) {
+		err = fs_lower_unlink(vol->lower, c, dir, leaf);
+		if (!err)
+			err = fs_lower_link(vol->lower, c, h->ino, dir, leaf, &e);
+	}
+	if (!err)
+		fs_lower_forget(vol->lower, e.ino, 1);
+	if (held)
+		fs_lower_forget(vol->lower, dir, 1);
+	free(leaf);
+	return fs_glue_status(d, NULL, err, 0);
+}
+
 static bool basic_equal(const FILE_BASIC_INFORMATION *a, const FILE_BASIC_INFORMATION *b)
 {
 	return a->CreationTime.QuadPart == b->CreationTime.QuadPart &&
@@ -283,6 +323,10 @@ static NTSTATUS set_info(struct fs_volume *vol, const struct fs_cred *c, PFLT_CA
 		return set_rename(vol, c, d, h, false);
 	case FileRenameInformationEx:
 		return set_rename(vol, c, d, h, true);
+	case FileLinkInformation:
+		return set_link(vol, c, d, h, false);
+	case FileLinkInformationEx:
+		return set_link(vol, c, d, h, true);
 	default:
 		return done(d, STATUS_INVALID_INFO_CLASS, 0);
 	}

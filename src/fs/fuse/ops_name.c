@@ -304,11 +304,8 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
 	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	struct fs_entry e;
-	int err = fs_lower_link(fs_request_lower(r), &r->cred, ino, newparent, newname, &e);
-	reply_entry(r, err, &e);
+	if (r)
+		fs_fuse_link(r, ino, newparent, newname);
 }
 
 
