@@ -177,7 +177,7 @@ static void listed(struct fs_request *r, PFLT_CALLBACK_DATA d)
 			resume = q.li->slot[e->FileIndex];
 		if (!add_listed(&li, e, &resume))
 			break;
-		if (e->NextEntryOffset == 0 || e->NextEntryOffset % 8)
+		if (e->NextEntryOffset == 0 || e->NextEntryOffset % 8 || e->NextEntryOffset > len - at)
 			break;
 		at += e->NextEntryOffset;
 	}
