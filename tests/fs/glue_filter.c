@@ -43,6 +43,49 @@ static BOOLEAN leaf_is(PFLT_CALLBACK_DATA d, const WCHAR *leaf)
 
 static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* FileBothDirectoryInformation and FileIdBothDirectoryInformation share all fields but FileId. */
+static ULONG dir_name_offset(FILE_INFORMATION_CLASS cls)
+{
+	return cls == FileIdBothDirectoryInformation ? FIELD_OFFSET(FILE_ID_BOTH_DIR_INFORMATION, FileName)
+						     : FIELD_OFFSET(FILE_BOTH_DIR_INFORMATION, FileName);
+}
+
+static BOOLEAN entry_is(PFILE_BOTH_DIR_INFORMATION e, ULONG name_offset, const WCHAR *name)
+{
+	size_t n = 0;
+
+	while (name[n])
+		n++;
+	return e->FileNameLength == n * sizeof(WCHAR) &&
+	       memcmp((PUCHAR)e + name_offset, name, n * sizeof(WCHAR)) == 0;
+}
+
+static void record_directory(PFLT_CALLBACK_DATA d, struct gf_record *r)
+{
+	FILE_INFORMATION_CLASS cls = d->Iopb->Parameters.DirectoryControl.QueryDirectory.FileInformationClass;
+	PUCHAR buf = d->Iopb->Parameters.DirectoryControl.QueryDirectory.DirectoryBuffer;
+	const WCHAR *probe = atomic_load(&gf.probe_entry);
+	ULONG name_offset = dir_name_offset(cls);
+
+	r->info_class = cls;
+	if (!NT_SUCCESS(d->IoStatus.Status) || d->IoStatus.Information == 0)
+		return;
+	for (PFILE_BOTH_DIR_INFORMATION e = (PFILE_BOTH_DIR_INFORMATION)buf;;
+	     e = (PFILE_BOTH_DIR_INFORMATION)((PUCHAR)e + e->NextEntryOffset)) {
+		r->entries++;
+		if (probe && entry_is(e, name_offset, probe)) {
+			r->probe_found = true;
+			r->probe_write_time = e->LastWriteTime.QuadPart;
+			r->probe_size = e->EndOfFile.QuadPart;
+			r->probe_attributes = e->FileAttributes;
+			if (cls == FileIdBothDirectoryInformation)
+				r->probe_id = ((PFILE_ID_BOTH_DIR_INFORMATION)e)->FileId.QuadPart;
+		}
+		if (!e->NextEntryOffset)
+			break;
+	}
+}
+
 static void record(PFLT_CALLBACK_DATA d)
 {
 	PFLT_IO_PARAMETER_BLOCK io = d->Iopb;
@@ -56,6 +99,8 @@ static void record(PFLT_CALLBACK_DATA d)
 	struct gf_record *r = &gf.record[i];
 	memset(r, 0, sizeof(*r));
 	r->major = io->MajorFunction;
+	r->minor = io->MinorFunction;
+	r->op_flags = io->OperationFlags;
 	r->irp_flags = io->IrpFlags;
 	r->pid = FltGetRequestorProcessId(d);
 	r->status = d->IoStatus.Status;
@@ -78,9 +123,15 @@ static void record(PFLT_CALLBACK_DATA d)
 		if (r->info_class == FileDispositionInformationEx)
 			r->disposition_flags =
 				((PFILE_DISPOSITION_INFORMATION_EX)io->Parameters.SetFileInformation.InfoBuffer)->Flags;
+		if (r->info_class == FileBasicInformation)
+			r->basic_write_time =
+				((PFILE_BASIC_INFORMATION)io->Parameters.SetFileInformation.InfoBuffer)->LastWriteTime.QuadPart;
 		break;
 	case IRP_MJ_QUERY_INFORMATION:
 		r->info_class = io->Parameters.QueryFileInformation.FileInformationClass;
+		break;
+	case IRP_MJ_DIRECTORY_CONTROL:
+		record_directory(d, r);
 		break;
 	default:
 		break;
@@ -173,6 +224,39 @@ static FLT_PREOP_CALLBACK_STATUS FLTAPI gf_pre(PFLT_CALLBACK_DATA d, PCFLT_RELAT
 	return i == 0 ? first_pre(d) : FLT_PREOP_SUCCESS_WITH_CALLBACK;
 }
 
+/* Removes "secret.txt" from a listing, as a hiding filter edits the buffer in post. */
+static void hide_secret(PFLT_CALLBACK_DATA d)
+{
+	ULONG name_offset = dir_name_offset(d->Iopb->Parameters.DirectoryControl.QueryDirectory.FileInformationClass);
+	PUCHAR buf = d->Iopb->Parameters.DirectoryControl.QueryDirectory.DirectoryBuffer;
+	PFILE_BOTH_DIR_INFORMATION prev = NULL, e = (PFILE_BOTH_DIR_INFORMATION)buf;
+
+	if (!NT_SUCCESS(d->IoStatus.Status) || d->IoStatus.Information == 0)
+		return;
+	for (;;) {
+		ULONG next = e->NextEntryOffset;
+		if (entry_is(e, name_offset, L"secret.txt")) {
+			if (prev) {
+				prev->NextEntryOffset = next ? prev->NextEntryOffset + next : 0;
+			} else if (next) {
+				/* The first entry: move the rest down over it. */
+				memmove(buf, buf + next, d->IoStatus.Information - next);
+				d->IoStatus.Information -= next;
+				continue;
+			} else {
+				d->IoStatus.Information = 0;
+				d->IoStatus.Status = STATUS_NO_MORE_FILES;
+				return;
+			}
+		} else {
+			prev = e;
+		}
+		if (!next)
+			return;
+		e = (PFILE_BOTH_DIR_INFORMATION)((PUCHAR)e + next);
+	}
+}
+
 static FLT_POSTOP_CALLBACK_STATUS FLTAPI gf_post(PFLT_CALLBACK_DATA d, PCFLT_RELATED_OBJECTS objs,
 						 PVOID ctx, FLT_POST_OPERATION_FLAGS flags)
 {
@@ -188,7 +272,11 @@ static FLT_POSTOP_CALLBACK_STATUS FLTAPI gf_post(PFLT_CALLBACK_DATA d, PCFLT_REL
 		PFILE_FS_SIZE_INFORMATION s = d->Iopb->Parameters.QueryVolumeInformation.VolumeBuffer;
 		s->AvailableAllocationUnits.QuadPart /= 2;
 	}
-	if (i == 0 && leaf_is(d, atomic_load(&gf.record_leaf)))
+	if (i == 0 && d->Iopb->MajorFunction == IRP_MJ_DIRECTORY_CONTROL &&
+	    d->Iopb->MinorFunction == IRP_MN_QUERY_DIRECTORY && atomic_load(&gf.hide_secret))
+		hide_secret(d);
+	if (i == 0 && leaf_is(d, atomic_load(&gf.record_leaf)) &&
+	    (d->Iopb->MajorFunction != IRP_MJ_QUERY_INFORMATION || atomic_load(&gf.record_queries)))
 		record(d);
 	return FLT_POSTOP_FINISHED_PROCESSING;
 }
@@ -268,6 +356,9 @@ void gf_reset(void)
 	atomic_store(&gf.pend_reads, false);
 	atomic_store(&gf.hold_block_reads, false);
 	atomic_store(&gf.halve_free_space, false);
+	atomic_store(&gf.hide_secret, false);
+	atomic_store(&gf.record_queries, false);
+	atomic_store(&gf.probe_entry, NULL);
 	for (int m = 0; m <= IRP_MJ_MAXIMUM_FUNCTION; m++)
 		atomic_store(&gf.major_post[m], 0);
 	pthread_mutex_lock(&record_lock);

@@ -3,7 +3,8 @@
  * passthrough filters registering every major function, pre and post.
  * Filter 0 can record what it sees for one file name, deny writes carrying
  * a marker, pend every read (completed from its own worker thread), and
- * hold reads of a file named "block" until the requester cancels them.
+ * hold reads of a file named "block" until the requester cancels them,
+ * and hide "secret.txt" from directory listings.
  */
 #ifndef ALTITUDE_TESTS_FS_GLUE_FILTER_H
 #define ALTITUDE_TESTS_FS_GLUE_FILTER_H
@@ -26,8 +27,18 @@ struct gf_record {
 	ULONG irp_flags;
 	FILE_INFORMATION_CLASS info_class; /* QUERY/SET_INFORMATION */
 	ULONG disposition_flags; /* SET_INFORMATION FileDispositionInformationEx */
+	LONGLONG basic_write_time; /* SET_INFORMATION FileBasicInformation */
 	ULONG pid;		/* FltGetRequestorProcessId */
 	NTSTATUS status;	/* in the post callback */
+	UCHAR minor;
+	UCHAR op_flags;		/* Iopb->OperationFlags (SL_RESTART_SCAN, ...) */
+	ULONG entries;		/* DIRECTORY_CONTROL: entries in the buffer (after hiding) */
+	/* DIRECTORY_CONTROL: the entry named gf.probe_entry, when listed */
+	bool probe_found;
+	LONGLONG probe_write_time;
+	LONGLONG probe_size;
+	LONGLONG probe_id;
+	ULONG probe_attributes;
 };
 
 struct gf_state {
@@ -37,6 +48,9 @@ struct gf_state {
 	atomic_bool pend_reads;
 	atomic_bool hold_block_reads;
 	atomic_bool halve_free_space;	/* post QUERY_VOLUME_INFORMATION halves the free units */
+	atomic_bool record_queries;	/* record QUERY_INFORMATION too (getattr; its timing is the kernel's) */
+	atomic_bool hide_secret;	/* post QUERY_DIRECTORY removes "secret.txt" */
+	_Atomic(const WCHAR *) probe_entry;	/* directory entry whose fields are recorded */
 	/* observations */
 	atomic_int pre[GF_MAX_FILTERS], post[GF_MAX_FILTERS];
 	atomic_int denied, pended, completed_on_worker, held, cancelled;

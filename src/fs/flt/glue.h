@@ -32,16 +32,32 @@
  *                      CLEANUP, CLOSE
  *   rename             CREATE (DELETE), SET_INFORMATION FileRenameInformationEx
  *                      (REPLACE_IF_EXISTS unless RENAME_NOREPLACE), CLEANUP, CLOSE
+ *   link               CREATE (FILE_WRITE_ATTRIBUTES), SET_INFORMATION
+ *                      FileLinkInformationEx (POSIX_SEMANTICS, never
+ *                      REPLACE_IF_EXISTS), CLEANUP, CLOSE
  *   setattr size       SET_INFORMATION FileEndOfFileInformation (truncate(2):
  *                      inside CREATE for FILE_WRITE_DATA ... CLOSE)
+ *   setattr times      SET_INFORMATION FileBasicInformation (Last{Access,Write}Time;
+ *                      "now" as the current time) inside CREATE
+ *                      (FILE_WRITE_ATTRIBUTES) ... CLOSE, or on the open file;
+ *                      mode/uid/gid have no Windows field and reach the lower
+ *                      file system after it (alone: without any IRP)
  *   statfs             CREATE (FILE_READ_ATTRIBUTES), QUERY_VOLUME_INFORMATION
  *                      FileFsSizeInformation, CLEANUP, CLOSE
+ *   getattr            QUERY_INFORMATION FileNetworkOpenInformation on the open
+ *                      file (fi), else inside CREATE (FILE_READ_ATTRIBUTES) ...
+ *                      CLEANUP, CLOSE; times and sizes from the filtered
+ *                      information, mode/owner/links the lower's
+ *   readdir(plus)      DIRECTORY_CONTROL / QUERY_DIRECTORY FileIdBothDirectoryInformation
+ *                      on the opendir file object, SL_RESTART_SCAN at offset 0;
+ *                      the entries left in the buffer after the post callbacks
+ *                      are the listing (a filter hides a name by removing it)
  * Lookup issues no IRP: every open of the name is a CREATE the filters see
  * (opens are never cached), and names the Filter Manager reports come from
  * the file system (FileNameInformation: the inode's current path), so the
  * name cache stays right across renames it observes.  Not mapped yet, and
- * passed to the lower file system without callbacks: getattr and the other
- * setattr fields, readdir(plus), xattrs, locks, link, flush (the
+ * passed to the lower file system without callbacks: setattr of mode/owner
+ * alone, xattrs, locks, flush (the
  * close(2) of one descriptor: it drops POSIX locks), lseek, fallocate,
  * copy_file_range.
  */
@@ -81,6 +97,8 @@ struct fs_handle {
 	bool parent_held;	/* one lookup reference on `parent` is this handle's */
 	bool deleted;
 	bool owned;		/* allocated by the lower dispatch (not in a struct fs_file) */
+	bool dir_started;	/* a QUERY_DIRECTORY ran since the open or the last restart */
+	off_t dir_pos;		/* where a filter-issued QUERY_DIRECTORY resumes */
 };
 
 /* A FILE_OBJECT the glue issues operations on, with its handle and name. */
@@ -109,6 +127,19 @@ struct fs_glue_args {
 	NTSTATUS lower_status;
 };
 
+/*
+ * A setattr of times (ops_setattr.c): the FileBasicInformation issued, a
+ * copy of it as sent, and the FUSE request's fields.  The lower dispatch
+ * applies `set`'s times when the filters left the information as sent.
+ */
+struct fs_set_times {
+	FILE_BASIC_INFORMATION basic;
+	FILE_BASIC_INFORMATION sent;
+	struct fs_setattr set;
+	uint64_t ino;
+	uint64_t fh;
+};
+
 /* Volumes (volume.c). */
 int fs_glue_volume_create(struct fs_volume *vol);
 void fs_glue_volume_destroy(struct fs_volume *vol);
@@ -119,6 +150,28 @@ extern const struct flt_lower_ops fs_glue_lower_ops;
 NTSTATUS fs_glue_lower_info(struct fs_volume *vol, const struct fs_cred *cred,
 			    PFLT_CALLBACK_DATA d, struct fs_handle *h);
 NTSTATUS fs_glue_status(PFLT_CALLBACK_DATA d, struct fs_glue_args *a, int err, ULONG_PTR info);
+NTSTATUS fs_glue_lower_dir(struct fs_volume *vol, const struct fs_cred *cred, PFLT_CALLBACK_DATA d,
+			   struct fs_handle *h);
+/* Times in 100 ns since 1601, and FILE_ATTRIBUTE_* of a stat (lower_info.c). */
+LONGLONG fs_glue_nt_time(struct timespec t);
+struct timespec fs_glue_unix_time(LONGLONG t);
+ULONG fs_glue_attributes(const struct stat *st);
+
+/*
+ * The glue's own QUERY_DIRECTORY: the lower dispatch records, for the entry
+ * whose FileIndex is i, the FUSE offset of the entry after it and its DT_*
+ * type in slot[i] (the entries' FileIndex is their index in the query's
+ * output), so the glue can resume after any entry a filter left in place.
+ */
+struct fs_dir_slot {
+	off_t next;
+	unsigned char type;
+};
+struct fs_dir_listing {
+	ULONG cap;
+	ULONG count;
+	struct fs_dir_slot slot[];
+};
 
 /* File objects (file.c): name = the volume-relative path of `dir`/`leaf`. */
 struct fs_file *fs_file_new(struct fs_volume *vol, uint64_t dir, const char *leaf);

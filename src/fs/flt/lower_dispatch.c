@@ -337,6 +337,9 @@ static NTSTATUS lower_dispatch(void *ctx, PFLT_CALLBACK_DATA d)
 		return do_close(vol, d);
 	case IRP_MJ_FLUSH_BUFFERS:
 		return do_flush(vol, d);
+	case IRP_MJ_DIRECTORY_CONTROL:
+		r = fs_glue_request_of(d);
+		return fs_glue_lower_dir(vol, cred_of(vol, r), d, handle_of(d));
 	case IRP_MJ_QUERY_INFORMATION:
 	case IRP_MJ_SET_INFORMATION:
 	case IRP_MJ_QUERY_VOLUME_INFORMATION:

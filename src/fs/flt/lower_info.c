@@ -1,7 +1,7 @@
 /*
  * Information classes of the lower dispatch: QUERY_INFORMATION (basic,
- * standard, internal, name), SET_INFORMATION (basic times, end of file,
- * disposition, rename) and QUERY_VOLUME_INFORMATION (size).
+ * standard, internal, name, network open), SET_INFORMATION (basic times, end of file,
+ * disposition, rename, link) and QUERY_VOLUME_INFORMATION (size).
  *
  * Disposition: a Linux unlink removes the name at once, so the lower file
  * system removes it when the disposition is set (what FILE_DISPOSITION_
@@ -21,12 +21,12 @@
 /* 100 ns units between 1601-01-01 and 1970-01-01. */
 #define EPOCH_DIFF 116444736000000000LL
 
-static LONGLONG nt_time(struct timespec t)
+LONGLONG fs_glue_nt_time(struct timespec t)
 {
 	return (LONGLONG)t.tv_sec * 10000000LL + t.tv_nsec / 100 + EPOCH_DIFF;
 }
 
-static struct timespec unix_time(LONGLONG t)
+struct timespec fs_glue_unix_time(LONGLONG t)
 {
 	t -= EPOCH_DIFF;
 	LONGLONG sec = t / 10000000LL, rem = t % 10000000LL;
@@ -37,7 +37,7 @@ static struct timespec unix_time(LONGLONG t)
 	return (struct timespec){ .tv_sec = sec, .tv_nsec = rem * 100 };
 }
 
-static ULONG attributes_of(const struct stat *st)
+ULONG fs_glue_attributes(const struct stat *st)
 {
 	ULONG a = S_ISDIR(st->st_mode) ? FILE_ATTRIBUTE_DIRECTORY : 0;
 	if (!(st->st_mode & 0222))
@@ -89,19 +89,36 @@ static NTSTATUS query_info(struct fs_volume *vol, const struct fs_cred *c, PFLT_
 
 	if (cls == FileNameInformation)
 		return query_name(vol, d, h, buf, len);
+	struct fs_request *r = fs_glue_request_of(d);
 	int err = fs_lower_getattr(vol->lower, c, h->ino, &st);
 	if (err)
-		return fs_glue_status(d, NULL, err, 0);
+		return fs_glue_status(d, r ? &r->args : NULL, err, 0);
+	/* The glue's getattr answers with the fields Windows has no counterpart for from here. */
+	if (r)
+		r->args.entry.attr = st;
 	switch (cls) {
+	case FileNetworkOpenInformation: {
+		PFILE_NETWORK_OPEN_INFORMATION n = buf;
+		if (len < sizeof(*n))
+			return done(d, STATUS_INFO_LENGTH_MISMATCH, 0);
+		n->CreationTime.QuadPart = fs_glue_nt_time(st.st_mtim);
+		n->LastAccessTime.QuadPart = fs_glue_nt_time(st.st_atim);
+		n->LastWriteTime.QuadPart = fs_glue_nt_time(st.st_mtim);
+		n->ChangeTime.QuadPart = fs_glue_nt_time(st.st_ctim);
+		n->AllocationSize.QuadPart = (LONGLONG)st.st_blocks * 512;
+		n->EndOfFile.QuadPart = S_ISDIR(st.st_mode) ? 0 : st.st_size;
+		n->FileAttributes = fs_glue_attributes(&st);
+		return done(d, STATUS_SUCCESS, sizeof(*n));
+	}
 	case FileBasicInformation: {
 		PFILE_BASIC_INFORMATION b = buf;
 		if (len < sizeof(*b))
 			return done(d, STATUS_INFO_LENGTH_MISMATCH, 0);
-		b->CreationTime.QuadPart = nt_time(st.st_mtim);
-		b->LastAccessTime.QuadPart = nt_time(st.st_atim);
-		b->LastWriteTime.QuadPart = nt_time(st.st_mtim);
-		b->ChangeTime.QuadPart = nt_time(st.st_ctim);
-		b->FileAttributes = attributes_of(&st);
+		b->CreationTime.QuadPart = fs_glue_nt_time(st.st_mtim);
+		b->LastAccessTime.QuadPart = fs_glue_nt_time(st.st_atim);
+		b->LastWriteTime.QuadPart = fs_glue_nt_time(st.st_mtim);
+		b->ChangeTime.QuadPart = fs_glue_nt_time(st.st_ctim);
+		b->FileAttributes = fs_glue_attributes(&st);
 		return done(d, STATUS_SUCCESS, sizeof(*b));
 	}
 	case FileStandardInformation: {
@@ -192,25 +209,84 @@ static NTSTATUS set_rename(struct fs_volume *vol, const struct fs_cred *c, PFLT_
 	return fs_glue_status(d, NULL, err, 0);
 }
 
+/* A hard link: the request's own new name, or the path in the information. */
+static NTSTATUS set_link(struct fs_volume *vol, const struct fs_cred *c, PFLT_CALLBACK_DATA d,
+			 struct fs_handle *h, bool ex)
+{
+	struct fs_request *r = fs_glue_request_of(d);
+	PFILE_LINK_INFORMATION li = d->Iopb->Parameters.SetFileInformation.InfoBuffer;
+	ULONG len = d->Iopb->Parameters.SetFileInformation.Length;
+	ULONG fixed = FIELD_OFFSET(FILE_LINK_INFORMATION, FileName);
+	struct fs_entry e;
+	uint64_t dir;
+	bool held = false;
+	char *leaf = NULL;
+
+	if (len < fixed || len - fixed < li->FileNameLength)
+		return done(d, STATUS_INVALID_PARAMETER, 0);
+	if (h->dir)
+		return done(d, STATUS_FILE_IS_A_DIRECTORY, 0);
+	if (r) {
+		int err = fs_lower_link(vol->lower, c, h->ino, r->aux2, r->args.link, &r->args.entry);
+		return fs_glue_status(d, &r->args, err, 0);
+	}
+	bool replace = ex ? (li->Flags & FILE_LINK_REPLACE_IF_EXISTS) != 0 : li->ReplaceIfExists;
+	UNICODE_STRING target = { (USHORT)li->FileNameLength, (USHORT)li->FileNameLength, li->FileName };
+	int err = fs_glue_walk(vol, &target, &dir, &held, &leaf);
+	if (!err)
+		err = fs_lower_link(vol->lower, c, h->ino, dir, leaf, &e);
+	/* Linux cannot link over a name: the replaced name goes first. */
+	if (err == EEXIST && replace) {
+		err = fs_lower_unlink(vol->lower, c, dir, leaf);
+		if (!err)
+			err = fs_lower_link(vol->lower, c, h->ino, dir, leaf, &e);
+	}
+	if (!err)
+		fs_lower_forget(vol->lower, e.ino, 1);
+	if (held)
+		fs_lower_forget(vol->lower, dir, 1);
+	free(leaf);
+	return fs_glue_status(d, NULL, err, 0);
+}
+
+static bool basic_equal(const FILE_BASIC_INFORMATION *a, const FILE_BASIC_INFORMATION *b)
+{
+	return a->CreationTime.QuadPart == b->CreationTime.QuadPart &&
+	       a->LastAccessTime.QuadPart == b->LastAccessTime.QuadPart &&
+	       a->LastWriteTime.QuadPart == b->LastWriteTime.QuadPart &&
+	       a->ChangeTime.QuadPart == b->ChangeTime.QuadPart && a->FileAttributes == b->FileAttributes;
+}
+
 static NTSTATUS set_basic(struct fs_volume *vol, const struct fs_cred *c, PFLT_CALLBACK_DATA d,
 			  struct fs_handle *h, const FILE_BASIC_INFORMATION *b)
 {
+	struct fs_request *r = fs_glue_request_of(d);
+	struct fs_set_times *t = r ? r->buf : NULL;
 	struct fs_setattr set = { 0 };
 	struct stat st;
 
+	/*
+	 * The glue's own setattr, as the filters left it: its times as FUSE gave
+	 * them (UTIME_NOW needs only write permission, an explicit time ownership).
+	 */
+	if (t && b == &t->basic && basic_equal(b, &t->sent)) {
+		set = t->set;
+		set.valid &= FS_SET_ATIME | FS_SET_MTIME | FS_SET_ATIME_NOW | FS_SET_MTIME_NOW;
+		return fs_glue_status(d, &r->args, fs_lower_setattr(vol->lower, c, h->ino, h->fh, &set, &st), 0);
+	}
 	/* 0 leaves a time unchanged, -1 stops updating it (nothing to apply here). */
 	if (b->LastAccessTime.QuadPart > 0) {
 		set.valid |= FS_SET_ATIME;
-		set.atime = unix_time(b->LastAccessTime.QuadPart);
+		set.atime = fs_glue_unix_time(b->LastAccessTime.QuadPart);
 	}
 	if (b->LastWriteTime.QuadPart > 0) {
 		set.valid |= FS_SET_MTIME;
-		set.mtime = unix_time(b->LastWriteTime.QuadPart);
+		set.mtime = fs_glue_unix_time(b->LastWriteTime.QuadPart);
 	}
 	if (!set.valid)
 		return done(d, STATUS_SUCCESS, 0);
 	int err = fs_lower_setattr(vol->lower, c, h->ino, h->fh, &set, &st);
-	return fs_glue_status(d, NULL, err, 0);
+	return fs_glue_status(d, r ? &r->args : NULL, err, 0);
 }
 
 static NTSTATUS set_info(struct fs_volume *vol, const struct fs_cred *c, PFLT_CALLBACK_DATA d,
@@ -247,6 +323,10 @@ static NTSTATUS set_info(struct fs_volume *vol, const struct fs_cred *c, PFLT_CA
 		return set_rename(vol, c, d, h, false);
 	case FileRenameInformationEx:
 		return set_rename(vol, c, d, h, true);
+	case FileLinkInformation:
+		return set_link(vol, c, d, h, false);
+	case FileLinkInformationEx:
+		return set_link(vol, c, d, h, true);
 	default:
 		return done(d, STATUS_INVALID_INFO_CLASS, 0);
 	}

@@ -95,6 +95,7 @@ struct fs_request {
 	uint64_t aux;
 	uint64_t aux2;
 	struct fuse_file_info fi;
+	FILE_NETWORK_OPEN_INFORMATION netinfo;	/* getattr (ops_getattr.c) */
 };
 
 /* A record for req, or NULL after replying ENOMEM itself. */
@@ -153,6 +154,19 @@ void fs_fuse_setattr_size(struct fs_request *r, fuse_ino_t ino, const struct fs_
 
 /* The default operation table: every operation through the filter stack to the lower file system. */
 void fs_fuse_passthrough_ops(struct fuse_lowlevel_ops *ops);
+
+/*
+ * setattr of times: SET_INFORMATION FileBasicInformation (ops_setattr.c);
+ * false (nothing done) when the setattr changes no time.
+ */
+bool fs_fuse_setattr_times(struct fs_request *r, fuse_ino_t ino, const struct fs_setattr *set,
+			   struct fuse_file_info *fi);
+
+/* link: SET_INFORMATION FileLinkInformationEx (ops_link.c); waits for the reply. */
+void fs_fuse_link(struct fs_request *r, fuse_ino_t ino, fuse_ino_t newparent, const char *newname);
+
+/* getattr: QUERY_INFORMATION FileNetworkOpenInformation (ops_getattr.c). */
+void fs_fuse_getattr(struct fs_request *r, fuse_ino_t ino, struct fuse_file_info *fi);
 
 /* statfs: QUERY_VOLUME_INFORMATION FileFsSizeInformation (ops_statfs.c). */
 void fs_fuse_statfs(struct fs_request *r, fuse_ino_t ino);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,25 +87,135 @@ static bool add_entry(void *ctx, const char *name, ino_t ino, unsigned char type
 	return li->plus ? add_plus(li, name, ino, type, next) : add_plain(li, name, ino, type, next);
 }
 
+/*
+ * readdir(plus) -> DIRECTORY_CONTROL / QUERY_DIRECTORY FileIdBothDirectoryInformation
+ * on the directory's file object, resuming at the FUSE offset (SL_RESTART_SCAN at 0).
+ * The entries the filters leave in the buffer become the FUSE entries; each
+ * carries the offset after it through its FileIndex (struct fs_dir_listing), and
+ * an entry a filter added resumes where the entry before it does.  One block holds
+ * the slots, the Windows buffer (room for the FUSE buffer's worth of short names)
+ * and the FUSE buffer.
+ */
+#define ENTRY_FIXED FIELD_OFFSET(FILE_ID_BOTH_DIR_INFORMATION, FileName)
+
+/* Room for cap short names, and at least for one of the longest. */
+static ULONG wide_length(ULONG cap)
+{
+	ULONG room = cap * (ULONG)ALIGN_UP_BY(ENTRY_FIXED + 16, 8);
+	ULONG longest = (ULONG)ALIGN_UP_BY(ENTRY_FIXED + NAME_MAX * sizeof(WCHAR), 8);
+
+	return room > longest ? room : longest;
+}
+
+struct dir_query {
+	struct fs_dir_listing *li;
+	PUCHAR wbuf;
+	ULONG wlen;
+};
+
+static struct dir_query query_of(struct fs_request *r)
+{
+	struct fs_dir_listing *li = r->buf;
+	PUCHAR wbuf = (PUCHAR)ALIGN_UP_BY((uintptr_t)&li->slot[li->cap], 8);
+
+	return (struct dir_query){ li, wbuf, wide_length(li->cap) };
+}
+
+static void listed(struct fs_request *r, PFLT_CALLBACK_DATA d);
+
+static void query(struct fs_request *r)
+{
+	struct dir_query q = query_of(r);
+	FLT_IO_PARAMETER_BLOCK iopb = { .MajorFunction = IRP_MJ_DIRECTORY_CONTROL,
+					.MinorFunction = IRP_MN_QUERY_DIRECTORY,
+					.OperationFlags = r->off == 0 ? SL_RESTART_SCAN : 0 };
+
+	iopb.Parameters.DirectoryControl.QueryDirectory.Length = q.wlen;
+	iopb.Parameters.DirectoryControl.QueryDirectory.FileInformationClass = FileIdBothDirectoryInformation;
+	iopb.Parameters.DirectoryControl.QueryDirectory.DirectoryBuffer = q.wbuf;
+	fs_glue_issue(r, fs_file_of(r->fi.fh), &iopb, listed);
+}
+
+/* One entry of the filtered buffer to the FUSE buffer; false when it is full. */
+static bool add_listed(struct listing *li, PFILE_ID_BOTH_DIR_INFORMATION e, const struct fs_dir_slot *s)
+{
+	char name[NAME_MAX * 3 + 1];
+	ULONG n = 0;
+
+	if (!NT_SUCCESS(RtlUnicodeToUTF8N(name, sizeof name - 1, &n, e->FileName, e->FileNameLength)))
+		return true;
+	name[n] = '\0';
+	if (n == 0 || memchr(name, '/', n) || memchr(name, '\0', n))
+		return true;
+	return add_entry(li, name, (ino_t)e->FileId.QuadPart, s->type, s->next);
+}
+
+static void listed(struct fs_request *r, PFLT_CALLBACK_DATA d)
+{
+	struct dir_query q = query_of(r);
+	NTSTATUS s = d->IoStatus.Status;
+	struct listing li = { .r = r, .dir = r->aux, .plus = r->args.flags != 0, .size = r->size };
+	ULONG len = (ULONG)(d->IoStatus.Information < q.wlen ? d->IoStatus.Information : q.wlen);
+	struct fs_dir_slot resume = { .next = r->off };
+
+	li.buf = (char *)q.wbuf + q.wlen;
+	if (!NT_SUCCESS(s) || s == STATUS_NO_MORE_FILES || s == STATUS_NO_SUCH_FILE) {
+		int err = (s == STATUS_NO_MORE_FILES || s == STATUS_NO_SUCH_FILE) ? 0 : fs_glue_errno(r, d);
+		free(r->buf);
+		r->buf = NULL;
+		if (err)
+			fs_request_reply_err(r, err);
+		else
+			fs_request_reply_buf(r, NULL, 0);
+		return;
+	}
+	for (ULONG at = 0; len >= ENTRY_FIXED && at <= len - ENTRY_FIXED;) {
+		PFILE_ID_BOTH_DIR_INFORMATION e = (PFILE_ID_BOTH_DIR_INFORMATION)(q.wbuf + at);
+		if (e->FileNameLength > len - at - ENTRY_FIXED)
+			break;
+		if (e->FileIndex < q.li->count)
+			resume = q.li->slot[e->FileIndex];
+		if (!add_listed(&li, e, &resume))
+			break;
+		if (e->NextEntryOffset == 0 || e->NextEntryOffset % 8 || e->NextEntryOffset > len - at)
+			break;
+		at += e->NextEntryOffset;
+	}
+	/* The filters took every entry of this batch: list on from after its last one. */
+	if (li.used == 0 && q.li->count) {
+		r->off = q.li->slot[q.li->count - 1].next;
+		query(r);
+		return;
+	}
+	/* The reply ends the record: the block is freed after it. */
+	r->buf = NULL;
+	fs_request_reply_buf(r, li.buf, li.used);
+	free(q.li);
+}
+
 static void list(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		 struct fuse_file_info *fi, bool plus)
 {
 	struct fs_request *r = fs_request_begin(req);
 	if (!r)
 		return;
-	struct listing li = { .r = r, .dir = ino, .plus = plus, .size = size };
-	li.buf = malloc(size ? size : 1);
-	if (!li.buf) {
+	/* A FUSE entry takes at least 32 bytes: one slot per 32 bytes of the FUSE buffer. */
+	ULONG cap = (ULONG)(size / 32 + 1);
+	size_t wlen = wide_length(cap);
+	struct fs_dir_listing *li = malloc(sizeof(*li) + cap * sizeof(li->slot[0]) + 8 + wlen + size);
+	if (!li) {
 		fs_request_reply_err(r, ENOMEM);
 		return;
 	}
-	int err = fs_lower_readdir(fs_request_lower(r), fs_file_of(fi->fh)->h.fh, off, add_entry, &li);
-	/* Entries already added were handed out: they must be replied. */
-	if (err && li.used == 0)
-		fs_request_reply_err(r, err);
-	else
-		fs_request_reply_buf(r, li.buf, li.used);
-	free(li.buf);
+	li->cap = cap;
+	li->count = 0;
+	r->buf = li;
+	r->size = size;
+	r->off = off;
+	r->aux = ino;
+	r->fi = *fi;
+	r->args.flags = plus;
+	query(r);
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

@@ -53,16 +53,9 @@ static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_dat
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)fi;
 	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	struct stat st;
-	int err = fs_lower_getattr(fs_request_lower(r), &r->cred, ino, &st);
-	if (err)
-		fs_request_reply_err(r, err);
-	else
-		fs_request_reply_attr(r, &st);
+	if (r)
+		fs_fuse_getattr(r, ino, fi);
 }
 
 static unsigned setattr_valid(int to_set)
@@ -102,6 +95,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		fs_fuse_setattr_size(r, ino, &set, fi);
 		return;
 	}
+	if (fs_fuse_setattr_times(r, ino, &set, fi))
+		return;
 	struct stat st;
 	uint64_t fh = fi ? fs_file_of(fi->fh)->h.fh : FS_NO_FH;
 	int err = fs_lower_setattr(fs_request_lower(r), &r->cred, ino, fh, &set, &st);
@@ -309,11 +304,8 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
 	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	struct fs_entry e;
-	int err = fs_lower_link(fs_request_lower(r), &r->cred, ino, newparent, newname, &e);
-	reply_entry(r, err, &e);
+	if (r)
+		fs_fuse_link(r, ino, newparent, newname);
 }
 
 
