@@ -17,7 +17,7 @@
 #include <time.h>
 #include <semaphore.h>
 
-#include "ke/kesvc.h"
+#include "ke/kesync.h"
 
 /* Wait keys of the internal wait blocks (object blocks use 0..63). */
 #define KE_WAIT_KEY_TIMEOUT 0x0102 /* the thread's own timer: STATUS_TIMEOUT */
@@ -92,7 +92,7 @@ void ke_mutex_abandon_all(struct _KTHREAD *thread);
 /* TRUE when the calling thread owns a mutex (KMUTEX). */
 BOOLEAN ke_mutex_owned_by_current(void);
 
-/* thread.c (ke_thread_current is in kesvc.h) */
+/* thread.c (ke_thread_current is in kesync.h) */
 /* Marks the calling thread as a system thread (runtime worker threads). */
 void ke_thread_mark_system(void);
 

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "ke/kesvc.h"
+#include "ke/kesync.h"
 
 static PVOID ke_mutex_owner(PFAST_MUTEX m)
 {

@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "ke/kesvc.h"
+#include "ke/kesync.h"
 
 void ke_futex_wait(volatile LONG *word, LONG expected)
 {

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "ke/kesvc.h"
+#include "ke/kesync.h"
 
 #define KE_LOOKASIDE_DEPTH EX_MAXIMUM_LOOKASIDE_DEPTH_BASE
 

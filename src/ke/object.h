@@ -1,4 +1,9 @@
-/* Private to src/ke: reference-counted objects and their types. */
+/*
+ * The object manager inside ke: reference-counted objects, their types and
+ * handles.  Layers that create kernel objects of their own (file objects for
+ * targeted I/O, registry keys) use it; everything else goes through the
+ * Ob and Zw routines.
+ */
 #ifndef ALTITUDE_SRC_KE_OBJECT_H
 #define ALTITUDE_SRC_KE_OBJECT_H
 

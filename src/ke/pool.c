@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ke/kesvc.h"
+#include "ke/kesync.h"
 #include <altitude/pool.h>
 
 #define KE_POOL_MAGIC 0x6c6f6f50U /* "Pool" */

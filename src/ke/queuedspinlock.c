@@ -10,7 +10,7 @@
  * Each thread remembers the queued locks it holds, so that re-acquiring one
  * bugchecks SPIN_LOCK_ALREADY_OWNED instead of spinning forever.
  */
-#include "ke/kesvc.h"
+#include "ke/kesync.h"
 
 #define KE_LOCK_QUEUE_WAIT ((ULONG_PTR)1)
 #define KE_LOCK_QUEUE_OWNER ((ULONG_PTR)2)

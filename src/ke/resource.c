@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ke/kesvc.h"
+#include "ke/kesync.h"
 
 #define EX_RES_INITIAL_TABLE 4
 

@@ -4,7 +4,7 @@
  * lock word; in-stack queued holders (queuedspinlock.c) store the tail of
  * their queue (an even pointer).  See <nt/spinlock.h>.
  */
-#include "ke/kesvc.h"
+#include "ke/kesync.h"
 
 VOID NTAPI KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
 {

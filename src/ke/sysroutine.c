@@ -7,7 +7,7 @@
 #include <dlfcn.h>
 #include <string.h>
 
-#include "ke/kesvc.h"
+#include "ke/kesync.h"
 
 #define KE_ROUTINE_NAME_MAX 256
 

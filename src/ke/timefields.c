@@ -3,7 +3,7 @@
  * days from 1601-01-01, which starts a 400-year Gregorian cycle, so the
  * conversion works in whole cycles (146097 days) from there.
  */
-#include "ke/kesvc.h"
+#include "ke/kesync.h"
 
 #define KE_TICKS_PER_MS 10000LL
 #define KE_MS_PER_DAY 86400000LL

@@ -1,5 +1,5 @@
 /*
- * Internal helpers shared by the ke services (spin locks, fast mutexes,
+ * Synchronisation helpers shared inside ke (spin locks, fast mutexes,
  * resources, regions, pool): the calling thread's record, futex
  * waits on words inside the objects themselves, and polite spinning.
  */
