@@ -165,7 +165,9 @@ HRESULT fltlib_request(uint16_t type, const char *const *args, size_t count,
 	if (FAILED(hr))
 		return hr;
 	rc = ctl_send(fd, type, 0, args, count);
-	if (!rc)
+	/* A refused caller's connection is answered and closed before the
+	 * request is read: the send fails, the answer is still there. */
+	if (!rc || rc == EPIPE || rc == ECONNRESET)
 		rc = ctl_recv(fd, &msg);
 	close(fd);
 	if (rc)
