@@ -335,19 +335,24 @@ static void port_server_stop(struct port_server *s)
 VOID FLTAPI FltCloseCommunicationPort(PFLT_PORT ServerPort)
 {
 	struct port_server *s = (struct port_server *)ServerPort;
+	BOOLEAN open = FALSE;
 
 	if (!ke_irql_at_most(PASSIVE_LEVEL, "FltCloseCommunicationPort"))
 		return;
-	if (!s || s->hdr.magic != PORT_MAGIC_SERVER)
+	if (!s)
 		return;
+	/* Found by address: a port closed before (or never created) is left alone. */
 	pthread_mutex_lock(&port_registry_lock);
 	for (struct port_server **pp = &port_servers; *pp; pp = &(*pp)->next_server) {
 		if (*pp == s) {
 			*pp = s->next_server;
+			open = TRUE;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&port_registry_lock);
+	if (!open)
+		return;
 	port_server_stop(s);
 	flt_port_filter_release(s->filter);
 	port_server_unref(s);
