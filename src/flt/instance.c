@@ -331,6 +331,7 @@ void flt_instance_teardown(PFLT_INSTANCE inst, FLT_INSTANCE_TEARDOWN_FLAGS reaso
 		flt_wait_unlock();
 		return;
 	}
+	flt_watch_mark(&inst->teardown_since);
 	flt_instance_related(inst, NULL, &objs);
 	if (reg->InstanceTeardownStartCallback)
 		reg->InstanceTeardownStartCallback(&objs, reason);

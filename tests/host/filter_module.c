@@ -3,8 +3,9 @@
  * Its service's Parameters key selects behaviour: FailEntry (DWORD, a
  * status DriverEntry returns), RefuseUnload (DWORD, non-zero: a
  * non-mandatory unload is refused), CrashEntry (DWORD, non-zero:
- * DriverEntry writes through a bad pointer).  Every callback says so with DbgPrint,
- * which fltmgrd logs prefixed with the filter's name.
+ * DriverEntry writes through a bad pointer), CrashWrite (DWORD, non-zero:
+ * the pre-write callback does).  Every callback says so with DbgPrint,
+ * which fltmgrd logs prefixed with the filter's name (on I/O threads too).
  */
 #include <fltKernel.h>
 
@@ -12,7 +13,7 @@ static PFLT_FILTER test_filter;
 static ULONG test_fail_entry;
 static ULONG test_refuse_unload;
 static ULONG test_crash_entry;
-static UNICODE_STRING test_name;
+static ULONG test_crash_write;
 /* An address no page maps, and not NULL: UBSan does not stop the fault first. */
 static int *volatile test_bad_pointer = (int *)16;
 
@@ -54,13 +55,15 @@ static NTSTATUS FLTAPI test_query_teardown(PCFLT_RELATED_OBJECTS objects,
 	return STATUS_SUCCESS;
 }
 
-/* Callbacks on I/O threads carry no log prefix: the line names the filter. */
+/* The log prefix names the filter on I/O threads as well. */
 static FLT_PREOP_CALLBACK_STATUS FLTAPI test_pre_write(PFLT_CALLBACK_DATA data,
 						       PCFLT_RELATED_OBJECTS objects, PVOID *context)
 {
 	(void)data;
 	(void)context;
-	DbgPrint("%wZ pre write %p\n", &test_name, (void *)objects->FileObject);
+	DbgPrint("pre write %wZ\n", &objects->FileObject->FileName);
+	if (test_crash_write)
+		*test_bad_pointer = 2; /* a filter bug during I/O: the report names the operation */
 	return FLT_PREOP_SUCCESS_NO_CALLBACK;
 }
 
@@ -80,7 +83,7 @@ static const FLT_REGISTRATION test_registration = {
 
 static NTSTATUS test_read_parameters(PUNICODE_STRING registry_path)
 {
-	RTL_QUERY_REGISTRY_TABLE table[4];
+	RTL_QUERY_REGISTRY_TABLE table[5];
 	WCHAR path[256];
 	UNICODE_STRING p = { 0, sizeof(path), path };
 
@@ -99,6 +102,10 @@ static NTSTATUS test_read_parameters(PUNICODE_STRING registry_path)
 	table[2].Name = L"CrashEntry";
 	table[2].EntryContext = &test_crash_entry;
 	table[2].DefaultType = (REG_DWORD << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
+	table[3].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_TYPECHECK;
+	table[3].Name = L"CrashWrite";
+	table[3].EntryContext = &test_crash_write;
+	table[3].DefaultType = (REG_DWORD << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
 	return RtlQueryRegistryValues(RTL_REGISTRY_ABSOLUTE, path, table, NULL, NULL);
 }
 
@@ -118,7 +125,6 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path)
 	if (test_crash_entry)
 		*test_bad_pointer = 1; /* a filter bug: fltmgrd's crash report must name us */
 	driver->DriverUnload = test_driver_unload;
-	test_name = driver->DriverName;
 	status = FltRegisterFilter(driver, &test_registration, &test_filter);
 	if (!NT_SUCCESS(status))
 		return status;

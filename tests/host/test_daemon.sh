@@ -175,7 +175,7 @@ expect 0 "^beta +.Device.AltitudeVolume[0-9]+ +385100 +beta Instance +0 +$tmp/mn
 expect 0 "^alpha +.Device.AltitudeVolume[0-9]+ +320000 +alpha Instance +0 +$tmp/mnt" instances -v "$tmp/mnt"
 : >"$log.io"
 echo ordered >"$tmp/mnt/dir/order.txt"
-grep -E "^fltmgrd: info: (alpha|beta) pre write" "$log" | tail -2 | awk '{print $3}' | tr '\n' ' ' >"$log.io"
+grep -E "^fltmgrd: info: \[(alpha|beta)\] pre write .dir.order.txt" "$log" | tail -2 | awk '{print $3}' | tr -d '[]' | tr '\n' ' ' >"$log.io"
 [ "$(cat "$log.io")" = "beta alpha " ] || fail "filters saw the write in the order $(cat "$log.io")"
 rm -f "$tmp/writer.err"
 ( while [ ! -e "$tmp/writer.stop" ]; do echo x >>"$tmp/mnt/dir/load.txt" || { echo err >"$tmp/writer.err"; break; }; done ) &
@@ -231,6 +231,35 @@ expect 0 "" uninstall crashy
 grep -q "$tmp/mnt" /proc/self/mountinfo && fail "stale mount left after the crash"
 expect 0 "" mount "$tmp/src" "$tmp/mnt"
 [ "$(cat "$tmp/mnt/dir/a.txt")" = original ] || fail "read after restart"
+
+# A filter that segfaults in its pre-write callback on an I/O thread: the
+# writer gets an error instead of hanging, the report names the filter, the
+# operation, the file and the writer, the source is intact, and the next
+# fltmgrd cleans the stale mount up.
+expect 0 "installed" install crashw "$alpha" --altitude 300000 --param CrashWrite=dword:1
+expect 0 "" load crashw
+p=$(daemon_pid)
+rc=0
+bash -c 'echo $$ >"$1"; exec /bin/echo boom >"$2"' _ "$tmp/writer.pid" "$tmp/mnt/dir/crash.txt" \
+  2>/dev/null || rc=$?
+[ "$rc" != 0 ] || fail "a write through a crashing filter succeeded"
+wait_gone "$p"
+report=$ALTITUDE_RUNTIME_DIR/crash-$p.txt
+[ -f "$report" ] || fail "no crash report for the crash during I/O"
+cat "$report"
+grep -q "^filter: crashw$" "$report" || fail "the report does not name the filter"
+grep -qF "operation: IRP_MJ_WRITE pre-operation callback, file \dir\crash.txt, requester pid $(cat "$tmp/writer.pid")" \
+  "$report" || fail "the report does not name the operation, file and requester"
+grep -qF "[crashw] pre write \dir\crash.txt" "$log" || fail "the I/O callback's DbgPrint is not prefixed"
+grep -q "fatal signal in filter code (filter crashw, IRP_MJ_WRITE pre-operation callback" "$log" \
+  || fail "the crash is not logged with the operation"
+[ "$(cat "$tmp/src/dir/a.txt")" = original ] || fail "source changed by the crash during I/O"
+[ "$(cat "$tmp/src/dir/crash.txt" 2>/dev/null)" != boom ] || fail "the crashed write reached the source"
+start
+grep -q "$tmp/mnt" /proc/self/mountinfo && fail "stale mount left after the crash during I/O"
+expect 0 "" uninstall crashw
+expect 0 "" mount "$tmp/src" "$tmp/mnt"
+[ "$(cat "$tmp/mnt/dir/a.txt")" = original ] || fail "read after the second restart"
 p=$(daemon_pid)
 kill -TERM "$p"
 wait_gone "$p"
