@@ -159,7 +159,8 @@ ULONG altitude_watchdog_scan(ULONGLONG deadline_ms, altitude_watch_fn fn, void *
 
 /*
  * What the calling thread runs in filter code, for a crash report: the
- * innermost filter callback (pre/post-operation, work item) and its
+ * innermost filter callback (pre/post-operation, work item, instance
+ * callback) and its
  * operation.  Async-signal-safe: plain loads of data prepared in advance,
  * no lock, no allocation; a SIGSEGV handler may call it.  FALSE (and info
  * cleared) when the thread is in no filter callback.

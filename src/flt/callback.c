@@ -96,6 +96,14 @@ static const char *flt_callback_kind_text(UCHAR kind)
 		return " deferred I/O work item";
 	case FLT_CALLBACK_WHEN_SAFE:
 		return " completion-when-safe callback";
+	case FLT_CALLBACK_INSTANCE_SETUP:
+		return " InstanceSetupCallback";
+	case FLT_CALLBACK_QUERY_TEARDOWN:
+		return " InstanceQueryTeardownCallback";
+	case FLT_CALLBACK_TEARDOWN_START:
+		return " InstanceTeardownStartCallback";
+	case FLT_CALLBACK_TEARDOWN_COMPLETE:
+		return " InstanceTeardownCompleteCallback";
 	default:
 		return " generic work item";
 	}

@@ -1,8 +1,9 @@
 /*
  * The filter callback a thread is running ("current callback" record).
  *
- * Around every call into a filter's pre/post-operation callback or work
- * item routine the engine links a record on its own stack into the
+ * Around every call into a filter's pre/post-operation callback, work
+ * item routine or instance callback (setup, query teardown, teardown
+ * start and complete) the engine links a record on its own stack into the
  * thread's rtl_callback_current (rtl/rtl.h): a handful of stack stores and
  * one TLS store each way, no lock, no clock.  Records nest: a callback that
  * issues I/O sees the callbacks of the filters below it inside its own.
@@ -23,6 +24,10 @@ enum flt_callback_kind {
 	FLT_CALLBACK_DEFERRED_WORK,
 	FLT_CALLBACK_GENERIC_WORK,
 	FLT_CALLBACK_WHEN_SAFE,
+	FLT_CALLBACK_INSTANCE_SETUP,
+	FLT_CALLBACK_QUERY_TEARDOWN,
+	FLT_CALLBACK_TEARDOWN_START,
+	FLT_CALLBACK_TEARDOWN_COMPLETE,
 };
 
 struct flt_callback {

@@ -4,7 +4,8 @@
  * status DriverEntry returns), RefuseUnload (DWORD, non-zero: a
  * non-mandatory unload is refused), CrashEntry (DWORD, non-zero:
  * DriverEntry writes through a bad pointer), CrashWrite (DWORD, non-zero:
- * the pre-write callback does).  Every callback says so with DbgPrint,
+ * the pre-write callback does), StallWrite (DWORD, milliseconds the
+ * pre-write callback waits: the watchdog's subject).  Every callback says so with DbgPrint,
  * which fltmgrd logs prefixed with the filter's name (on I/O threads too).
  */
 #include <fltKernel.h>
@@ -14,6 +15,7 @@ static ULONG test_fail_entry;
 static ULONG test_refuse_unload;
 static ULONG test_crash_entry;
 static ULONG test_crash_write;
+static ULONG test_stall_write;
 /* An address no page maps, and not NULL: UBSan does not stop the fault first. */
 static int *volatile test_bad_pointer = (int *)16;
 
@@ -39,10 +41,10 @@ static VOID NTAPI test_driver_unload(PDRIVER_OBJECT driver)
 static NTSTATUS FLTAPI test_setup(PCFLT_RELATED_OBJECTS objects, FLT_INSTANCE_SETUP_FLAGS flags,
 				  DEVICE_TYPE type, FLT_FILESYSTEM_TYPE fs)
 {
-	(void)objects;
 	(void)flags;
 	(void)type;
 	(void)fs;
+	DbgPrint("instance setup%s\n", objects->Instance ? "" : " without an instance");
 	return STATUS_SUCCESS;
 }
 
@@ -64,6 +66,12 @@ static FLT_PREOP_CALLBACK_STATUS FLTAPI test_pre_write(PFLT_CALLBACK_DATA data,
 	DbgPrint("pre write %wZ\n", &objects->FileObject->FileName);
 	if (test_crash_write)
 		*test_bad_pointer = 2; /* a filter bug during I/O: the report names the operation */
+	if (test_stall_write) {
+		LARGE_INTEGER interval;
+
+		interval.QuadPart = -(LONGLONG)test_stall_write * 10000;
+		KeDelayExecutionThread(KernelMode, FALSE, &interval);
+	}
 	return FLT_PREOP_SUCCESS_NO_CALLBACK;
 }
 
@@ -83,7 +91,7 @@ static const FLT_REGISTRATION test_registration = {
 
 static NTSTATUS test_read_parameters(PUNICODE_STRING registry_path)
 {
-	RTL_QUERY_REGISTRY_TABLE table[5];
+	RTL_QUERY_REGISTRY_TABLE table[6];
 	WCHAR path[256];
 	UNICODE_STRING p = { 0, sizeof(path), path };
 
@@ -106,6 +114,10 @@ static NTSTATUS test_read_parameters(PUNICODE_STRING registry_path)
 	table[3].Name = L"CrashWrite";
 	table[3].EntryContext = &test_crash_write;
 	table[3].DefaultType = (REG_DWORD << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
+	table[4].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_TYPECHECK;
+	table[4].Name = L"StallWrite";
+	table[4].EntryContext = &test_stall_write;
+	table[4].DefaultType = (REG_DWORD << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
 	return RtlQueryRegistryValues(RTL_REGISTRY_ABSOLUTE, path, table, NULL, NULL);
 }
 
