@@ -111,15 +111,15 @@ static const char *flt_callback_kind_text(UCHAR kind)
 
 void flt_callback_operation(const struct flt_callback *cb, char *out, size_t size)
 {
-	const char *major = cb->data ? flt_major_name(cb->major) : NULL;
+	const char *major = cb->iopb ? flt_major_name(cb->iopb->MajorFunction) : NULL;
 	size_t used = 0;
 
 	if (!size)
 		return;
 	out[0] = '\0';
-	if (cb->data)
+	if (cb->iopb)
 		used = flt_append(out, size, used, major ? major : "IRP_MJ_?");
-	flt_append(out, size, used, flt_callback_kind_text(cb->kind) + (cb->data ? 0 : 1));
+	flt_append(out, size, used, flt_callback_kind_text(cb->kind) + (cb->iopb ? 0 : 1));
 }
 
 void flt_callback_set_log_name(PFLT_FILTER filter)
@@ -140,8 +140,8 @@ BOOLEAN altitude_host_current_callback(altitude_host_callback_info *info)
 		return FALSE;
 	flt_append(info->filter, sizeof(info->filter), 0, cb->base.filter);
 	flt_callback_operation(cb, info->operation, sizeof(info->operation));
-	if (cb->file) {
-		name = &cb->file->FileName;
+	if (cb->iopb && cb->iopb->TargetFileObject) {
+		name = &cb->iopb->TargetFileObject->FileName;
 		flt_utf8_copy(info->file, sizeof(info->file), name->Buffer, name->Length / sizeof(WCHAR));
 	}
 	if (cb->data)

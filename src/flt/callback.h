@@ -34,10 +34,10 @@ struct flt_callback {
 	struct rtl_callback base; /* base.filter: filter->log_name */
 	PFLT_INSTANCE instance;   /* NULL for a filter's generic work item */
 	PFLT_CALLBACK_DATA data;  /* the operation, or NULL */
-	PFILE_OBJECT file;
+	/* The parameters the callback sees (op->iopb, or a post's slot copy),
+	 * read only by its own thread or while it waits in the callback. */
+	const FLT_IO_PARAMETER_BLOCK *iopb;
 	UCHAR kind;
-	UCHAR major;
-	UCHAR minor;
 };
 
 /* `iopb`: the parameters the callback sees (NULL without an operation). */
@@ -49,10 +49,8 @@ static inline void flt_callback_enter(struct flt_callback *cb, PFLT_FILTER filte
 	cb->base.filter = filter->log_name;
 	cb->instance = inst;
 	cb->data = data;
-	cb->file = iopb ? iopb->TargetFileObject : NULL;
+	cb->iopb = iopb;
 	cb->kind = (UCHAR)kind;
-	cb->major = iopb ? iopb->MajorFunction : 0;
-	cb->minor = iopb ? iopb->MinorFunction : 0;
 	rtl_callback_current = &cb->base;
 }
 

@@ -321,7 +321,6 @@ static void flt_pre_walk(struct flt_op *op, LONG i)
 		op->slots[i].inst = inst;
 		if (cb->pre) {
 			FLT_RELATED_OBJECTS objs;
-
 			struct flt_callback frame;
 
 			flt_instance_related(inst, op->iopb.TargetFileObject, &objs);

@@ -82,9 +82,8 @@ struct _FLT_FILTER {
 	LIST_ENTRY instances; /* flt_topology_lock */
 	struct flt_op_callbacks ops[FLT_MAJOR_SLOTS];
 	char log_name[64]; /* the name in UTF-8: log prefix, watchdog and crash reports */
-	pthread_mutex_t watch_lock; /* sends, send_seq */
+	pthread_mutex_t watch_lock; /* sends */
 	LIST_ENTRY sends;           /* FltSendMessage calls in progress (watch.h) */
-	ULONGLONG send_seq;
 	atomic_llong unload_since;  /* interrupt time unregistration began, or 0 */
 };
 
@@ -313,7 +312,6 @@ void flt_report_filter(ULONG code, ULONG_PTR p1, ULONG_PTR p2, ULONG_PTR p3, PFL
 void flt_watch_mark(atomic_llong *since);
 /* A number distinct for each call (volume identities in watchdog reports). */
 ULONG flt_watch_serial(void);
-struct flt_op;
 /* Before the requester hears of the completion: the watchdog stops reading its file object. */
 void flt_watch_op_finish(struct flt_op *op);
 

@@ -73,8 +73,9 @@ void flt_watch_send_begin(struct flt_watch_send *w, PFLT_FILTER filter)
 	w->since = ke_clock_interrupt_coarse();
 	w->serial = atomic_fetch_add(&flt_watch_send_serials, 1) + 1;
 	if (cb) {
-		w->in_callback = TRUE;
-		w->callback = *cb;
+		w->instance = cb->instance;
+		flt_callback_operation(cb, w->operation, sizeof(w->operation));
+		w->file = cb->iopb ? cb->iopb->TargetFileObject : NULL;
 		if (cb->data)
 			w->pid = flt_op_from_data(cb->data)->requestor_pid;
 	}
@@ -253,13 +254,11 @@ static void flt_watch_scan_sends(struct flt_watch_scan *s, PFLT_FILTER f)
 
 		if (!flt_watch_due(s, w->since) || !(it = flt_watch_add(s, ALTITUDE_WATCH_MESSAGE, w->since)))
 			continue;
-		snprintf(it->filter, sizeof(it->filter), "%s", f->log_name);
-		if (w->in_callback) {
-			if (w->callback.instance)
-				flt_watch_instance_names(it, w->callback.instance);
-			flt_callback_operation(&w->callback, it->operation, sizeof(it->operation));
-			flt_watch_file(it->file, sizeof(it->file), w->callback.file);
-		}
+		if (w->instance)
+			flt_watch_instance_names(it, w->instance);
+		snprintf(it->filter, sizeof(it->filter), "%s", f->log_name); /* the sender */
+		snprintf(it->operation, sizeof(it->operation), "%s", w->operation);
+		flt_watch_file(it->file, sizeof(it->file), w->file);
 		it->requestor_pid = w->pid;
 		it->id = ((ULONGLONG)ALTITUDE_WATCH_MESSAGE << 60) | (w->serial & ((1ULL << 60) - 1));
 	}

@@ -14,9 +14,12 @@ struct flt_watch_send {
 	PFLT_FILTER filter; /* NULL: not tracked (not a filter object) */
 	LONGLONG since;     /* coarse interrupt time */
 	ULONGLONG serial;
-	BOOLEAN in_callback;
-	struct flt_callback callback; /* copy of the sender's callback record */
-	ULONG pid;                    /* its operation's requester */
+	/* The callback the sender runs in, if any: its instance, its text
+	 * ("IRP_MJ_CREATE pre-operation callback"), file object and requester. */
+	PFLT_INSTANCE instance;
+	char operation[64];
+	PFILE_OBJECT file;
+	ULONG pid;
 };
 
 void flt_watch_send_begin(struct flt_watch_send *w, PFLT_FILTER filter);

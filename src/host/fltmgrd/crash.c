@@ -185,6 +185,7 @@ void fm_crash_init(void)
 	snprintf(fm_crash_path, sizeof(fm_crash_path), "%s/crash-%d.txt", fm_options.runtime_dir,
 		 (int)getpid());
 	backtrace(&frame, 1); /* loads the unwinder now, not in the handler */
+	altitude_host_current_callback(NULL); /* binds the symbol now, not in the handler */
 	sigaltstack(&ss, NULL);
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
