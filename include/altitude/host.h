@@ -150,8 +150,8 @@ typedef struct altitude_watch_item {
 typedef void (*altitude_watch_fn)(const altitude_watch_item *item, void *ctx);
 
 /*
- * Calls fn for every item at least deadline_ms old (0: every item), after
- * releasing the engine's locks; returns how many.  Reads only what the
+ * Calls fn (NULL: none, only count) for every item at least deadline_ms
+ * old (0: every item), after releasing the engine's locks; returns how many.  Reads only what the
  * engine recorded (no call into a filter).  Items that do not fit in
  * memory are left out.
  */

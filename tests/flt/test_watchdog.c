@@ -175,6 +175,7 @@ static void pended_pre_is_reported_once_overdue(void **state)
 	assert_int_equal(scan(1000, &s), 0);
 	altitude_clock_advance(5 * SECOND);
 	assert_int_equal(scan(6000, &s), 0);
+	assert_int_equal(altitude_watchdog_scan(1000, NULL, NULL), 1);
 	assert_int_equal(scan(1000, &s), 1);
 	assert_int_equal(s.items[0].kind, ALTITUDE_WATCH_OPERATION);
 	assert_string_equal(s.items[0].filter, "beta");

@@ -64,6 +64,7 @@ start() {
 }
 
 "$fltmgrd" --help | grep -q -- "--shutdown-timeout" || fail "fltmgrd --help"
+"$fltmgrd" --help | grep -q -- "--watchdog-timeout S" || fail "fltmgrd --help does not show --watchdog-timeout"
 expect 0 "Usage: fltmc" --help
 expect 2 "unknown command" frobnicate
 expect 3 "cannot reach fltmgrd" status
