@@ -70,6 +70,10 @@ typedef struct altitude_host_filter_info {
 	char module[4096];   /* the shared object's path, "" if not a host module */
 	ULONG instances;     /* attached instances */
 	ULONG frame;
+	/* Operations its instances hold (see altitude_watchdog_scan) plus its
+	 * FltSendMessage calls in progress, and the age of the oldest (ms). */
+	ULONG pending;
+	ULONGLONG oldest_ms;
 } altitude_host_filter_info;
 
 /* Fills up to `capacity` records; returns the number of registered filters. */
@@ -80,6 +84,8 @@ typedef struct altitude_host_instance_info {
 	char volume[256];    /* \Device\AltitudeVolumeN */
 	char instance[256];
 	char altitude[64];
+	ULONG pending;       /* operations the instance holds, see altitude_watchdog_scan */
+	ULONGLONG oldest_ms; /* age of the oldest of them, 0 when none */
 } altitude_host_instance_info;
 
 /* Fills up to `capacity` records, volume by volume from the highest altitude;
@@ -103,6 +109,74 @@ NTSTATUS altitude_host_attach_named(const char *filter, const char *volume, cons
 NTSTATUS altitude_host_detach(const char *filter, const char *volume, const char *instance);
 
 void altitude_host_free(void *p);
+
+/* ---- watchdog ---------------------------------------------------------- */
+
+typedef enum altitude_watch_kind {
+	/* An operation a filter holds: its pre or post-operation callback runs,
+	 * or returned FLT_PREOP_PENDING / FLT_POSTOP_MORE_PROCESSING_REQUIRED
+	 * and the filter has not completed it yet. */
+	ALTITUDE_WATCH_OPERATION = 1,
+	/* A FltSendMessage call waiting for delivery or for the reply. */
+	ALTITUDE_WATCH_MESSAGE = 2,
+	/* An instance teardown (detach, unload, dismount) waiting for what the
+	 * instance owes: callbacks running, expected post callbacks, pended
+	 * operations, work items. */
+	ALTITUDE_WATCH_DRAIN = 3,
+	/* A filter's unregistration waiting for its last references (work
+	 * items, FltObjectReference) once its instances are gone. */
+	ALTITUDE_WATCH_UNLOAD = 4,
+} altitude_watch_kind;
+
+typedef struct altitude_watch_item {
+	altitude_watch_kind kind;
+	char filter[64];
+	/* The instance and its volume (\Device\AltitudeVolumeN); for MESSAGE
+	 * those of the callback the sender runs in; "" when none (UNLOAD). */
+	char instance[128];
+	char volume[64];
+	/* OPERATION: "IRP_MJ_READ pre-operation" or "... post-operation";
+	 * MESSAGE: the callback the sender runs in ("IRP_MJ_CREATE
+	 * pre-operation callback", "" outside callbacks); DRAIN and UNLOAD: "". */
+	char operation[64];
+	char file[512];      /* the operation's file name, "" when none */
+	ULONG requestor_pid; /* the operation's requester, 0 when none */
+	ULONG owed;          /* DRAIN: what the instance owes; UNLOAD: references left */
+	/* Since the operation entered the filter stack, the send began, the
+	 * teardown or unregistration began; interrupt time, so the virtual
+	 * clock of tests moves it. */
+	ULONGLONG age_ms;
+	/* The same stuck item has the same id in every scan while it lasts;
+	 * items of one scan have distinct ids. */
+	ULONGLONG id;
+} altitude_watch_item;
+
+typedef void (*altitude_watch_fn)(const altitude_watch_item *item, void *ctx);
+
+/*
+ * Calls fn (NULL: none, only count) for every item at least deadline_ms
+ * old (0: every item), after releasing the engine's locks; returns how many.  Reads only what the
+ * engine recorded (no call into a filter).  Items that do not fit in
+ * memory are left out.
+ */
+ULONG altitude_watchdog_scan(ULONGLONG deadline_ms, altitude_watch_fn fn, void *ctx);
+
+/*
+ * What the calling thread runs in filter code, for a crash report: the
+ * innermost filter callback (pre/post-operation, work item, instance
+ * callback) and its
+ * operation.  Async-signal-safe: plain loads of data prepared in advance,
+ * no lock, no allocation; a SIGSEGV handler may call it.  FALSE (and info
+ * cleared) when the thread is in no filter callback.
+ */
+typedef struct altitude_host_callback_info {
+	char filter[64];
+	char operation[64];  /* "IRP_MJ_WRITE pre-operation callback", "generic work item" */
+	char file[512];      /* the file object's name, "" when none */
+	ULONG requestor_pid; /* 0 when the callback has no operation */
+} altitude_host_callback_info;
+
+BOOLEAN altitude_host_current_callback(altitude_host_callback_info *info);
 
 #ifdef __cplusplus
 }

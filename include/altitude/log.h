@@ -16,8 +16,11 @@ extern "C" {
 
 /*
  * level: the DbgPrintEx level (DPFLTR_ERROR_LEVEL 0 ... DPFLTR_INFO_LEVEL 3,
- * or for a mask level the number of its lowest bit); prefix: the thread's
- * prefix ("" when none); msg: the formatted line without its newline.
+ * or for a mask level the number of its lowest bit); prefix: the name of
+ * the filter whose callback (pre/post operation, work item, instance
+ * setup and teardown) the thread is
+ * running, else the thread's prefix ("" when neither); msg: the formatted
+ * line without its newline.
  */
 typedef void (*altitude_log_sink)(int level, const char *prefix, const char *msg, void *ctx);
 

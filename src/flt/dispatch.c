@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "flt/flt.h"
+#include "flt/callback.h"
 #include "flt/contexts.h"
 
 static atomic_ulong flt_process_id;
@@ -31,6 +32,17 @@ static ULONG flt_requestor_pid(void)
 	return pid;
 }
 static __thread BOOLEAN flt_thread_in_drain;
+
+/* pended_pre / pended_post: relaxed, plain moves; only the watchdog needs them atomic. */
+static inline LONG flt_pended(atomic_int *slot)
+{
+	return atomic_load_explicit(slot, memory_order_relaxed);
+}
+
+static inline void flt_set_pended(atomic_int *slot, LONG i)
+{
+	atomic_store_explicit(slot, i, memory_order_relaxed);
+}
 
 BOOLEAN flt_thread_draining(void)
 {
@@ -65,8 +77,8 @@ static void flt_op_reset(struct flt_op *op, PFLT_VOLUME v, struct flt_snapshot *
 	op->requestor_pid = flt_requestor_pid();
 	op->requestor_process = NULL;
 	atomic_store(&op->holds, 1);
-	op->pended_pre = -1;
-	op->pended_post = -1;
+	flt_set_pended(&op->pended_pre, -1);
+	flt_set_pended(&op->pended_post, -1);
 	op->sync_reached = -1;
 	for (ULONG i = 0; i < snap->count; i++) {
 		op->slots[i].inst = NULL;
@@ -81,6 +93,7 @@ static void flt_op_reset(struct flt_op *op, PFLT_VOLUME v, struct flt_snapshot *
 static void flt_op_enlist(struct flt_op *op, PFLT_VOLUME v, struct flt_snapshot *snap)
 {
 	flt_op_reset(op, v, snap);
+	op->seq = ++v->op_seq;
 	InsertTailList(&v->inflight, &op->link);
 	v->inflight_count++;
 }
@@ -148,6 +161,7 @@ void flt_op_release(struct flt_op *op)
 
 static void flt_op_finish(struct flt_op *op)
 {
+	flt_watch_op_finish(op);
 	flt_cancel_finish(op);
 	flt_context_op_finish(op);
 	if (op->done)
@@ -307,16 +321,19 @@ static void flt_pre_walk(struct flt_op *op, LONG i)
 		op->slots[i].inst = inst;
 		if (cb->pre) {
 			FLT_RELATED_OBJECTS objs;
+			struct flt_callback frame;
 
 			flt_instance_related(inst, op->iopb.TargetFileObject, &objs);
 			op->iopb.TargetInstance = inst;
 			/* Set before the call: the filter may resume the operation
 			 * from another thread before its pre callback returns. */
-			op->pended_pre = i;
+			flt_set_pended(&op->pended_pre, i);
+			flt_callback_enter(&frame, inst->filter, inst, d, &op->iopb, FLT_CALLBACK_PRE);
 			st = cb->pre(d, &objs, &ctx);
+			flt_callback_leave(&frame);
 			if (st == FLT_PREOP_PENDING)
 				return;
-			op->pended_pre = -1;
+			flt_set_pended(&op->pended_pre, -1);
 		}
 		if (!flt_pre_apply(op, i, st, ctx))
 			return;
@@ -331,9 +348,14 @@ static FLT_POSTOP_CALLBACK_STATUS flt_post_call(struct flt_op *op, LONG i,
 	PFLT_INSTANCE inst = op->snap->inst[i];
 	FLT_RELATED_OBJECTS objs;
 	FLT_POSTOP_CALLBACK_STATUS st;
+	struct flt_callback frame;
 
 	flt_instance_related(inst, s->iopb.TargetFileObject, &objs);
+	flt_callback_enter(&frame, inst->filter, inst, &op->data, &s->iopb,
+			   (flags & FLTFL_POST_OPERATION_DRAINING) ? FLT_CALLBACK_POST_DRAINING
+								   : FLT_CALLBACK_POST);
 	st = inst->filter->ops[s->iopb.MajorFunction].post(&op->data, &objs, s->context, flags);
+	flt_callback_leave(&frame);
 	if (st == FLT_POSTOP_FINISHED_PROCESSING)
 		return st;
 	if (st == FLT_POSTOP_MORE_PROCESSING_REQUIRED && !(flags & FLTFL_POST_OPERATION_DRAINING))
@@ -366,19 +388,31 @@ static void flt_post_walk(struct flt_op *op, LONG i, BOOLEAN own_first)
 		op->iopb = s->iopb;
 		/* Set before the call: a work item may complete the operation
 		 * before the post callback returns. */
-		op->pended_post = i;
+		flt_set_pended(&op->pended_post, i);
 		if (flt_post_call(op, i, 0) == FLT_POSTOP_MORE_PROCESSING_REQUIRED)
 			return;
-		op->pended_post = -1;
+		flt_set_pended(&op->pended_post, -1);
 		flt_instance_leave(s->inst);
 	}
 	flt_op_finish(op);
+}
+
+/* What the watchdog reports about the operation (nothing to stamp without filters). */
+static void flt_op_watch_stamp(struct flt_op *op)
+{
+	if (!op->snap->count)
+		return;
+	atomic_store_explicit(&op->watch_start, ke_clock_interrupt_coarse(), memory_order_relaxed);
+	atomic_store_explicit(&op->watch_file, op->iopb.TargetFileObject, memory_order_relaxed);
+	atomic_store_explicit(&op->watch_pid, op->requestor_pid, memory_order_relaxed);
+	atomic_store_explicit(&op->watch_major, op->iopb.MajorFunction, memory_order_relaxed);
 }
 
 void flt_op_start(PFLT_CALLBACK_DATA data, flt_op_done_fn done, void *ctx)
 {
 	struct flt_op *op = flt_op_from_data(data);
 
+	flt_op_watch_stamp(op);
 	op->done = done;
 	op->done_ctx = ctx;
 	flt_cancel_start(op);
@@ -389,8 +423,9 @@ void flt_op_start_at(PFLT_CALLBACK_DATA data, ULONG first, flt_op_done_fn done, 
 {
 	struct flt_op *op = flt_op_from_data(data);
 
-	op->pended_pre = -1;
-	op->pended_post = -1;
+	flt_set_pended(&op->pended_pre, -1);
+	flt_set_pended(&op->pended_post, -1);
+	flt_op_watch_stamp(op);
 	op->sync_reached = -1;
 	for (ULONG i = 0; i < op->snap->count; i++) {
 		op->slots[i].inst = NULL;
@@ -418,7 +453,7 @@ VOID FLTAPI FltCompletePendedPreOperation(PFLT_CALLBACK_DATA CallbackData,
 	if (!CallbackData)
 		return;
 	op = flt_op_from_data(CallbackData);
-	i = op->pended_pre;
+	i = flt_pended(&op->pended_pre);
 	if (i < 0 || (CallbackStatus != FLT_PREOP_SUCCESS_WITH_CALLBACK &&
 		      CallbackStatus != FLT_PREOP_SUCCESS_NO_CALLBACK &&
 		      CallbackStatus != FLT_PREOP_COMPLETE)) {
@@ -430,7 +465,7 @@ VOID FLTAPI FltCompletePendedPreOperation(PFLT_CALLBACK_DATA CallbackData,
 	if (!ke_irql_at_most(CallbackStatus == FLT_PREOP_COMPLETE ? DISPATCH_LEVEL : APC_LEVEL,
 			     "FltCompletePendedPreOperation"))
 		return;
-	op->pended_pre = -1;
+	flt_set_pended(&op->pended_pre, -1);
 	if (CallbackStatus != FLT_PREOP_SUCCESS_WITH_CALLBACK)
 		Context = NULL;
 	if (flt_pre_apply(op, i, CallbackStatus, Context))
@@ -445,7 +480,7 @@ VOID FLTAPI FltCompletePendedPostOperation(PFLT_CALLBACK_DATA CallbackData)
 	if (!CallbackData)
 		return;
 	op = flt_op_from_data(CallbackData);
-	i = op->pended_post;
+	i = flt_pended(&op->pended_post);
 	if (i < 0) {
 		flt_report_filter(DRIVER_VERIFIER_DETECTED_VIOLATION, 0xA8, (ULONG_PTR)CallbackData, 0,
 				  NULL, "FltCompletePendedPostOperation: operation not pended");
@@ -453,7 +488,7 @@ VOID FLTAPI FltCompletePendedPostOperation(PFLT_CALLBACK_DATA CallbackData)
 	}
 	if (!ke_irql_at_most(DISPATCH_LEVEL, "FltCompletePendedPostOperation"))
 		return;
-	op->pended_post = -1;
+	flt_set_pended(&op->pended_post, -1);
 	flt_instance_leave(op->slots[i].inst);
 	flt_post_walk(op, i - 1, FALSE);
 }

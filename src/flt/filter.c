@@ -5,6 +5,7 @@
  */
 
 #include "flt/flt.h"
+#include "flt/callback.h"
 #include "flt/contexts.h"
 
 pthread_mutex_t flt_topology_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -79,6 +80,7 @@ static void flt_filter_free(PFLT_FILTER f)
 		return;
 	flt_free(f->contexts, FLT_TAG_FILTER);
 	flt_string_free(&f->name);
+	pthread_mutex_destroy(&f->watch_lock);
 	flt_free(f, FLT_TAG_FILTER);
 	flt_live_add(-1);
 }
@@ -127,6 +129,8 @@ NTSTATUS FLTAPI FltRegisterFilter(PDRIVER_OBJECT Driver, const FLT_REGISTRATION 
 	atomic_init(&f->refs, 1);
 	atomic_init(&f->ports_stopped, FALSE);
 	InitializeListHead(&f->instances);
+	pthread_mutex_init(&f->watch_lock, NULL);
+	InitializeListHead(&f->sends);
 	f->driver = Driver;
 	f->config = flt_loader_find(Driver);
 	memcpy(&f->reg, Registration, flt_registration_size(Registration->Version));
@@ -137,6 +141,7 @@ NTSTATUS FLTAPI FltRegisterFilter(PDRIVER_OBJECT Driver, const FLT_REGISTRATION 
 		status = flt_string_from_wsz(f->config->service_name, &f->name);
 	if (!NT_SUCCESS(status))
 		goto out;
+	flt_callback_set_log_name(f);
 	pthread_mutex_lock(&flt_topology_lock);
 	if (flt_filter_find_locked(&f->name)) {
 		status = STATUS_OBJECT_NAME_COLLISION;
@@ -232,6 +237,7 @@ VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
 	pthread_mutex_lock(&flt_topology_lock);
 	Filter->unregistering = TRUE;
 	pthread_mutex_unlock(&flt_topology_lock);
+	flt_watch_mark(&Filter->unload_since);
 	flt_filter_stop_ports(Filter);
 	reason = (Filter->unload_flags & FLTFL_FILTER_UNLOAD_MANDATORY)
 			 ? FLTFL_INSTANCE_TEARDOWN_MANDATORY_FILTER_UNLOAD

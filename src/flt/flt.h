@@ -82,6 +82,10 @@ struct _FLT_FILTER {
 	FLT_FILTER_UNLOAD_FLAGS unload_flags;
 	LIST_ENTRY instances; /* flt_topology_lock */
 	struct flt_op_callbacks ops[FLT_MAJOR_SLOTS];
+	char log_name[64]; /* the name in UTF-8: log prefix, watchdog and crash reports */
+	pthread_mutex_t watch_lock; /* sends */
+	LIST_ENTRY sends;           /* FltSendMessage calls in progress (watch.h) */
+	atomic_llong unload_since;  /* interrupt time unregistration began, or 0 */
 };
 
 struct _FLT_INSTANCE {
@@ -97,6 +101,7 @@ struct _FLT_INSTANCE {
 	atomic_int tearing;
 	atomic_long active;
 	BOOLEAN setup_done;
+	atomic_llong teardown_since; /* interrupt time teardown began, or 0 */
 };
 
 /* Immutable instance list of a volume, highest altitude first. */
@@ -151,6 +156,9 @@ struct _FLT_VOLUME {
 	struct flt_op *free_ops;
 	ULONG free_count;
 	ULONGLONG op_allocations; /* records ever allocated: steady state adds none */
+	ULONGLONG op_seq;         /* operations started (lock): watchdog identities */
+	ULONG serial;             /* distinct per volume created in this process */
+	atomic_int watch_scanning; /* the watchdog reads file names under lock (watch.c) */
 	struct flt_name_cache *names; /* name.h; created on first use */
 };
 
@@ -220,8 +228,17 @@ struct flt_op {
 	ULONG requestor_pid;
 	PEPROCESS requestor_process; /* FltGetRequestorProcess: referenced until the operation ends */
 	atomic_int holds;        /* walker + drains running a post on it */
-	LONG pended_pre;         /* slot whose pre returned PENDING, or -1 */
-	LONG pended_post;        /* slot whose post returned MORE_PROCESSING, or -1 */
+	/* Slot whose pre callback runs or returned PENDING, or -1; slot whose
+	 * post callback runs or returned MORE_PROCESSING_REQUIRED, or -1.
+	 * Atomic (relaxed) because the watchdog reads them under v->lock. */
+	atomic_int pended_pre;
+	atomic_int pended_post;
+	/* What the watchdog reports, stored once when the operation starts. */
+	ULONGLONG seq;                  /* v->op_seq when enlisted (v->lock) */
+	atomic_llong watch_start;       /* coarse interrupt time */
+	_Atomic(PFILE_OBJECT) watch_file;
+	atomic_uint watch_pid;
+	atomic_uchar watch_major;
 	pthread_mutex_t sync_lock;
 	pthread_cond_t sync_cv;
 	LONG sync_reached;       /* slot the post walk handed to its pre thread */
@@ -293,6 +310,13 @@ void flt_work_queue(struct flt_work *work, flt_work_fn fn, void *ctx, WORK_QUEUE
 /* Reports a filter's misuse with the filter's name in the routine text. */
 void flt_report_filter(ULONG code, ULONG_PTR p1, ULONG_PTR p2, ULONG_PTR p3, PFLT_FILTER filter,
 		       const char *what);
+
+/* Watchdog stamps (watch.c): sets *since to the interrupt time (never 0). */
+void flt_watch_mark(atomic_llong *since);
+/* A number distinct for each call (volume identities in watchdog reports). */
+ULONG flt_watch_serial(void);
+/* Before the requester hears of the completion: the watchdog stops reading its file object. */
+void flt_watch_op_finish(struct flt_op *op);
 
 /* Live engine records (filters, volumes, instances, work items), for leak checks. */
 void flt_live_add(LONG delta);

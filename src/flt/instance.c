@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "flt/flt.h"
+#include "flt/callback.h"
 #include "flt/contexts.h"
 
 static atomic_long flt_kicks;
@@ -143,12 +144,15 @@ static NTSTATUS flt_instance_setup(PFLT_INSTANCE inst, FLT_INSTANCE_SETUP_FLAGS 
 {
 	PFLT_INSTANCE_SETUP_CALLBACK setup = inst->filter->reg.InstanceSetupCallback;
 	FLT_RELATED_OBJECTS objs;
+	struct flt_callback frame;
 	NTSTATUS status;
 
 	if (!setup)
 		return STATUS_SUCCESS;
 	flt_instance_related(inst, NULL, &objs);
+	flt_callback_enter(&frame, inst->filter, inst, NULL, NULL, FLT_CALLBACK_INSTANCE_SETUP);
 	status = setup(&objs, flags, inst->volume->device_type, inst->volume->fs_type);
+	flt_callback_leave(&frame);
 	return NT_SUCCESS(status) ? STATUS_SUCCESS : status;
 }
 
@@ -323,6 +327,7 @@ void flt_instance_teardown(PFLT_INSTANCE inst, FLT_INSTANCE_TEARDOWN_FLAGS reaso
 {
 	const FLT_REGISTRATION *reg = &inst->filter->reg;
 	FLT_RELATED_OBJECTS objs;
+	struct flt_callback frame;
 
 	if (!flt_instance_begin_teardown(inst)) {
 		flt_wait_lock();
@@ -331,13 +336,18 @@ void flt_instance_teardown(PFLT_INSTANCE inst, FLT_INSTANCE_TEARDOWN_FLAGS reaso
 		flt_wait_unlock();
 		return;
 	}
+	flt_watch_mark(&inst->teardown_since);
 	flt_instance_related(inst, NULL, &objs);
+	flt_callback_enter(&frame, inst->filter, inst, NULL, NULL, FLT_CALLBACK_TEARDOWN_START);
 	if (reg->InstanceTeardownStartCallback)
 		reg->InstanceTeardownStartCallback(&objs, reason);
+	flt_callback_leave(&frame);
 	flt_instance_drain_wait(inst);
 	flt_object_run_down(&inst->obj);
+	flt_callback_enter(&frame, inst->filter, inst, NULL, NULL, FLT_CALLBACK_TEARDOWN_COMPLETE);
 	if (reg->InstanceTeardownCompleteCallback)
 		reg->InstanceTeardownCompleteCallback(&objs, reason);
+	flt_callback_leave(&frame);
 	pthread_mutex_lock(&flt_topology_lock);
 	RemoveEntryList(&inst->volume_link);
 	RemoveEntryList(&inst->filter_link);
@@ -397,8 +407,12 @@ NTSTATUS FLTAPI FltDetachVolume(PFLT_FILTER Filter, PFLT_VOLUME Volume,
 	query = Filter->reg.InstanceQueryTeardownCallback;
 	status = STATUS_FLT_DO_NOT_DETACH;
 	if (query) {
+		struct flt_callback frame;
+
 		flt_instance_related(inst, NULL, &objs);
+		flt_callback_enter(&frame, Filter, inst, NULL, NULL, FLT_CALLBACK_QUERY_TEARDOWN);
 		status = query(&objs, 0);
+		flt_callback_leave(&frame);
 	}
 	if (NT_SUCCESS(status)) {
 		flt_instance_teardown(inst, FLTFL_INSTANCE_TEARDOWN_MANUAL);

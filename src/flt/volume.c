@@ -138,6 +138,7 @@ NTSTATUS flt_volume_create(PCUNICODE_STRING name, const struct flt_volume_config
 	flt_object_init(&v->obj, FLT_KIND_VOLUME);
 	InitializeListHead(&v->instances);
 	InitializeListHead(&v->inflight);
+	v->serial = flt_watch_serial();
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->idle, NULL);
 	v->lower = lower;

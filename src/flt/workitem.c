@@ -11,6 +11,7 @@
  */
 
 #include "flt/flt.h"
+#include "flt/callback.h"
 
 static VOID NTAPI flt_work_run(PVOID parameter)
 {
@@ -87,10 +88,14 @@ static void flt_deferred_run(void *ctx)
 {
 	PFLT_DEFERRED_IO_WORKITEM item = ctx;
 	PFLT_INSTANCE inst = item->instance;
+	struct flt_callback frame;
 
 	atomic_store(&item->queued, 0);
+	flt_callback_enter(&frame, inst->filter, inst, item->data, item->data->Iopb,
+			   FLT_CALLBACK_DEFERRED_WORK);
 	/* The routine may free the item: only locals after this call. */
 	item->routine(item, item->data, item->context);
+	flt_callback_leave(&frame);
 	flt_object_release(&inst->obj);
 }
 
@@ -147,9 +152,16 @@ static void flt_generic_run(void *ctx)
 {
 	PFLT_GENERIC_WORKITEM item = ctx;
 	struct flt_object *object = item->object;
+	PFLT_INSTANCE inst = object->kind == FLT_KIND_INSTANCE
+				     ? CONTAINING_RECORD(object, struct _FLT_INSTANCE, obj)
+				     : NULL;
+	PFLT_FILTER filter = inst ? inst->filter : CONTAINING_RECORD(object, struct _FLT_FILTER, obj);
+	struct flt_callback frame;
 
 	atomic_store(&item->queued, 0);
+	flt_callback_enter(&frame, filter, inst, NULL, NULL, FLT_CALLBACK_GENERIC_WORK);
 	item->routine(item, object, item->context);
+	flt_callback_leave(&frame);
 	flt_object_release(object);
 }
 
@@ -193,10 +205,14 @@ static void flt_when_safe_run(void *ctx)
 {
 	struct flt_when_safe *w = ctx, copy = *w;
 	FLT_POSTOP_CALLBACK_STATUS st;
+	struct flt_callback frame;
 
 	flt_free(w, FLT_TAG_WORKITEM);
 	flt_live_add(-1);
+	flt_callback_enter(&frame, copy.instance->filter, copy.instance, copy.data, copy.data->Iopb,
+			   FLT_CALLBACK_WHEN_SAFE);
 	st = copy.callback(copy.data, &copy.objects, copy.context, copy.flags);
+	flt_callback_leave(&frame);
 	if (st != FLT_POSTOP_MORE_PROCESSING_REQUIRED)
 		FltCompletePendedPostOperation(copy.data);
 	flt_object_release(&copy.instance->obj);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "ke/dispatcher.h"
+#include "ke/ke.h"
 #include <altitude/clock.h>
 
 static int ke_clock_is_virtual;       /* atomic */
@@ -45,6 +46,13 @@ LONGLONG ke_clock_interrupt(void)
 	if (ke_clock_virtual())
 		return __atomic_load_n(&ke_virtual_interrupt, __ATOMIC_ACQUIRE);
 	return ke_clock_read(CLOCK_MONOTONIC);
+}
+
+LONGLONG ke_clock_interrupt_coarse(void)
+{
+	if (ke_clock_virtual())
+		return __atomic_load_n(&ke_virtual_interrupt, __ATOMIC_ACQUIRE);
+	return ke_clock_read(CLOCK_MONOTONIC_COARSE);
 }
 
 LONGLONG altitude_clock_system_time(void)

@@ -50,4 +50,11 @@ BOOLEAN ke_wait_word_supported(void);
 /* TRUE when altitude_thread_terminate was called for the calling thread. */
 BOOLEAN ke_thread_is_terminating(void);
 
+/*
+ * The interrupt time (100-ns units; the virtual one under a virtual clock)
+ * from the coarse monotonic clock: a few ns to read instead of tens, at
+ * the kernel tick's resolution (1 to 4 ms).  For stamps a watchdog reads.
+ */
+LONGLONG ke_clock_interrupt_coarse(void);
+
 #endif /* ALTITUDE_SRC_KE_KE_H */

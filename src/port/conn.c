@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ke/ke.h"
+#include "flt/callback.h"
 #include "flt/port_rundown.h"
 #include "port/port.h"
 
@@ -256,6 +257,7 @@ static BOOLEAN port_conn_on_send(struct port_conn *c, const struct port_wire_hea
 				 const uint8_t *data, size_t len)
 {
 	PFLT_MESSAGE_NOTIFY notify = c->server->message_notify;
+	struct flt_callback cb;
 	struct port_wire_header a;
 	ULONG returned = 0;
 	NTSTATUS status;
@@ -272,8 +274,10 @@ static BOOLEAN port_conn_on_send(struct port_conn *c, const struct port_wire_hea
 	} else if (!flt_port_callback_enter(c->server->filter)) {
 		status = STATUS_FLT_DELETING_OBJECT; /* FltUnregisterFilter has begun */
 	} else {
+		flt_callback_enter(&cb, c->server->filter, NULL, NULL, NULL, FLT_CALLBACK_PORT_MESSAGE);
 		status = notify(c->cookie, len ? (PVOID)data : NULL, (ULONG)len, out, h->value,
 				&returned);
+		flt_callback_leave(&cb);
 		flt_port_filter_release(c->server->filter);
 		if (returned > h->value)
 			returned = h->value;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ke/ke.h"
+#include "flt/watch.h"
 #include "port/port.h"
 
 /* Reads *ClientPort and references it, atomically with FltCloseClientPort. */
@@ -146,6 +147,7 @@ NTSTATUS FLTAPI FltSendMessage(PFLT_FILTER Filter, PFLT_PORT *ClientPort, PVOID 
 			       ULONG SenderBufferLength, PVOID ReplyBuffer, PULONG ReplyLength,
 			       PLARGE_INTEGER Timeout)
 {
+	struct flt_watch_send watch;
 	struct port_msg m;
 	struct port_conn *c;
 	NTSTATUS status;
@@ -167,7 +169,9 @@ NTSTATUS FLTAPI FltSendMessage(PFLT_FILTER Filter, PFLT_PORT *ClientPort, PVOID 
 	m.reply = ReplyBuffer;
 	m.reply_capacity = ReplyBuffer ? *ReplyLength : 0;
 	port_msg_event_init(&m);
+	flt_watch_send_begin(&watch, Filter);
 	status = port_send(c, &m, Timeout);
+	flt_watch_send_end(&watch);
 	if (ReplyBuffer && (status == STATUS_SUCCESS || status == STATUS_BUFFER_OVERFLOW))
 		*ReplyLength = m.reply_len;
 	port_conn_unref(c);

@@ -10,6 +10,7 @@
 #include <sys/time.h>
 
 #include "ke/ke.h"
+#include "flt/callback.h"
 #include "flt/port_rundown.h"
 #include "port/port.h"
 
@@ -61,6 +62,7 @@ static void port_conn_release_slot(struct port_server *s)
 static NTSTATUS port_conn_handshake(struct port_conn *c, uint8_t *buf)
 {
 	struct port_server *s = c->server;
+	struct flt_callback cb;
 	struct port_wire_header h;
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
@@ -92,9 +94,11 @@ static NTSTATUS port_conn_handshake(struct port_conn *c, uint8_t *buf)
 	pthread_mutex_lock(&c->lock);
 	c->connected = TRUE;
 	pthread_mutex_unlock(&c->lock);
+	flt_callback_enter(&cb, s->filter, NULL, NULL, NULL, FLT_CALLBACK_PORT_CONNECT);
 	status = s->connect_notify((PFLT_PORT)c, s->cookie,
 				   (size_t)n > sizeof(h) ? buf + sizeof(h) : NULL,
 				   (ULONG)((size_t)n - sizeof(h)), &c->cookie);
+	flt_callback_leave(&cb);
 	if (!NT_SUCCESS(status)) {
 		port_conn_unref(c);
 		port_conn_release_slot(s);
@@ -157,6 +161,7 @@ void port_conn_run(struct port_conn *c)
 {
 	uint8_t *buf = malloc(PORT_WIRE_MAX_PACKET);
 	NTSTATUS status = STATUS_INSUFFICIENT_RESOURCES;
+	struct flt_callback cb;
 
 	ke_irql_set(PASSIVE_LEVEL);
 	if (buf)
@@ -179,7 +184,10 @@ void port_conn_run(struct port_conn *c)
 		 * DisconnectNotify, as the WDK samples do) never sees the next
 		 * client's ConnectNotify before the old client's disconnect.
 		 */
+		flt_callback_enter(&cb, c->server->filter, NULL, NULL, NULL,
+				   FLT_CALLBACK_PORT_DISCONNECT);
 		c->server->disconnect_notify(c->cookie);
+		flt_callback_leave(&cb);
 		port_conn_release_slot(c->server);
 		flt_port_filter_release(c->server->filter);
 	}

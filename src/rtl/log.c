@@ -1,4 +1,9 @@
-/* The host log: sink, per-thread prefix and level mask behind DbgPrint. */
+/*
+ * The host log: sink, per-thread prefix and level mask behind DbgPrint.  A
+ * line's prefix is the thread's own (set while DriverEntry or an unload
+ * runs), or the name of the filter whose callback the thread is in, which
+ * wins when both are set.
+ */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +18,7 @@ static altitude_log_sink current_sink;
 static void *current_ctx;
 static ULONG level_mask = ALTITUDE_LOG_DEFAULT_MASK;
 static __thread char thread_prefix[PREFIX_MAX];
+__thread const struct rtl_callback *rtl_callback_current __attribute__((tls_model("initial-exec")));
 
 /* One write per line, so lines of different threads do not interleave. */
 static void stderr_sink(int level, const char *prefix, const char *msg, void *ctx)
@@ -62,6 +68,14 @@ BOOLEAN rtl_log_enabled(ULONG level)
 	return (altitude_log_level() & bits) != 0;
 }
 
+static const char *rtl_log_prefix(void)
+{
+	/* The innermost context names the line: a callback nested in DriverEntry is the callee's. */
+	if (rtl_callback_current)
+		return rtl_callback_current->filter;
+	return thread_prefix;
+}
+
 void rtl_log_write(ULONG level, const char *msg)
 {
 	altitude_log_sink sink;
@@ -72,5 +86,5 @@ void rtl_log_write(ULONG level, const char *msg)
 	sink = current_sink ? current_sink : stderr_sink;
 	ctx = current_ctx;
 	pthread_mutex_unlock(&sink_lock);
-	sink(number, thread_prefix, msg, ctx);
+	sink(number, rtl_log_prefix(), msg, ctx);
 }

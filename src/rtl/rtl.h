@@ -68,6 +68,21 @@ BOOLEAN rtl_log_enabled(ULONG level);
 /* Hands one formatted line to the log sink with the thread's prefix. */
 void rtl_log_write(ULONG level, const char *msg);
 
+/*
+ * The filter callback a thread is running.  The dispatch engine links a
+ * record on its stack around every call into filter code (flt/callback.h
+ * extends it); a DbgPrint line of a thread without a prefix of its own is
+ * prefixed with `filter`, and the host's crash report reads the record.
+ * Only the owning thread writes it; initial-exec TLS keeps each access one
+ * instruction.
+ */
+struct rtl_callback {
+	const struct rtl_callback *outer;
+	const char *filter; /* the filter's name, UTF-8, as long-lived as the filter */
+};
+extern __thread const struct rtl_callback *rtl_callback_current
+	__attribute__((tls_model("initial-exec")));
+
 /* Characters (not bytes) of a counted string. */
 #define RTL_CCH(s) ((s)->Length / sizeof(WCHAR))
 

@@ -5,8 +5,10 @@
  * non-mandatory unload is refused), CrashEntry (DWORD, non-zero:
  * DriverEntry writes through a bad pointer), Port (DWORD, non-zero: a
  * communication port \AltitudeHostTestPort, one connection at a time, whose
- * MessageNotify answers "pong").  Every callback says so with DbgPrint,
- * which fltmgrd logs prefixed with the filter's name.
+ * MessageNotify answers "pong"), CrashWrite (DWORD, non-zero: the pre-write
+ * callback crashes), StallWrite (DWORD, milliseconds the pre-write callback
+ * waits: the watchdog's subject).  Every callback says so with DbgPrint,
+ * which fltmgrd logs prefixed with the filter's name (on I/O threads too).
  */
 #include <fltKernel.h>
 
@@ -16,7 +18,8 @@ static ULONG test_refuse_unload;
 static ULONG test_crash_entry;
 static ULONG test_port;
 static PFLT_PORT test_server_port, test_client_port;
-static UNICODE_STRING test_name;
+static ULONG test_crash_write;
+static ULONG test_stall_write;
 /* An address no page maps, and not NULL: UBSan does not stop the fault first. */
 static int *volatile test_bad_pointer = (int *)16;
 
@@ -45,10 +48,10 @@ static VOID NTAPI test_driver_unload(PDRIVER_OBJECT driver)
 static NTSTATUS FLTAPI test_setup(PCFLT_RELATED_OBJECTS objects, FLT_INSTANCE_SETUP_FLAGS flags,
 				  DEVICE_TYPE type, FLT_FILESYSTEM_TYPE fs)
 {
-	(void)objects;
 	(void)flags;
 	(void)type;
 	(void)fs;
+	DbgPrint("instance setup%s\n", objects->Instance ? "" : " without an instance");
 	return STATUS_SUCCESS;
 }
 
@@ -61,13 +64,21 @@ static NTSTATUS FLTAPI test_query_teardown(PCFLT_RELATED_OBJECTS objects,
 	return STATUS_SUCCESS;
 }
 
-/* Callbacks on I/O threads carry no log prefix: the line names the filter. */
+/* The log prefix names the filter on I/O threads as well. */
 static FLT_PREOP_CALLBACK_STATUS FLTAPI test_pre_write(PFLT_CALLBACK_DATA data,
 						       PCFLT_RELATED_OBJECTS objects, PVOID *context)
 {
 	(void)data;
 	(void)context;
-	DbgPrint("%wZ pre write %p\n", &test_name, (void *)objects->FileObject);
+	DbgPrint("pre write %wZ\n", &objects->FileObject->FileName);
+	if (test_crash_write)
+		*test_bad_pointer = 2; /* a filter bug during I/O: the report names the operation */
+	if (test_stall_write) {
+		LARGE_INTEGER interval;
+
+		interval.QuadPart = -(LONGLONG)test_stall_write * 10000;
+		KeDelayExecutionThread(KernelMode, FALSE, &interval);
+	}
 	return FLT_PREOP_SUCCESS_NO_CALLBACK;
 }
 
@@ -85,7 +96,7 @@ static const FLT_REGISTRATION test_registration = {
 	.InstanceQueryTeardownCallback = test_query_teardown,
 };
 
-/* Port callbacks run on the connection's thread: the line names the filter. */
+/* Port callbacks run on the connection's thread, logged with the filter's prefix too. */
 static NTSTATUS FLTAPI test_port_connect(PFLT_PORT client, PVOID server_cookie, PVOID context,
 					 ULONG size, PVOID *cookie)
 {
@@ -94,14 +105,14 @@ static NTSTATUS FLTAPI test_port_connect(PFLT_PORT client, PVOID server_cookie, 
 	(void)size;
 	*cookie = NULL;
 	test_client_port = client;
-	DbgPrint("%wZ port connect\n", &test_name);
+	DbgPrint("port connect\n");
 	return STATUS_SUCCESS;
 }
 
 static VOID FLTAPI test_port_disconnect(PVOID cookie)
 {
 	(void)cookie;
-	DbgPrint("%wZ port disconnect\n", &test_name);
+	DbgPrint("port disconnect\n");
 	FltCloseClientPort(test_filter, &test_client_port);
 }
 
@@ -115,7 +126,7 @@ static NTSTATUS FLTAPI test_port_message(PVOID cookie, PVOID in, ULONG in_length
 		return STATUS_BUFFER_TOO_SMALL;
 	RtlCopyMemory(out, "pong", 4);
 	*returned = 4;
-	DbgPrint("%wZ port message\n", &test_name);
+	DbgPrint("port message\n");
 	return STATUS_SUCCESS;
 }
 
@@ -139,7 +150,7 @@ static NTSTATUS test_create_port(void)
 
 static NTSTATUS test_read_parameters(PUNICODE_STRING registry_path)
 {
-	RTL_QUERY_REGISTRY_TABLE table[5];
+	RTL_QUERY_REGISTRY_TABLE table[7];
 	WCHAR path[256];
 	UNICODE_STRING p = { 0, sizeof(path), path };
 
@@ -162,6 +173,14 @@ static NTSTATUS test_read_parameters(PUNICODE_STRING registry_path)
 	table[3].Name = L"Port";
 	table[3].EntryContext = &test_port;
 	table[3].DefaultType = (REG_DWORD << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
+	table[4].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_TYPECHECK;
+	table[4].Name = L"CrashWrite";
+	table[4].EntryContext = &test_crash_write;
+	table[4].DefaultType = (REG_DWORD << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
+	table[5].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_TYPECHECK;
+	table[5].Name = L"StallWrite";
+	table[5].EntryContext = &test_stall_write;
+	table[5].DefaultType = (REG_DWORD << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
 	return RtlQueryRegistryValues(RTL_REGISTRY_ABSOLUTE, path, table, NULL, NULL);
 }
 
@@ -181,7 +200,6 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path)
 	if (test_crash_entry)
 		*test_bad_pointer = 1; /* a filter bug: fltmgrd's crash report must name us */
 	driver->DriverUnload = test_driver_unload;
-	test_name = driver->DriverName;
 	status = FltRegisterFilter(driver, &test_registration, &test_filter);
 	if (!NT_SUCCESS(status))
 		return status;

@@ -58,12 +58,13 @@ wait_gone() {
 # stale mounts are cleaned: other tests' mounts on this machine are theirs.
 start() {
   "$fltmgrd" --registry-dir "$reg" --log-level debug --admin-group altitude-test-nogroup \
-    --shutdown-timeout 10 --stale-cleanup recorded 2>>"$log" || fail "fltmgrd did not start"
+    --shutdown-timeout 10 --stale-cleanup recorded "$@" 2>>"$log" || fail "fltmgrd did not start"
   [ -S "$sock" ] || fail "no control socket"
   [ "$(stat -c %a "$sock")" = 660 ] || fail "socket mode is not 0660"
 }
 
 "$fltmgrd" --help | grep -q -- "--shutdown-timeout" || fail "fltmgrd --help"
+"$fltmgrd" --help | grep -q -- "--watchdog-timeout S" || fail "fltmgrd --help does not show --watchdog-timeout"
 expect 0 "Usage: fltmc" --help
 expect 2 "unknown command" frobnicate
 expect 3 "cannot reach fltmgrd" status
@@ -175,7 +176,7 @@ expect 0 "^beta +.Device.AltitudeVolume[0-9]+ +385100 +beta Instance +0 +$tmp/mn
 expect 0 "^alpha +.Device.AltitudeVolume[0-9]+ +320000 +alpha Instance +0 +$tmp/mnt" instances -v "$tmp/mnt"
 : >"$log.io"
 echo ordered >"$tmp/mnt/dir/order.txt"
-grep -E "^fltmgrd: info: (alpha|beta) pre write" "$log" | tail -2 | awk '{print $3}' | tr '\n' ' ' >"$log.io"
+grep -E "^fltmgrd: info: \[(alpha|beta)\] pre write .dir.order.txt" "$log" | tail -2 | awk '{print $3}' | tr -d '[]' | tr '\n' ' ' >"$log.io"
 [ "$(cat "$log.io")" = "beta alpha " ] || fail "filters saw the write in the order $(cat "$log.io")"
 rm -f "$tmp/writer.err"
 ( while [ ! -e "$tmp/writer.stop" ]; do echo x >>"$tmp/mnt/dir/load.txt" || { echo err >"$tmp/writer.err"; break; }; done ) &
@@ -184,7 +185,10 @@ expect 0 "" detach alpha "$tmp/mnt"
 expect 0 "^-" instances -f alpha
 "$fltmc" instances -f alpha | grep -q "^alpha" && fail "alpha still attached after detach"
 expect 1 "STATUS_FLT_INSTANCE_NOT_FOUND|STATUS_FLT_.*NOT_FOUND" detach alpha "$tmp/mnt"
+lines=$(wc -l <"$log")
 expect 0 "" attach alpha "$tmp/mnt" -a 250000 -i "alpha second"
+tail -n +$((lines + 1)) "$log" | grep -q "^fltmgrd: info: \[alpha\] instance setup$" \
+  || fail "InstanceSetup during a manual attach is not prefixed with the filter's name"
 expect 0 "^alpha +.Device.AltitudeVolume[0-9]+ +250000 +alpha second +0" instances -f alpha
 expect 1 "STATUS_FLT_VOLUME_NOT_FOUND" attach alpha /nonexistent
 expect 1 "STATUS_FLT_FILTER_NOT_FOUND" attach nosuch "$tmp/mnt"
@@ -231,6 +235,66 @@ expect 0 "" uninstall crashy
 grep -q "$tmp/mnt" /proc/self/mountinfo && fail "stale mount left after the crash"
 expect 0 "" mount "$tmp/src" "$tmp/mnt"
 [ "$(cat "$tmp/mnt/dir/a.txt")" = original ] || fail "read after restart"
+
+# A filter that segfaults in its pre-write callback on an I/O thread: the
+# writer gets an error instead of hanging, the report names the filter, the
+# operation, the file and the writer, the source is intact, and the next
+# fltmgrd cleans the stale mount up.
+expect 0 "installed" install crashw "$alpha" --altitude 300000 --param CrashWrite=dword:1
+expect 0 "" load crashw
+p=$(daemon_pid)
+rc=0
+bash -c 'echo $$ >"$1"; exec /bin/echo boom >"$2"' _ "$tmp/writer.pid" "$tmp/mnt/dir/crash.txt" \
+  2>/dev/null || rc=$?
+[ "$rc" != 0 ] || fail "a write through a crashing filter succeeded"
+wait_gone "$p"
+report=$ALTITUDE_RUNTIME_DIR/crash-$p.txt
+[ -f "$report" ] || fail "no crash report for the crash during I/O"
+cat "$report"
+grep -q "^filter: crashw$" "$report" || fail "the report does not name the filter"
+grep -qF "operation: IRP_MJ_WRITE pre-operation callback, file \dir\crash.txt, requester pid $(cat "$tmp/writer.pid")" \
+  "$report" || fail "the report does not name the operation, file and requester"
+grep -qF "[crashw] pre write \dir\crash.txt" "$log" || fail "the I/O callback's DbgPrint is not prefixed"
+grep -q "fatal signal in filter code (filter crashw, IRP_MJ_WRITE pre-operation callback" "$log" \
+  || fail "the crash is not logged with the operation"
+[ "$(cat "$tmp/src/dir/a.txt")" = original ] || fail "source changed by the crash during I/O"
+[ "$(cat "$tmp/src/dir/crash.txt" 2>/dev/null)" != boom ] || fail "the crashed write reached the source"
+start
+grep -q "$tmp/mnt" /proc/self/mountinfo && fail "stale mount left after the crash during I/O"
+expect 0 "" uninstall crashw
+expect 0 "" mount "$tmp/src" "$tmp/mnt"
+[ "$(cat "$tmp/mnt/dir/a.txt")" = original ] || fail "read after the second restart"
+p=$(daemon_pid)
+kill -TERM "$p"
+wait_gone "$p"
+
+# The watchdog: a filter holding a write longer than --watchdog-timeout is
+# named with the operation, the file and the writer, once; fltmc counts it.
+rc=0
+out=$("$fltmgrd" --watchdog-timeout x 2>&1) || rc=$?
+[ "$rc" = 2 ] && grep -q "takes seconds" <<<"$out" || fail "--watchdog-timeout x accepted"
+start --watchdog-timeout 1
+expect 0 "" mount "$tmp/src" "$tmp/mnt"
+expect 0 "installed" install stally "$alpha" --altitude 300000 --param StallWrite=dword:3000
+expect 0 "" load stally
+bash -c 'echo $$ >"$1"; exec /bin/echo slow >"$2"' _ "$tmp/writer.pid" "$tmp/mnt/dir/slow.txt" &
+writer=$!
+held=
+for _ in $(seq 100); do
+  held=$("$fltmc" --json instances -f stally)
+  grep -q '"pending": 1' <<<"$held" && break
+  sleep 0.05
+done
+grep -q '"pending": 1, "oldest_ms": [0-9]' <<<"$held" || fail "fltmc instances does not count the held write: $held"
+"$fltmc" --json filters | grep -q '"name": "stally".*"pending": 1' || fail "fltmc filters does not count the held write"
+wait "$writer" || fail "the stalled write failed"
+[ "$(cat "$tmp/src/dir/slow.txt")" = slow ] || fail "the stalled write did not arrive"
+grep -E "watchdog: filter stally has held IRP_MJ_WRITE pre-operation for [0-9]+ ms \(instance stally Instance on .Device.AltitudeVolume[0-9]+, file .dir.slow.txt, requester pid $(cat "$tmp/writer.pid")\)" "$log" \
+  || fail "the watchdog did not name the held write"
+[ "$(grep -c "watchdog: filter stally has held" "$log")" = 1 ] || fail "the held write was logged more than once"
+expect 0 '"pending": 0, "oldest_ms": 0' --json instances -f stally
+expect 0 "" unload stally
+expect 0 "" uninstall stally
 p=$(daemon_pid)
 kill -TERM "$p"
 wait_gone "$p"

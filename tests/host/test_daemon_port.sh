@@ -74,16 +74,16 @@ wait_line "$tmp/first.out" "reply 0x00000000 pong"
 grep -q "^connect 0x00000000" "$tmp/first.out" || fail "first connect"
 kill -9 "$first"
 wait "$first" 2>/dev/null || true
-wait_count "alpha port disconnect" 1
+wait_count "\[alpha\] port disconnect" 1
 expect 0 "pid" status
 expect 0 "^alpha " filters
 
 # A new client (MaxConnections is 1: the slot was freed) connects and is answered.
 probe_start second
 wait_line "$tmp/second.out" "reply 0x00000000 pong"
-[ "$(count "alpha port connect")" = 2 ] || fail "the second client's ConnectNotify"
-[ "$(count "alpha port message")" = 2 ] || fail "MessageNotify not called for each client"
-[ "$(count "alpha port disconnect")" = 1 ] || fail "DisconnectNotify ran more than once for the killed client"
+[ "$(count "\[alpha\] port connect")" = 2 ] || fail "the second client's ConnectNotify"
+[ "$(count "\[alpha\] port message")" = 2 ] || fail "MessageNotify not called for each client"
+[ "$(count "\[alpha\] port disconnect")" = 1 ] || fail "DisconnectNotify ran more than once for the killed client"
 
 # Unload with the second client still connected: its connection ends
 # (its FilterGetMessage fails), DisconnectNotify runs once, unload completes.
@@ -92,7 +92,7 @@ grep -q "\[alpha\] unload$" "$log" || fail "alpha's unload callback not called"
 wait_line "$tmp/second.out" "get 0x"
 grep -q "^get 0x00000000" "$tmp/second.out" && fail "FilterGetMessage succeeded after the unload"
 wait "$second" || fail "the second client did not exit cleanly"
-[ "$(count "alpha port disconnect")" = 2 ] || fail "DisconnectNotify count after unload"
+[ "$(count "\[alpha\] port disconnect")" = 2 ] || fail "DisconnectNotify count after unload"
 expect 0 "^-" filters
 
 # The port went with its filter: a client cannot connect.

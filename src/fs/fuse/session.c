@@ -91,11 +91,18 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
-/* The loop thread and libfuse's workers never take the process's signals. */
+/*
+ * The loop thread and libfuse's workers never take the process's signals,
+ * except the ones their own faults raise: blocked, a fault kills the
+ * process without running the host's crash handler.
+ */
 static int start_loop(struct fs_volume *vol)
 {
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
 	sigset_t all, old;
 	sigfillset(&all);
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		sigdelset(&all, faults[i]);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int err = pthread_create(&vol->loop, NULL, loop_main, vol);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

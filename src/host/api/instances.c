@@ -4,6 +4,7 @@
  * FltDetachVolume with the filter and volume looked up by name).
  */
 #include "flt/flt.h"
+#include "flt/watch.h"
 #include "host/registry/store.h"
 #include <altitude/host.h>
 
@@ -17,11 +18,15 @@ static void host_copy_name(char *out, size_t size, const UNICODE_STRING *s)
 
 static void host_instance_info(PFLT_INSTANCE inst, altitude_host_instance_info *info)
 {
+	LONGLONG oldest = 0;
+
 	memset(info, 0, sizeof(*info));
 	host_copy_name(info->filter, sizeof(info->filter), &inst->filter->name);
 	host_copy_name(info->volume, sizeof(info->volume), &inst->volume->name);
 	host_copy_name(info->instance, sizeof(info->instance), &inst->name);
 	host_copy_name(info->altitude, sizeof(info->altitude), &inst->altitude_text);
+	flt_watch_instance_pending(inst, &info->pending, &oldest);
+	info->oldest_ms = flt_watch_age_ms(oldest);
 }
 
 ULONG altitude_host_instances(altitude_host_instance_info *infos, ULONG capacity)

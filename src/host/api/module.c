@@ -11,6 +11,7 @@
 
 #include "flt/flt.h"
 #include "flt/loader.h"
+#include "flt/watch.h"
 #include "host/registry/store.h"
 #include <altitude/harness.h>
 #include <altitude/host.h>
@@ -305,6 +306,7 @@ static const WCHAR *host_default_altitude(const struct flt_loader_record *r)
 static void host_filter_info(PFLT_FILTER f, altitude_host_filter_info *info)
 {
 	const WCHAR *altitude = host_default_altitude(f->config);
+	LONGLONG oldest = 0;
 
 	memset(info, 0, sizeof(*info));
 	host_utf16_copy(info->name, sizeof(info->name), f->name.Buffer, f->name.Length / sizeof(WCHAR));
@@ -314,6 +316,8 @@ static void host_filter_info(PFLT_FILTER f, altitude_host_filter_info *info)
 	for (struct host_module *m = host_modules; m; m = m->next)
 		if (m->driver == f->driver)
 			g_strlcpy(info->module, m->path, sizeof(info->module));
+	flt_watch_filter_pending(f, &info->pending, &oldest);
+	info->oldest_ms = flt_watch_age_ms(oldest);
 }
 
 ULONG altitude_host_filters(altitude_host_filter_info *infos, ULONG capacity)

@@ -35,11 +35,12 @@ enum ctl_type {
 	CTL_UNLOAD = 3,    /* (name, "0"|"1" mandatory) */
 	CTL_INSTALL = 4,   /* (name, module, altitude, start, K=V...) */
 	CTL_UNINSTALL = 5, /* (name) */
-	CTL_FILTERS = 6,   /* () -> name, instances, altitude, frame, module */
+	CTL_FILTERS = 6,   /* () -> name, instances, altitude, frame, module, pending, oldest age ms */
 	CTL_MOUNT = 7,     /* (source or "", mountpoint) -> one record: mountpoint */
 	CTL_UNMOUNT = 8,   /* (mountpoint) */
 	CTL_VOLUMES = 9,   /* () -> mountpoint, volume name, filesystem, source */
-	CTL_INSTANCES = 10, /* (filter or "", volume or "") -> filter, volume, altitude, instance, frame */
+	CTL_INSTANCES = 10, /* (filter or "", volume or "") -> filter, volume, altitude, instance, frame,
+			     * dos name, pending, oldest age ms */
 	CTL_ATTACH = 11,   /* (filter, volume, altitude or "", instance or "") */
 	CTL_DETACH = 12,   /* (filter, volume, instance or "") */
 	/* libfltlib's management API (fltlib_*.c): */

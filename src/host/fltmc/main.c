@@ -203,11 +203,12 @@ static int fc_list(uint16_t type, const char *const *headers, const char *const 
 static int fc_filters(void)
 {
 	static const char *const headers[] = { "Filter Name", "Num Instances", "Altitude", "Frame",
-					       "Module" };
-	static const char *const keys[] = { "name", "instances", "altitude", "frame", "module" };
-	static const bool numeric[] = { false, true, false, true, false };
+					       "Module", "Pending", "Oldest (ms)" };
+	static const char *const keys[] = { "name", "instances", "altitude", "frame", "module",
+					    "pending", "oldest_ms" };
+	static const bool numeric[] = { false, true, false, true, false, true, true };
 
-	return fc_list(CTL_FILTERS, headers, keys, numeric, 5, NULL, 0);
+	return fc_list(CTL_FILTERS, headers, keys, numeric, 7, NULL, 0);
 }
 
 static int fc_volumes(void)
@@ -222,10 +223,10 @@ static int fc_volumes(void)
 static int fc_instances(int argc, char **argv)
 {
 	static const char *const headers[] = { "Filter", "Volume Name", "Altitude", "Instance Name",
-					       "Frame", "Dos Name" };
+					       "Frame", "Dos Name", "Pending", "Oldest (ms)" };
 	static const char *const keys[] = { "filter", "volume_name", "altitude", "instance",
-					    "frame", "dos_name" };
-	static const bool numeric[] = { false, false, false, false, true, false };
+					    "frame", "dos_name", "pending", "oldest_ms" };
+	static const bool numeric[] = { false, false, false, false, true, false, true, true };
 	const char *args[2] = { "", "" };
 	int c;
 
@@ -240,7 +241,7 @@ static int fc_instances(int argc, char **argv)
 	}
 	if (optind != argc)
 		return fc_usage("instances [-f filter] [-v volume]");
-	return fc_list(CTL_INSTANCES, headers, keys, numeric, 6, args, 2);
+	return fc_list(CTL_INSTANCES, headers, keys, numeric, 8, args, 2);
 }
 
 static const char *fc_detach_hint(NTSTATUS status, const char *name, const char *message)

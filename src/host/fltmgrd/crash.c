@@ -1,9 +1,12 @@
 /*
  * A crash in filter code (SIGSEGV, SIGBUS, SIGILL, SIGFPE, abort): the
  * handler writes <runtime dir>/crash-<pid>.txt naming the signal, the
- * faulting address, the filter (the thread's log prefix, set while
- * DriverEntry and unload run; else the module holding the faulting code or
- * a frame of the backtrace) and the backtrace; it aborts the FUSE connection of every volume
+ * faulting address, the filter and the operation, and the backtrace.  The
+ * filter and operation are the thread's current filter callback
+ * (altitude_host_current_callback: "IRP_MJ_WRITE pre-operation callback,
+ * file \dir\a.txt, requester pid 123"); else the thread's log prefix, set
+ * while DriverEntry and unload run; else the module holding the faulting
+ * code or a frame of the backtrace.  It aborts the FUSE connection of every volume
  * (/sys/fs/fuse/connections/<dev>/abort) so that programs get errors
  * instead of hanging; then the signal kills the process as it would have.
  * The next fltmgrd detaches the stale mounts at start.
@@ -79,10 +82,41 @@ static const char *fm_crash_filter_at(void *pc)
 	return NULL;
 }
 
+static void out_dec(int fd, unsigned long v)
+{
+	char buf[21];
+	int i = sizeof(buf) - 1;
+
+	buf[i] = '\0';
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	out(fd, buf + i);
+}
+
+/* "IRP_MJ_WRITE pre-operation callback, file \a.txt, requester pid 123" */
+static void out_callback(int fd, const altitude_host_callback_info *cb)
+{
+	out(fd, cb->operation);
+	if (cb->file[0]) {
+		out(fd, ", file ");
+		out(fd, cb->file);
+	}
+	if (cb->requestor_pid) {
+		out(fd, ", requester pid ");
+		out_dec(fd, cb->requestor_pid);
+	}
+}
+
+static altitude_host_callback_info fm_crash_callback; /* one crash at a time: SA_RESETHAND */
+
 static void fm_crash_report(int fd, int sig, siginfo_t *si, void *pc)
 {
 	const char *prefix = altitude_log_thread_prefix();
-	const char *filter = prefix[0] ? prefix : fm_crash_filter_at(pc);
+	bool in_callback = altitude_host_current_callback(&fm_crash_callback);
+	const char *filter = in_callback ? fm_crash_callback.filter
+			     : prefix[0] ? prefix : fm_crash_filter_at(pc);
 	void *frames[64];
 	int n = backtrace(frames, 64);
 
@@ -97,7 +131,10 @@ static void fm_crash_report(int fd, int sig, siginfo_t *si, void *pc)
 	out(fd, "\nfilter: ");
 	out(fd, filter ? filter : "(none: the fault is not in a filter module)");
 	out(fd, "\noperation: ");
-	out(fd, prefix[0] ? "DriverEntry or unload (control request)" : "(not recorded)");
+	if (in_callback)
+		out_callback(fd, &fm_crash_callback);
+	else
+		out(fd, prefix[0] ? "DriverEntry or unload (control request)" : "(not recorded)");
 	out(fd, "\nbacktrace:\n");
 	backtrace_symbols_fd(frames, n, fd);
 }
@@ -111,7 +148,15 @@ static void fm_crash_handler(int sig, siginfo_t *si, void *context)
 	fm_crash_report(fd, sig, si, pc);
 	if (fd >= 0)
 		close(fd);
-	out(2, "fltmgrd: fatal signal in filter code; report in ");
+	out(2, "fltmgrd: fatal signal in filter code");
+	if (fm_crash_callback.filter[0]) {
+		out(2, " (filter ");
+		out(2, fm_crash_callback.filter);
+		out(2, ", ");
+		out_callback(2, &fm_crash_callback);
+		out(2, ")");
+	}
+	out(2, "; report in ");
 	out(2, fm_crash_path);
 	out(2, "\n");
 	for (unsigned i = 0; i < FM_CRASH_VOLUMES; i++) {
@@ -140,6 +185,7 @@ void fm_crash_init(void)
 	snprintf(fm_crash_path, sizeof(fm_crash_path), "%s/crash-%d.txt", fm_options.runtime_dir,
 		 (int)getpid());
 	backtrace(&frame, 1); /* loads the unwinder now, not in the handler */
+	altitude_host_current_callback(NULL); /* binds the symbol now, not in the handler */
 	sigaltstack(&ss, NULL);
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)

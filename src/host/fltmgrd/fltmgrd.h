@@ -21,6 +21,7 @@ struct fm_options {
 	char admin_group[64];
 	unsigned shutdown_timeout; /* seconds */
 	bool sweep_all_stale;      /* --stale-cleanup all (default) or recorded */
+	unsigned watchdog_timeout; /* seconds; 0: no watchdog */
 };
 
 extern struct fm_options fm_options;
@@ -48,6 +49,10 @@ void fm_crash_init(void);
 void fm_crash_refresh_modules(void);
 void fm_crash_add_volume(const char *mountpoint);
 void fm_crash_remove_volume(const char *mountpoint);
+
+/* ---- watchdog.c: logs operations, sends and drains overdue by --watchdog-timeout ---- */
+void fm_watchdog_start(void);
+void fm_watchdog_stop(void);
 
 /* ---- server.c: the control socket ---- */
 /* Creates the socket and starts accepting; 0 or errno. */

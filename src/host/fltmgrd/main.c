@@ -8,8 +8,9 @@
  * loaded, then the control socket.  SIGTERM/SIGINT: stop the socket,
  * unmount volumes, unload filters (mandatory; each detaches and drains its
  * instances and closes its ports), within --shutdown-timeout seconds; what
- * did not finish is reported and the process exits anyway.  Crashes in
- * filter code: crash.c.
+ * did not finish is reported and the process exits anyway; the watchdog
+ * (watchdog.c) runs until the filters are unloaded, so a stuck drain is
+ * named.  Crashes in filter code: crash.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,7 @@ struct fm_options fm_options = {
 	.admin_group = "altitude",
 	.shutdown_timeout = 30,
 	.sweep_all_stale = true,
+	.watchdog_timeout = 30,
 };
 
 static void fm_usage(FILE *out)
@@ -54,12 +56,31 @@ static void fm_usage(FILE *out)
 		"      --stale-cleanup MODE  at start detach the stale mounts this daemon recorded\n"
 		"                            (recorded) or also every other stale altitude mount\n"
 		"                            (all, the default)\n"
+		"      --watchdog-timeout S  warn about an operation a filter holds, a\n"
+		"                            FltSendMessage or a detach/unload drain older than\n"
+		"                            S seconds (default 30; 0 disables the watchdog)\n"
 		"  -h, --help                this help\n");
+}
+
+/* A count of seconds: digits only, at most a day. */
+static bool fm_parse_seconds(const char *text, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!text[0] || text[strspn(text, "0123456789")])
+		return false;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || v > 86400)
+		return false;
+	*out = (unsigned)v;
+	return true;
 }
 
 static int fm_parse_options(int argc, char **argv)
 {
-	enum { O_RUNTIME = 256, O_REGISTRY, O_GROUP, O_LEVEL, O_JOURNAL, O_TIMEOUT, O_STALE };
+	enum { O_RUNTIME = 256, O_REGISTRY, O_GROUP, O_LEVEL, O_JOURNAL, O_TIMEOUT, O_STALE, O_WATCHDOG };
 	static const struct option opts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "runtime-dir", required_argument, NULL, O_RUNTIME },
@@ -69,6 +90,7 @@ static int fm_parse_options(int argc, char **argv)
 		{ "journal", no_argument, NULL, O_JOURNAL },
 		{ "shutdown-timeout", required_argument, NULL, O_TIMEOUT },
 		{ "stale-cleanup", required_argument, NULL, O_STALE },
+		{ "watchdog-timeout", required_argument, NULL, O_WATCHDOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -92,6 +114,12 @@ static int fm_parse_options(int argc, char **argv)
 			fm_options.shutdown_timeout = (unsigned)strtoul(optarg, &end, 10);
 			if (!optarg[0] || *end) {
 				fprintf(stderr, "fltmgrd: --shutdown-timeout takes seconds\n");
+				return 2;
+			}
+			break;
+		case O_WATCHDOG:
+			if (!fm_parse_seconds(optarg, &fm_options.watchdog_timeout)) {
+				fprintf(stderr, "fltmgrd: --watchdog-timeout takes seconds\n");
 				return 2;
 			}
 			break;
@@ -287,8 +315,9 @@ static int fm_start(void)
 		fm_log(FM_ERROR, "control socket in %s: %s", fm_options.runtime_dir, strerror(rc));
 		return 1;
 	}
-	fm_log(FM_INFO, "ready (runtime %s, registry %s)", fm_options.runtime_dir,
-	       fm_options.registry_dir);
+	fm_watchdog_start();
+	fm_log(FM_INFO, "ready (runtime %s, registry %s, watchdog %u s)", fm_options.runtime_dir,
+	       fm_options.registry_dir, fm_options.watchdog_timeout);
 	return 0;
 }
 
@@ -322,6 +351,7 @@ static void *fm_stop_main(void *arg)
 	filters = altitude_host_unload_all();
 	fm_log(FM_INFO, "shutdown: %lu filter(s) unloaded", (unsigned long)filters);
 	fm_report_shutdown();
+	fm_watchdog_stop();
 	altitude_registry_shutdown();
 	pthread_mutex_lock(&fm_stop_lock);
 	fm_stopped = true;

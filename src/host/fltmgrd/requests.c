@@ -142,9 +142,10 @@ static void fm_do_filters(const struct ctl_msg *req, struct fm_reply *r)
 	n = altitude_host_filters(infos, n);
 	fm_reply_set(r, STATUS_SUCCESS, NULL);
 	for (ULONG i = 0; i < n; i++)
-		fm_reply_add(r, "%s\x1f%lu\x1f%s\x1f%lu\x1f%s", infos[i].name,
+		fm_reply_add(r, "%s\x1f%lu\x1f%s\x1f%lu\x1f%s\x1f%lu\x1f%llu", infos[i].name,
 			     (unsigned long)infos[i].instances, infos[i].altitude,
-			     (unsigned long)infos[i].frame, infos[i].module);
+			     (unsigned long)infos[i].frame, infos[i].module,
+			     (unsigned long)infos[i].pending, (unsigned long long)infos[i].oldest_ms);
 	free(infos);
 }
 
@@ -215,8 +216,9 @@ static void fm_do_instances(const struct ctl_msg *req, struct fm_reply *r)
 		    (volume[0] && strcmp(volume, infos[i].volume) != 0))
 			continue;
 		fm_volume_mountpoint(infos[i].volume, dos, sizeof(dos));
-		fm_reply_add(r, "%s\x1f%s\x1f%s\x1f%s\x1f" "0\x1f%s", infos[i].filter, infos[i].volume,
-			     infos[i].altitude, infos[i].instance, dos);
+		fm_reply_add(r, "%s\x1f%s\x1f%s\x1f%s\x1f" "0\x1f%s\x1f%lu\x1f%llu", infos[i].filter,
+			     infos[i].volume, infos[i].altitude, infos[i].instance, dos,
+			     (unsigned long)infos[i].pending, (unsigned long long)infos[i].oldest_ms);
 	}
 	free(infos);
 }
