@@ -144,7 +144,7 @@ HRESULT WINAPI FilterVolumeInstanceFindClose(HANDLE hVolumeInstanceFind);
  * dwCreatedInstanceNameLength bytes (else
  * HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER), the instance stays
  * attached).  FilterDetach with lpInstanceName NULL detaches the filter's
- * default instance (FltDetachVolume).
+ * highest instance on the volume (FltDetachVolume).
  */
 HRESULT WINAPI FilterAttach(LPCWSTR lpFilterName, LPCWSTR lpVolumeName, LPCWSTR lpInstanceName,
 			    DWORD dwCreatedInstanceNameLength, LPWSTR lpCreatedInstanceName);

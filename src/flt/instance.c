@@ -358,34 +358,36 @@ void flt_instance_teardown(PFLT_INSTANCE inst, FLT_INSTANCE_TEARDOWN_FLAGS reaso
 	flt_wake_all();
 }
 
-/* The named instance of `filter` on `volume` (default instance if name is NULL), with a memory reference. */
-static PFLT_INSTANCE flt_instance_lookup(PFLT_FILTER filter, PFLT_VOLUME volume,
-					 PCUNICODE_STRING name)
+/*
+ * The instance of `filter` on `volume` named `name` (the highest one when
+ * `name` is NULL, as FltDetachVolume documents), with a memory reference;
+ * STATUS_FLT_DELETING_OBJECT when the match is being torn down.
+ */
+static NTSTATUS flt_instance_lookup(PFLT_FILTER filter, PFLT_VOLUME volume,
+				    PCUNICODE_STRING name, PFLT_INSTANCE *found)
 {
-	PFLT_INSTANCE found = NULL;
-	UNICODE_STRING want;
+	NTSTATUS status = STATUS_FLT_INSTANCE_NOT_FOUND;
 
-	if (!name) {
-		const struct flt_loader_instance *c = flt_config_instance(filter, NULL);
-
-		if (!c)
-			return NULL;
-		flt_string_init(&want, c->name);
-		name = &want;
-	}
+	*found = NULL;
 	pthread_mutex_lock(&flt_topology_lock);
 	for (PLIST_ENTRY e = volume->instances.Flink; e != &volume->instances; e = e->Flink) {
 		PFLT_INSTANCE inst = CONTAINING_RECORD(e, struct _FLT_INSTANCE, volume_link);
 
-		if (inst->filter == filter && flt_string_equal(&inst->name, name, TRUE) &&
-		    inst->setup_done && !atomic_load(&inst->tearing)) {
-			found = inst;
-			atomic_fetch_add(&inst->refs, 1);
-			break;
+		if (inst->filter != filter || !inst->setup_done)
+			continue;
+		if (name && !flt_string_equal(&inst->name, name, TRUE))
+			continue;
+		if (atomic_load(&inst->tearing)) {
+			status = STATUS_FLT_DELETING_OBJECT;
+			continue;
 		}
+		*found = inst;
+		atomic_fetch_add(&inst->refs, 1);
+		status = STATUS_SUCCESS;
+		break;
 	}
 	pthread_mutex_unlock(&flt_topology_lock);
-	return found;
+	return status;
 }
 
 NTSTATUS FLTAPI FltDetachVolume(PFLT_FILTER Filter, PFLT_VOLUME Volume,
@@ -400,9 +402,9 @@ NTSTATUS FLTAPI FltDetachVolume(PFLT_FILTER Filter, PFLT_VOLUME Volume,
 		return STATUS_INVALID_PARAMETER;
 	if (!ke_irql_at_most(PASSIVE_LEVEL, "FltDetachVolume"))
 		return STATUS_UNSUCCESSFUL;
-	inst = flt_instance_lookup(Filter, Volume, InstanceName);
-	if (!inst)
-		return STATUS_FLT_INSTANCE_NOT_FOUND;
+	status = flt_instance_lookup(Filter, Volume, InstanceName, &inst);
+	if (!NT_SUCCESS(status))
+		return status;
 	/* Without InstanceQueryTeardown an instance cannot be detached manually. */
 	query = Filter->reg.InstanceQueryTeardownCallback;
 	status = STATUS_FLT_DO_NOT_DETACH;

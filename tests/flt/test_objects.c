@@ -264,6 +264,42 @@ static void manual_detach_asks_query_teardown(void **state)
 	assert_int_equal(probes[0].setup_flags, FLTFL_INSTANCE_SETUP_MANUAL_ATTACHMENT);
 }
 
+static BOOLEAN attached(PFLT_FILTER filter, PCWSTR name)
+{
+	UNICODE_STRING n;
+	PFLT_INSTANCE inst;
+
+	RtlInitUnicodeString(&n, name);
+	if (FltGetVolumeInstanceFromName(filter, altitude_memvol_volume(vol), &n, &inst) != STATUS_SUCCESS)
+		return FALSE;
+	FltObjectDereference(inst);
+	return TRUE;
+}
+
+/* FltDetachVolume without a name removes the filter's highest instance on the volume. */
+static void detach_without_a_name_takes_the_highest(void **state)
+{
+	UNICODE_STRING alt, name;
+	PFLT_VOLUME v = altitude_memvol_volume(vol);
+
+	(void)state;
+	assert_int_equal(probe_load(0, L"alpha", L"385100"), STATUS_SUCCESS);
+	RtlInitUnicodeString(&alt, L"385300");
+	RtlInitUnicodeString(&name, L"upper");
+	assert_int_equal(FltAttachVolumeAtAltitude(probes[0].filter, v, &alt, &name, NULL), STATUS_SUCCESS);
+	RtlInitUnicodeString(&alt, L"385000");
+	RtlInitUnicodeString(&name, L"lower");
+	assert_int_equal(FltAttachVolumeAtAltitude(probes[0].filter, v, &alt, &name, NULL), STATUS_SUCCESS);
+	assert_int_equal(FltDetachVolume(probes[0].filter, v, NULL), STATUS_SUCCESS);
+	assert_false(attached(probes[0].filter, L"upper"));
+	assert_true(attached(probes[0].filter, L"alphaI"));
+	assert_int_equal(FltDetachVolume(probes[0].filter, v, NULL), STATUS_SUCCESS);
+	assert_false(attached(probes[0].filter, L"alphaI"));
+	assert_true(attached(probes[0].filter, L"lower"));
+	assert_int_equal(FltDetachVolume(probes[0].filter, v, NULL), STATUS_SUCCESS);
+	assert_int_equal(FltDetachVolume(probes[0].filter, v, NULL), STATUS_FLT_INSTANCE_NOT_FOUND);
+}
+
 static void unload_refusal_and_mandatory_unload(void **state)
 {
 	UNICODE_STRING name;
@@ -415,6 +451,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(collisions_and_bad_altitudes, setup, teardown),
 		cmocka_unit_test_setup_teardown(setup_flags_and_refusal, setup, teardown),
 		cmocka_unit_test_setup_teardown(manual_detach_asks_query_teardown, setup, teardown),
+		cmocka_unit_test_setup_teardown(detach_without_a_name_takes_the_highest, setup, teardown),
 		cmocka_unit_test_setup_teardown(unload_refusal_and_mandatory_unload, setup, teardown),
 		cmocka_unit_test_setup_teardown(enumeration_names_and_properties, setup, teardown),
 		cmocka_unit_test_setup_teardown(allocation_failures_are_reported, setup, teardown),

@@ -107,9 +107,13 @@ probe_is "hr=0x801F0011 created=" attachat alpha "$mnt" 385100 "alpha third"
 probe_is "hr=0x801F0013 created=" attach nosuch "$mnt" -
 probe_is "hr=0x801F0014 created=" attach alpha /nonexistent -
 probe_is "hr=0x80070057 created=" attach alpha "" -
+# Without a name, FilterDetach removes the highest instance: 320000, then 250000.
+probe_is "hr=0x00000000" detach alpha "$vol" -
+probe_is "250000 alpha second${nl}hr=0x00000000" instinfo alpha "$vol" - 1
 probe_is "hr=0x00000000" detach alpha "$vol" -
 probe_is "hr=0x801F0015" detach alpha "$vol" -
 probe_is "hr=0x00000000 created=alpha Instance" attach alpha "$vol\\" -
+probe_is "hr=0x00000000 created=alpha second" attachat alpha "$mnt" 250000 "alpha second"
 probe_is "hr=0x8007007A created=" attachat alpha "$mnt" 240000 "alpha third" 22
 probe_is "385100 beta Instance${nl}320000 alpha Instance${nl}250000 alpha second${nl}240000 alpha third${nl}$end" volinstances "$mnt" 1
 probe_is "alpha frame=0 instances=3${nl}beta frame=0 instances=1${nl}$end" filters 0
