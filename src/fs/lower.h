@@ -53,11 +53,14 @@ struct fs_cred {
  * permission for owner, group and others, and no ACL), so that the name may
  * be cached without bypassing anyone's permission check.  Lookups that fail
  * with ENOENT also set public_parent, for caching the name's absence.
+ * fs_lower_create sets `created` when it made the file (the others that
+ * return an entry either always create it or never do).
  */
 struct fs_entry {
 	uint64_t ino;
 	struct stat attr;
 	bool public_parent;
+	bool created;		/* create: the name did not exist and was created */
 };
 
 /* setattr: which fields of struct fs_setattr apply. */

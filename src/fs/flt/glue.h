@@ -99,6 +99,7 @@ struct fs_handle {
 	bool owned;		/* allocated by the lower dispatch (not in a struct fs_file) */
 	bool dir_started;	/* a QUERY_DIRECTORY ran since the open or the last restart */
 	off_t dir_pos;		/* where a filter-issued QUERY_DIRECTORY resumes */
+	ULONG ea_next;		/* where a QUERY_EA scan resumes (0: the first EA) */
 };
 
 /* A FILE_OBJECT the glue issues operations on, with its handle and name. */
@@ -118,7 +119,8 @@ struct fs_glue_args {
 	uint64_t parent;
 	const char *name;
 	const char *link;
-	int flags;		/* open(2) flags */
+	int flags;		/* open(2) flags; XATTR_CREATE/REPLACE for SET_EA */
+	bool ea_remove;		/* SET_EA: the request is a removexattr */
 	mode_t mode;
 	dev_t rdev;
 	struct fs_entry entry;	/* out: the created or opened entry */
@@ -152,6 +154,9 @@ NTSTATUS fs_glue_lower_info(struct fs_volume *vol, const struct fs_cred *cred,
 NTSTATUS fs_glue_status(PFLT_CALLBACK_DATA d, struct fs_glue_args *a, int err, ULONG_PTR info);
 NTSTATUS fs_glue_lower_dir(struct fs_volume *vol, const struct fs_cred *cred, PFLT_CALLBACK_DATA d,
 			   struct fs_handle *h);
+/* QUERY_EA and SET_EA (lower_ea.c). */
+NTSTATUS fs_glue_lower_ea(struct fs_volume *vol, const struct fs_cred *cred, PFLT_CALLBACK_DATA d,
+			  struct fs_handle *h);
 /* Times in 100 ns since 1601, and FILE_ATTRIBUTE_* of a stat (lower_info.c). */
 LONGLONG fs_glue_nt_time(struct timespec t);
 struct timespec fs_glue_unix_time(LONGLONG t);

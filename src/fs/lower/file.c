@@ -56,6 +56,28 @@ static int entry_of_fd(struct fs_lower *l, int fd, struct fs_entry *out)
 	return fs_inode_ref(l, pfd, &out->attr, &out->ino);
 }
 
+/*
+ * openat with O_CREAT, telling whether the file was created: without O_EXCL
+ * it first tries an exclusive create, then opens the existing file (and
+ * tries again if that one went away in between).  Returns the descriptor.
+ */
+static int create_or_open(int dirfd, const char *name, int flags, mode_t mode, bool *created)
+{
+	int base = (flags & ~(O_NOCTTY | O_CREAT | O_EXCL)) | O_NOFOLLOW | O_CLOEXEC;
+
+	*created = false;
+	for (;;) {
+		int fd = openat(dirfd, name, base | O_CREAT | O_EXCL, mode);
+		if (fd >= 0 || errno != EEXIST || (flags & O_EXCL)) {
+			*created = fd >= 0;
+			return fd;
+		}
+		fd = openat(dirfd, name, base, mode);
+		if (fd >= 0 || errno != ENOENT)
+			return fd;
+	}
+}
+
 int fs_lower_create(struct fs_lower *l, const struct fs_cred *c, uint64_t parent,
 		    const char *name, int flags, mode_t mode, struct fs_entry *out, uint64_t *fh)
 {
@@ -70,8 +92,7 @@ int fs_lower_create(struct fs_lower *l, const struct fs_cred *c, uint64_t parent
 		err = ENOTDIR;
 		goto out;
 	}
-	int oflags = (flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
-	int fd = openat(op.inode->fd, name, oflags, mode);
+	int fd = create_or_open(op.inode->fd, name, flags, mode, &out->created);
 	if (fd < 0) {
 		err = errno;
 		goto out;
