@@ -3,4 +3,5 @@
 #define _NTIFS_
 #include <ntddk.h>
 #include <nt/io.h>
+#include <nt/fsctl.h>
 #endif
