@@ -320,6 +320,8 @@ static FLT_PREOP_CALLBACK_STATUS FLTAPI gf_pre(PFLT_CALLBACK_DATA d, PCFLT_RELAT
 
 	*ctx = NULL;
 	atomic_fetch_add(&gf.pre[i], 1);
+	if (i == 0)
+		atomic_fetch_add(&gf.major_pre[d->Iopb->MajorFunction], 1);
 	return i == 0 ? first_pre(d) : FLT_PREOP_SUCCESS_WITH_CALLBACK;
 }
 
@@ -460,8 +462,10 @@ void gf_reset(void)
 	atomic_store(&gf.probe_entry, NULL);
 	atomic_store(&gf.deny_majors, 0);
 	atomic_store(&gf.deny_code, 0);
-	for (int m = 0; m <= IRP_MJ_MAXIMUM_FUNCTION; m++)
+	for (int m = 0; m <= IRP_MJ_MAXIMUM_FUNCTION; m++) {
 		atomic_store(&gf.major_post[m], 0);
+		atomic_store(&gf.major_pre[m], 0);
+	}
 	pthread_mutex_lock(&record_lock);
 	for (int i = 0; i < GF_MAX_FILTERS; i++) {
 		atomic_store(&gf.pre[i], 0);

@@ -80,6 +80,7 @@ struct gf_state {
 	atomic_int pre[GF_MAX_FILTERS], post[GF_MAX_FILTERS];
 	atomic_int denied, pended, completed_on_worker, held, cancelled;
 	atomic_int major_post[IRP_MJ_MAXIMUM_FUNCTION + 1]; /* filter 0's post callbacks by major */
+	atomic_int major_pre[IRP_MJ_MAXIMUM_FUNCTION + 1];  /* filter 0's pre callbacks by major */
 	atomic_int records;	/* published after the record is written */
 	struct gf_record record[GF_MAX_RECORDS];
 };

@@ -86,6 +86,15 @@ enum fs_create_kind {
 	FS_CREATE_INODE_ONLY,	/* hint.ino, no data access (attribute and volume queries) */
 };
 
+/* What the glue's own LOCK_CONTROL stands for (lower_lock.c). */
+enum fs_lock_call {
+	FS_LOCK_POSIX,		/* setlk, and the flush's IRP_MN_UNLOCK_ALL */
+	FS_LOCK_FLOCK,		/* flock(2) */
+	FS_LOCK_TEST,		/* getlk: test the lock, take nothing */
+};
+
+#define FS_LOCK_OWNERS 4
+
 /* The lower file system's state of one open (FILE_OBJECT FsContext2). */
 struct fs_handle {
 	uint64_t ino;		/* lower inode, with one lookup reference when `looked_up` */
@@ -100,6 +109,9 @@ struct fs_handle {
 	bool dir_started;	/* a QUERY_DIRECTORY ran since the open or the last restart */
 	off_t dir_pos;		/* where a filter-issued QUERY_DIRECTORY resumes */
 	ULONG ea_next;		/* where a QUERY_EA scan resumes (0: the first EA) */
+	/* FUSE lock owners that took record locks on this open (ops_lock.c) */
+	uint64_t lock_owner[FS_LOCK_OWNERS];
+	unsigned lock_owners;	/* more than FS_LOCK_OWNERS: too many to tell apart */
 };
 
 /* A FILE_OBJECT the glue issues operations on, with its handle and name. */
@@ -121,6 +133,9 @@ struct fs_glue_args {
 	const char *link;
 	int flags;		/* open(2) flags; XATTR_CREATE/REPLACE for SET_EA */
 	bool ea_remove;		/* SET_EA: the request is a removexattr */
+	enum fs_lock_call lock_call;
+	LARGE_INTEGER lock_length;	/* LOCK_CONTROL's Length points here */
+	struct flock lock;	/* FS_LOCK_TEST: the conflicting lock (F_UNLCK: none) */
 	mode_t mode;
 	dev_t rdev;
 	struct fs_entry entry;	/* out: the created or opened entry */
@@ -154,6 +169,9 @@ NTSTATUS fs_glue_lower_info(struct fs_volume *vol, const struct fs_cred *cred,
 NTSTATUS fs_glue_status(PFLT_CALLBACK_DATA d, struct fs_glue_args *a, int err, ULONG_PTR info);
 NTSTATUS fs_glue_lower_dir(struct fs_volume *vol, const struct fs_cred *cred, PFLT_CALLBACK_DATA d,
 			   struct fs_handle *h);
+/* LOCK_CONTROL (lower_lock.c); fs_glue_locks_cancel cancels the volume's waiting locks. */
+NTSTATUS fs_glue_lower_lock(struct fs_volume *vol, PFLT_CALLBACK_DATA d, struct fs_handle *h);
+void fs_glue_locks_cancel(struct fs_volume *vol);
 /* QUERY_EA and SET_EA (lower_ea.c). */
 NTSTATUS fs_glue_lower_ea(struct fs_volume *vol, const struct fs_cred *cred, PFLT_CALLBACK_DATA d,
 			  struct fs_handle *h);

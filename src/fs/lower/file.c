@@ -198,15 +198,15 @@ int fs_lower_write(struct fs_lower *l, const struct fs_cred *c, uint64_t fh, con
 	return err;
 }
 
-int fs_lower_flush(struct fs_lower *l, uint64_t fh)
+int fs_lower_flush(struct fs_lower *l, uint64_t fh, bool unlock)
 {
 	(void)l;
 	/*
 	 * A flush is the requester's close(): its record locks go now, as
 	 * POSIX says, not at the release that an I/O source may send later.
 	 */
-	struct flock unlock = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
-	if (fcntl((int)fh, F_OFD_SETLK, &unlock) != 0)
+	struct flock all = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
+	if (unlock && fcntl((int)fh, F_OFD_SETLK, &all) != 0)
 		return errno;
 	/* Closing a duplicate reports what a close of the requester's descriptor
 	 * would (delayed write errors) and keeps the file open for release. */
