@@ -136,6 +136,7 @@ struct fs_glue_args {
 	enum fs_lock_call lock_call;
 	LARGE_INTEGER lock_length;	/* LOCK_CONTROL's Length points here */
 	struct flock lock;	/* FS_LOCK_TEST: the conflicting lock (F_UNLCK: none) */
+	off_t range_off;	/* fallocate: the offset (flags holds the mode) */
 	mode_t mode;
 	dev_t rdev;
 	struct fs_entry entry;	/* out: the created or opened entry */
@@ -172,6 +173,11 @@ NTSTATUS fs_glue_lower_dir(struct fs_volume *vol, const struct fs_cred *cred, PF
 /* LOCK_CONTROL (lower_lock.c); fs_glue_locks_cancel cancels the volume's waiting locks. */
 NTSTATUS fs_glue_lower_lock(struct fs_volume *vol, PFLT_CALLBACK_DATA d, struct fs_handle *h);
 void fs_glue_locks_cancel(struct fs_volume *vol);
+/* FileAllocationInformation and FILE_SYSTEM_CONTROL (lower_space.c). */
+NTSTATUS fs_glue_set_allocation(struct fs_volume *vol, const struct fs_cred *c, PFLT_CALLBACK_DATA d,
+				struct fs_handle *h, const FILE_ALLOCATION_INFORMATION *info);
+NTSTATUS fs_glue_lower_fsctl(struct fs_volume *vol, const struct fs_cred *c, PFLT_CALLBACK_DATA d,
+			     struct fs_handle *h);
 /* QUERY_EA and SET_EA (lower_ea.c). */
 NTSTATUS fs_glue_lower_ea(struct fs_volume *vol, const struct fs_cred *cred, PFLT_CALLBACK_DATA d,
 			  struct fs_handle *h);

@@ -177,6 +177,7 @@ void fs_fuse_file_ops(struct fuse_lowlevel_ops *ops);
 void fs_fuse_dir_ops(struct fuse_lowlevel_ops *ops);
 void fs_fuse_xattr_ops(struct fuse_lowlevel_ops *ops);
 void fs_fuse_lock_ops(struct fuse_lowlevel_ops *ops);
+void fs_fuse_space_ops(struct fuse_lowlevel_ops *ops);
 
 /* Lazy unmount of a mount point (umount2 MNT_DETACH, or fusermount3 -u -z). */
 int fs_fuse_detach(const char *mountpoint);

@@ -4,11 +4,8 @@
  * it), read/write -> IRP_MJ_READ/WRITE, release -> IRP_MJ_CLEANUP then
  * IRP_MJ_CLOSE, fsync -> IRP_MJ_FLUSH_BUFFERS.
  *
- * Locks and flush are in ops_lock.c.  Passed straight to the lower file
- * system (no IRP a filter could act on as Windows defines it): lseek
- * (SEEK_DATA/SEEK_HOLE: a query the I/O manager answers without an IRP),
- * copy_file_range (the lower file system's own copy; filters see the reads
- * and writes of programs that copy by hand), fallocate.
+ * Locks and flush are in ops_lock.c; fallocate, lseek and copy_file_range
+ * in ops_space.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,11 +15,6 @@
 
 /* Read buffers are page aligned, so O_DIRECT reads need no bounce buffer. */
 #define READ_ALIGN 4096
-
-static uint64_t lower_fh(const struct fuse_file_info *fi)
-{
-	return fs_file_of(fi->fh)->h.fh;
-}
 
 /*
  * Open files are not direct_io: the kernel's page cache serves mmap and
@@ -191,50 +183,6 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 	fs_glue_issue(r, fs_file_of(fi->fh), &iopb, fs_fuse_reply_status);
 }
 
-static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
-			 struct fuse_file_info *fi)
-{
-	(void)ino;
-	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	int err = fs_lower_fallocate(fs_request_lower(r), &r->cred, lower_fh(fi), mode, off, len);
-	fs_request_reply_err(r, err);
-}
-
-static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
-		     struct fuse_file_info *fi)
-{
-	(void)ino;
-	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	off_t res;
-	int err = fs_lower_lseek(fs_request_lower(r), lower_fh(fi), off, whence, &res);
-	if (err)
-		fs_request_reply_err(r, err);
-	else
-		fs_request_reply_lseek(r, res);
-}
-
-static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
-			       struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
-			       struct fuse_file_info *fi_out, size_t len, int flags)
-{
-	(void)ino_in;
-	(void)ino_out;
-	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	size_t done = 0;
-	int err = fs_lower_copy_file_range(fs_request_lower(r), &r->cred, lower_fh(fi_in), off_in,
-					   lower_fh(fi_out), off_out, len, (unsigned)flags, &done);
-	if (err)
-		fs_request_reply_err(r, err);
-	else
-		fs_request_reply_write(r, done);
-}
-
 void fs_fuse_file_ops(struct fuse_lowlevel_ops *ops)
 {
 	ops->open = op_open;
@@ -243,8 +191,6 @@ void fs_fuse_file_ops(struct fuse_lowlevel_ops *ops)
 	ops->write = op_write;
 	ops->release = op_release;
 	ops->fsync = op_fsync;
-	ops->fallocate = op_fallocate;
-	ops->lseek = op_lseek;
-	ops->copy_file_range = op_copy_file_range;
 	fs_fuse_lock_ops(ops);
+	fs_fuse_space_ops(ops);
 }
