@@ -4,4 +4,5 @@
 #include <ntddk.h>
 #include <nt/io.h>
 #include <nt/fsctl.h>
+#include <nt/security.h>
 #endif

@@ -365,6 +365,9 @@ static NTSTATUS lower_dispatch(void *ctx, PFLT_CALLBACK_DATA d)
 	case IRP_MJ_FILE_SYSTEM_CONTROL:
 		r = fs_glue_request_of(d);
 		return fs_glue_lower_fsctl(vol, cred_of(vol, r), d, handle_of(d));
+	case IRP_MJ_SET_SECURITY:
+		r = fs_glue_request_of(d);
+		return fs_glue_lower_security(vol, cred_of(vol, r), d, handle_of(d));
 	case IRP_MJ_LOCK_CONTROL:
 		return fs_glue_lower_lock(vol, d, handle_of(d));
 	case IRP_MJ_QUERY_EA:

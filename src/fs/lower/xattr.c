@@ -7,8 +7,9 @@
  * Namespaces: the host keeps CAP_SYS_ADMIN while it acts as a requester
  * (only the file-system capabilities go with fsuid 0), so the rules the
  * kernel ties to that capability are applied here for the requester:
- * trusted.* is root's only (others get EPERM, and do not see the names in a
- * list), and security.* may be read by all but set or removed by root only.
+ * trusted.* is root's only (others get EPERM on writes and ENODATA on reads,
+ * and do not see the names in a list), and security.* may be read by all but
+ * set or removed by root only.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,13 +32,17 @@ static bool prefixed(const char *name, const char *prefix)
 	return name && strncmp(name, prefix, strlen(prefix)) == 0;
 }
 
-/* What the kernel would allow the requester (uid 0 standing for the capability). */
+/*
+ * What the kernel would allow the requester (uid 0 standing for the
+ * capability): without it, trusted.* reads find nothing (ENODATA) and
+ * writes are EPERM, as are security.* writes.
+ */
 static int namespace_allows(const struct fs_cred *c, const char *name, bool write)
 {
 	if (c->uid == 0)
 		return 0;
 	if (prefixed(name, "trusted."))
-		return EPERM;
+		return write ? EPERM : ENODATA;
 	return write && prefixed(name, "security.") ? EPERM : 0;
 }
 
