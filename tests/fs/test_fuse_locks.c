@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fs/flt/glue.h"
 #include "fs_mount_test.h"
 #include "glue_filter.h"
 
@@ -233,6 +234,49 @@ static void test_waiting_lock_granted(void **state)
 	assert_int_equal(close(a), 0);
 }
 
+/*
+ * The volume going away cancels its waiting locks (fs_glue_locks_cancel, at
+ * unmount): the waiting F_SETLKW ends, cancelled, without a signal.
+ */
+static void test_volume_cancel_ends_waiting_locks(void **state)
+{
+	struct fs_test_mount *t = *state;
+	char m[512];
+	int a = open_file(t, "vc");
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+	int status;
+
+	assert_int_equal(fcntl(a, F_OFD_SETLK, &lk), 0);
+	gf_reset();
+	atomic_store(&gf.record_leaf, L"vc");
+	fs_test_m(t, m, sizeof m, "vc");
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		fs_test_drop_fuse_fds();
+		int c = open(m, O_RDWR);
+		struct flock w = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+		_exit(c >= 0 && fcntl(c, F_SETLKW, &w) == -1 ? 0 : 1);
+	}
+	wait_for(&gf.major_pre[IRP_MJ_LOCK_CONTROL], 1);
+	/* Cancel until the waiting lock has ended (it may not be waiting yet). */
+	const struct timespec tick = { 0, 5 * 1000 * 1000 };
+	for (int polls = 0; atomic_load(&gf.major_post[IRP_MJ_LOCK_CONTROL]) < 1 && polls < 2000; polls++) {
+		fs_glue_locks_cancel(t->vol);
+		nanosleep(&tick, NULL);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(waiting_lock()->status, STATUS_CANCELLED);
+	/* The holder's lock is untouched. */
+	int other = open_file(t, "vc");
+	assert_int_equal(fcntl(other, F_OFD_SETLK, &lk), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(close(other), 0);
+	assert_int_equal(close(a), 0);
+}
+
 static void test_filter_denies_locks(void **state)
 {
 	struct fs_test_mount *t = *state;
@@ -280,6 +324,7 @@ int main(int argc, char **argv)
 		T(test_flock_is_lock_control),
 		T(test_waiting_lock_cancelled_by_signal),
 		T(test_waiting_lock_granted),
+		T(test_volume_cancel_ends_waiting_locks),
 		T(test_filter_denies_locks),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

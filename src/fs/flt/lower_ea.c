@@ -34,7 +34,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
@@ -190,7 +189,7 @@ static NTSTATUS query_scan(struct fs_volume *vol, const struct fs_cred *c, PFLT_
 	if (err)
 		return fs_glue_status(d, a, err, 0);
 	if (flags & SL_INDEX_SPECIFIED)
-		h->ea_next = d->Iopb->Parameters.QueryEa.EaIndex ? d->Iopb->Parameters.QueryEa.EaIndex - 1 : ULONG_MAX;
+		h->ea_next = d->Iopb->Parameters.QueryEa.EaIndex ? d->Iopb->Parameters.QueryEa.EaIndex - 1 : MAXULONG;
 	else if (flags & SL_RESTART_SCAN)
 		h->ea_next = 0;
 	ULONG index = 0;
