@@ -280,9 +280,26 @@ static BOOLEAN denied(PFLT_CALLBACK_DATA d)
 	return TRUE;
 }
 
+/* Rewrites a descriptor as a policy filter would: the first ACE (the owner's) loses write. */
+static void strip_owner_write(PFLT_CALLBACK_DATA d)
+{
+	PISECURITY_DESCRIPTOR_RELATIVE sd = d->Iopb->Parameters.SetSecurity.SecurityDescriptor;
+
+	if (!sd || !(sd->Control & SE_DACL_PRESENT) || !sd->Dacl)
+		return;
+	PACL acl = (PACL)((PUCHAR)sd + sd->Dacl);
+	if (acl->AceCount == 0)
+		return;
+	PACCESS_ALLOWED_ACE ace = (PACCESS_ALLOWED_ACE)(acl + 1);
+	ace->Mask &= ~(ACCESS_MASK)(FILE_WRITE_DATA | FILE_APPEND_DATA | GENERIC_WRITE | GENERIC_ALL);
+}
+
 static FLT_PREOP_CALLBACK_STATUS first_pre(PFLT_CALLBACK_DATA d)
 {
 	UCHAR major = d->Iopb->MajorFunction;
+
+	if (major == IRP_MJ_SET_SECURITY && atomic_load(&gf.strip_owner_write))
+		strip_owner_write(d);
 
 	if (denied(d)) {
 		atomic_fetch_add(&gf.denied, 1);
@@ -462,6 +479,7 @@ void gf_reset(void)
 	atomic_store(&gf.probe_entry, NULL);
 	atomic_store(&gf.deny_majors, 0);
 	atomic_store(&gf.deny_code, 0);
+	atomic_store(&gf.strip_owner_write, false);
 	for (int m = 0; m <= IRP_MJ_MAXIMUM_FUNCTION; m++) {
 		atomic_store(&gf.major_post[m], 0);
 		atomic_store(&gf.major_pre[m], 0);

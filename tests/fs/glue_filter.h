@@ -76,6 +76,7 @@ struct gf_state {
 	_Atomic(const WCHAR *) probe_entry;	/* directory entry whose fields are recorded */
 	atomic_ullong deny_majors;	/* 1 << major: filter 0 denies these (STATUS_ACCESS_DENIED) */
 	atomic_ulong deny_code;	/* when set, only the FSCTL / SET_INFORMATION class with this code */
+	atomic_bool strip_owner_write;	/* pre SET_SECURITY takes write from the DACL's first ACE */
 	/* observations */
 	atomic_int pre[GF_MAX_FILTERS], post[GF_MAX_FILTERS];
 	atomic_int denied, pended, completed_on_worker, held, cancelled;

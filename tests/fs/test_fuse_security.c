@@ -3,7 +3,8 @@
  * (DACL / OWNER / GROUP) with a self-relative descriptor of the new values
  * on a WRITE_DAC / WRITE_OWNER open; the source gets exactly the program's
  * mode (setuid bits included) and owner; a filter can deny it (EACCES) or
- * rewrite the descriptor; descriptors map back to modes and owners.
+ * rewrite the descriptor (the file gets the rewritten DACL); descriptors map
+ * back to modes and owners.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -114,6 +115,21 @@ static void test_filter_denies_set_security(void **state)
 	assert_int_equal(st.st_uid, 0);
 }
 
+/* A filter that rewrites the descriptor decides: its DACL is what the file gets. */
+static void test_filter_rewrites_descriptor(void **state)
+{
+	struct fs_test_mount *t = *state;
+	char m[512], s[512];
+	struct stat st;
+
+	make_file(t, "w", m, s);
+	gf_reset();
+	atomic_store(&gf.strip_owner_write, true);
+	assert_int_equal(chmod(m, 0664), 0);
+	assert_int_equal(stat(s, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0464);
+}
+
 /* Descriptors map back: what a filter-issued SET_SECURITY (or a rewritten one) applies. */
 static void test_descriptor_round_trip(void **state)
 {
@@ -168,6 +184,7 @@ int main(int argc, char **argv)
 		T(test_chmod_is_set_security),
 		T(test_chown_is_set_security),
 		T(test_filter_denies_set_security),
+		T(test_filter_rewrites_descriptor),
 		cmocka_unit_test(test_descriptor_round_trip),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

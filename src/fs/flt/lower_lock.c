@@ -172,19 +172,13 @@ static void *waiter_main(void *arg)
 	sigemptyset(&wake);
 	sigaddset(&wake, wake_signal());
 	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
-	for (;;) {
+	/* A signal that is not a cancel (none is expected) just waits again. */
+	do {
 		pthread_mutex_lock(&waiters_lock);
 		bool cancelled = w->cancelled;
 		pthread_mutex_unlock(&waiters_lock);
-		err = cancelled ? EINTR : blocking_call(w);
-		if (err != EINTR || cancelled)
-			break;
-		pthread_mutex_lock(&waiters_lock);
-		cancelled = w->cancelled;
-		pthread_mutex_unlock(&waiters_lock);
-		if (cancelled)
-			break;
-	}
+		err = cancelled ? ECANCELED : blocking_call(w);
+	} while (err == EINTR);
 	flt_cancel_clear(w->d);
 	pthread_mutex_lock(&waiters_lock);
 	w->left = true;
@@ -194,7 +188,7 @@ static void *waiter_main(void *arg)
 	waiter_put_locked(w);
 	pthread_mutex_unlock(&waiters_lock);
 	struct fs_request *r = fs_glue_request_of(d);
-	if (err == EINTR)
+	if (err == ECANCELED)
 		done(d, STATUS_CANCELLED);
 	else if (err)
 		fs_glue_status(d, r ? &r->args : NULL, err, 0);
