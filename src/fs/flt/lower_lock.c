@@ -53,6 +53,12 @@ static NTSTATUS done(PFLT_CALLBACK_DATA d, NTSTATUS s)
 	return s;
 }
 
+/* The file object has held a lock (read by the flush on another thread). */
+static void mark_locked(PFLT_CALLBACK_DATA d)
+{
+	__atomic_store_n(&d->Iopb->TargetFileObject->LockOperation, TRUE, __ATOMIC_RELEASE);
+}
+
 /* A pended lock and the thread waiting for it. */
 struct lock_waiter {
 	struct lock_waiter *next;
@@ -195,7 +201,7 @@ static void *waiter_main(void *arg)
 	else
 		done(d, STATUS_SUCCESS);
 	if (!err)
-		d->Iopb->TargetFileObject->LockOperation = TRUE;
+		mark_locked(d);
 	flt_volume_complete(d);
 	return NULL;
 }
@@ -282,7 +288,7 @@ static NTSTATUS lock(struct fs_volume *vol, PFLT_CALLBACK_DATA d, struct fs_hand
 	else
 		err = fs_lower_setlk(vol->lower, h->fh, &lk, false);
 	if (!err) {
-		d->Iopb->TargetFileObject->LockOperation = TRUE;
+		mark_locked(d);
 		return done(d, STATUS_SUCCESS);
 	}
 	if (!would_block(err))

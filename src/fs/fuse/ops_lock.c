@@ -171,7 +171,7 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	r->fi = *fi;
 	file = fs_file_of(fi->fh);
-	if (!file->fo.LockOperation || !owner_held(&file->h, fi->lock_owner)) {
+	if (!__atomic_load_n(&file->fo.LockOperation, __ATOMIC_ACQUIRE) || !owner_held(&file->h, fi->lock_owner)) {
 		flush_lower(r, false);
 		return;
 	}
