@@ -433,6 +433,9 @@ static int user_xattr_checks(struct fs_test_mount *t)
 	CK(setxattr(M("pub/mine"), "trusted.t", "t", 1, 0) == -1 && errno == EPERM);
 	CK(setxattr(M("pub/mine"), "security.s", "s", 1, 0) == -1 && errno == EPERM);
 	CK(listxattr(M("public"), buf, sizeof buf) == (ssize_t)sizeof "user.k");
+	/* Names are listed without read permission; values are not readable. */
+	CK(listxattr(M("closed"), buf, sizeof buf) == (ssize_t)sizeof "user.k");
+	CK(getxattr(M("closed"), "user.k", buf, sizeof buf) == -1 && errno == EACCES);
 	CK(setxattr(M("pub/mine"), "user.mine", "m", 1, 0) == 0);
 	CK(lsetxattr(M("pub/link"), "user.l", "l", 1, 0) == -1 && errno == EPERM);
 	return 0;
@@ -445,6 +448,8 @@ static void test_xattrs_as_user(void **state)
 	put_file(M("public"), "p", 0644);
 	assert_int_equal(setxattr(M("public"), "user.k", "v", 1, 0), 0);
 	assert_int_equal(setxattr(M("public"), "trusted.t", "t", 1, 0), 0);
+	put_file(M("closed"), "c", 0600);
+	assert_int_equal(setxattr(M("closed"), "user.k", "v", 1, 0), 0);
 	assert_int_equal(mkdir(M("pub"), 0777), 0);
 	assert_int_equal(chmod(M("pub"), 01777), 0);
 	put_file(M("pub/mine"), "m", 0666);

@@ -17,8 +17,9 @@
  * not); without one, a scan of the file's EAs in listxattr order that
  * resumes where the previous query on the file object stopped, restarts
  * with SL_RESTART_SCAN, and starts at EaIndex (1 is the first EA) with
- * SL_INDEX_SPECIFIED.  Only whole entries are returned, each at a 4-byte
- * aligned offset; SL_RETURN_SINGLE_ENTRY stops after one.  Status as the
+ * SL_INDEX_SPECIFIED (a value the requester may not read, which Linux
+ * still lists, comes back empty).  Only whole entries are returned, each
+ * at a 4-byte aligned offset; SL_RETURN_SINGLE_ENTRY stops after one.  Status as the
  * Windows object store sets it: STATUS_BUFFER_TOO_SMALL when not even the
  * first entry fits (nothing returned), STATUS_BUFFER_OVERFLOW when some did
  * and more remain, STATUS_NO_EAS_ON_FILE for a file without EAs,
@@ -74,10 +75,11 @@ static int value_size(struct fs_volume *vol, const struct fs_cred *c, uint64_t i
 
 /*
  * Appends the EA `name`: 0, ERANGE when it does not fit, E2BIG when its
- * value is too long for an EA, or the lower file system's errno.
+ * value is too long for an EA, or the lower file system's errno.  In a
+ * scan, a value the requester may not read is an empty one.
  */
 static int put_entry(struct fs_volume *vol, const struct fs_cred *c, uint64_t ino, const char *name,
-		     struct ea_out *o)
+		     struct ea_out *o, bool scan)
 {
 	size_t name_len = strlen(name), vlen = 0;
 	ULONG at = o->count ? align4(o->used) : 0;
@@ -96,6 +98,10 @@ static int put_entry(struct fs_volume *vol, const struct fs_cred *c, uint64_t in
 		err = ERANGE;
 	if (err == ERANGE && value_size(vol, c, ino, name, &vlen) == 0 && vlen > EA_VALUE_MAX)
 		return E2BIG;
+	if (scan && (err == EACCES || err == EPERM)) {
+		err = 0;
+		vlen = 0;
+	}
 	if (err)
 		return err;
 	PFILE_FULL_EA_INFORMATION e = (PFILE_FULL_EA_INFORMATION)(o->buf + at);
@@ -150,7 +156,7 @@ static NTSTATUS query_listed(struct fs_volume *vol, const struct fs_cred *c, PFL
 		    g->EaName[g->EaNameLength] != '\0' || memchr(g->EaName, 0, g->EaNameLength))
 			return done(d, STATUS_EA_LIST_INCONSISTENT, 0);
 		memcpy(name, g->EaName, (size_t)g->EaNameLength + 1);
-		int err = put_entry(vol, c, h->ino, name, o);
+		int err = put_entry(vol, c, h->ino, name, o, false);
 		if (err)
 			return finish_entry(d, a, o, err);
 		if (!g->NextEntryOffset || single)
@@ -205,7 +211,7 @@ static NTSTATUS query_scan(struct fs_volume *vol, const struct fs_cred *c, PFLT_
 		goto out;
 	}
 	for (; at < len; at += strnlen(names + at, len - at) + 1) {
-		err = put_entry(vol, c, h->ino, names + at, o);
+		err = put_entry(vol, c, h->ino, names + at, o, true);
 		if (err == ENODATA)
 			continue;	/* removed since the list was read */
 		if (err) {
