@@ -3,4 +3,6 @@
 #define _NTIFS_
 #include <ntddk.h>
 #include <nt/io.h>
+#include <nt/fsctl.h>
+#include <nt/security.h>
 #endif

@@ -53,11 +53,14 @@ struct fs_cred {
  * permission for owner, group and others, and no ACL), so that the name may
  * be cached without bypassing anyone's permission check.  Lookups that fail
  * with ENOENT also set public_parent, for caching the name's absence.
+ * fs_lower_create sets `created` when it made the file (the others that
+ * return an entry either always create it or never do).
  */
 struct fs_entry {
 	uint64_t ino;
 	struct stat attr;
 	bool public_parent;
+	bool created;		/* create: the name did not exist and was created */
 };
 
 /* setattr: which fields of struct fs_setattr apply. */
@@ -145,7 +148,8 @@ int fs_lower_read(struct fs_lower *l, const struct fs_cred *c, uint64_t fh, void
 		  size_t size, off_t off, size_t *done);
 int fs_lower_write(struct fs_lower *l, const struct fs_cred *c, uint64_t fh, const void *buf,
 		   size_t size, off_t off, size_t *done);
-int fs_lower_flush(struct fs_lower *l, uint64_t fh);
+/* The close(2) of a descriptor: delayed write errors; with `unlock`, drops the record locks. */
+int fs_lower_flush(struct fs_lower *l, uint64_t fh, bool unlock);
 int fs_lower_release(struct fs_lower *l, uint64_t fh);
 int fs_lower_fsync(struct fs_lower *l, uint64_t fh, bool datasync);
 int fs_lower_fallocate(struct fs_lower *l, const struct fs_cred *c, uint64_t fh, int mode,

@@ -86,6 +86,63 @@ static void record_directory(PFLT_CALLBACK_DATA d, struct gf_record *r)
 	}
 }
 
+static void record_ea(PFLT_CALLBACK_DATA d, struct gf_record *r)
+{
+	PFLT_IO_PARAMETER_BLOCK io = d->Iopb;
+	const char *name = NULL;
+	size_t n = 0;
+
+	if (io->MajorFunction == IRP_MJ_QUERY_EA) {
+		PFILE_GET_EA_INFORMATION g = io->Parameters.QueryEa.EaList;
+		r->ea_length = io->Parameters.QueryEa.Length;
+		r->ea_list_length = io->Parameters.QueryEa.EaListLength;
+		if (g && r->ea_list_length) {
+			name = g->EaName;
+			n = g->EaNameLength;
+		}
+	} else {
+		PFILE_FULL_EA_INFORMATION e = io->Parameters.SetEa.EaBuffer;
+		r->ea_length = io->Parameters.SetEa.Length;
+		if (e) {
+			name = e->EaName;
+			n = e->EaNameLength;
+			r->ea_value_length = e->EaValueLength;
+		}
+	}
+	if (n >= sizeof r->ea_name)
+		n = sizeof r->ea_name - 1;
+	if (name)
+		memcpy(r->ea_name, name, n);
+	r->ea_name[n] = '\0';
+}
+
+static void record_fsctl(PFLT_CALLBACK_DATA d, struct gf_record *r)
+{
+	PFLT_IO_PARAMETER_BLOCK io = d->Iopb;
+	ULONG code = io->Parameters.FileSystemControl.Common.FsControlCode;
+	const LONGLONG *in = (code & 3) == METHOD_NEITHER ? io->Parameters.FileSystemControl.Neither.InputBuffer
+							   : io->Parameters.FileSystemControl.Buffered.SystemBuffer;
+
+	r->fsctl = code;
+	r->fsctl_out_length = io->Parameters.FileSystemControl.Common.OutputBufferLength;
+	if (in && io->Parameters.FileSystemControl.Common.InputBufferLength >= 2 * sizeof(LONGLONG)) {
+		r->fsctl_in[0] = in[0];
+		r->fsctl_in[1] = in[1];
+	}
+}
+
+static void record_lock_control(PFLT_CALLBACK_DATA d, struct gf_record *r)
+{
+	PFLT_IO_PARAMETER_BLOCK io = d->Iopb;
+
+	r->lock_offset = io->Parameters.LockControl.ByteOffset.QuadPart;
+	r->lock_length = io->Parameters.LockControl.Length ? io->Parameters.LockControl.Length->QuadPart : -1;
+	r->lock_key = io->Parameters.LockControl.Key;
+	r->fail_immediately = io->Parameters.LockControl.FailImmediately;
+	r->exclusive = io->Parameters.LockControl.ExclusiveLock;
+	r->has_process = io->Parameters.LockControl.ProcessId != NULL;
+}
+
 static void record(PFLT_CALLBACK_DATA d)
 {
 	PFLT_IO_PARAMETER_BLOCK io = d->Iopb;
@@ -104,6 +161,7 @@ static void record(PFLT_CALLBACK_DATA d)
 	r->irp_flags = io->IrpFlags;
 	r->pid = FltGetRequestorProcessId(d);
 	r->status = d->IoStatus.Status;
+	r->information = d->IoStatus.Information;
 	switch (io->MajorFunction) {
 	case IRP_MJ_CREATE:
 		r->disposition = io->Parameters.Create.Options >> 24;
@@ -126,6 +184,23 @@ static void record(PFLT_CALLBACK_DATA d)
 		if (r->info_class == FileBasicInformation)
 			r->basic_write_time =
 				((PFILE_BASIC_INFORMATION)io->Parameters.SetFileInformation.InfoBuffer)->LastWriteTime.QuadPart;
+		if (r->info_class == FileAllocationInformation)
+			r->allocation =
+				((PFILE_ALLOCATION_INFORMATION)io->Parameters.SetFileInformation.InfoBuffer)->AllocationSize.QuadPart;
+		break;
+	case IRP_MJ_QUERY_EA:
+	case IRP_MJ_SET_EA:
+		record_ea(d, r);
+		break;
+	case IRP_MJ_LOCK_CONTROL:
+		record_lock_control(d, r);
+		break;
+	case IRP_MJ_FILE_SYSTEM_CONTROL:
+		record_fsctl(d, r);
+		break;
+	case IRP_MJ_SET_SECURITY:
+		r->security_info = io->Parameters.SetSecurity.SecurityInformation;
+		r->has_descriptor = io->Parameters.SetSecurity.SecurityDescriptor != NULL;
 		break;
 	case IRP_MJ_QUERY_INFORMATION:
 		r->info_class = io->Parameters.QueryFileInformation.FileInformationClass;
@@ -188,9 +263,50 @@ static VOID FLTAPI cancel_held(PFLT_CALLBACK_DATA d)
 	FltCompletePendedPreOperation(d, FLT_PREOP_COMPLETE, NULL);
 }
 
+/* The configured denial covers this operation. */
+static BOOLEAN denied(PFLT_CALLBACK_DATA d)
+{
+	UCHAR major = d->Iopb->MajorFunction;
+	ULONG code = (ULONG)atomic_load(&gf.deny_code);
+
+	if (!(atomic_load(&gf.deny_majors) & (1ull << major)))
+		return FALSE;
+	if (!code)
+		return TRUE;
+	if (major == IRP_MJ_FILE_SYSTEM_CONTROL)
+		return d->Iopb->Parameters.FileSystemControl.Common.FsControlCode == code;
+	if (major == IRP_MJ_SET_INFORMATION)
+		return (ULONG)d->Iopb->Parameters.SetFileInformation.FileInformationClass == code;
+	return TRUE;
+}
+
+/* Rewrites a descriptor as a policy filter would: the first ACE (the owner's) loses write. */
+static void strip_owner_write(PFLT_CALLBACK_DATA d)
+{
+	PISECURITY_DESCRIPTOR_RELATIVE sd = d->Iopb->Parameters.SetSecurity.SecurityDescriptor;
+
+	if (!sd || !(sd->Control & SE_DACL_PRESENT) || !sd->Dacl)
+		return;
+	PACL acl = (PACL)((PUCHAR)sd + sd->Dacl);
+	if (acl->AceCount == 0)
+		return;
+	PACCESS_ALLOWED_ACE ace = (PACCESS_ALLOWED_ACE)(acl + 1);
+	ace->Mask &= ~(ACCESS_MASK)(FILE_WRITE_DATA | FILE_APPEND_DATA | GENERIC_WRITE | GENERIC_ALL);
+}
+
 static FLT_PREOP_CALLBACK_STATUS first_pre(PFLT_CALLBACK_DATA d)
 {
 	UCHAR major = d->Iopb->MajorFunction;
+
+	if (major == IRP_MJ_SET_SECURITY && atomic_load(&gf.strip_owner_write))
+		strip_owner_write(d);
+
+	if (denied(d)) {
+		atomic_fetch_add(&gf.denied, 1);
+		d->IoStatus.Status = STATUS_ACCESS_DENIED;
+		d->IoStatus.Information = 0;
+		return FLT_PREOP_COMPLETE;
+	}
 
 	if (major == IRP_MJ_WRITE && atomic_load(&gf.deny_marker) && carries_marker(d)) {
 		atomic_fetch_add(&gf.denied, 1);
@@ -221,6 +337,8 @@ static FLT_PREOP_CALLBACK_STATUS FLTAPI gf_pre(PFLT_CALLBACK_DATA d, PCFLT_RELAT
 
 	*ctx = NULL;
 	atomic_fetch_add(&gf.pre[i], 1);
+	if (i == 0)
+		atomic_fetch_add(&gf.major_pre[d->Iopb->MajorFunction], 1);
 	return i == 0 ? first_pre(d) : FLT_PREOP_SUCCESS_WITH_CALLBACK;
 }
 
@@ -359,8 +477,13 @@ void gf_reset(void)
 	atomic_store(&gf.hide_secret, false);
 	atomic_store(&gf.record_queries, false);
 	atomic_store(&gf.probe_entry, NULL);
-	for (int m = 0; m <= IRP_MJ_MAXIMUM_FUNCTION; m++)
+	atomic_store(&gf.deny_majors, 0);
+	atomic_store(&gf.deny_code, 0);
+	atomic_store(&gf.strip_owner_write, false);
+	for (int m = 0; m <= IRP_MJ_MAXIMUM_FUNCTION; m++) {
 		atomic_store(&gf.major_post[m], 0);
+		atomic_store(&gf.major_pre[m], 0);
+	}
 	pthread_mutex_lock(&record_lock);
 	for (int i = 0; i < GF_MAX_FILTERS; i++) {
 		atomic_store(&gf.pre[i], 0);

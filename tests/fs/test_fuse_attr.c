@@ -146,7 +146,7 @@ static void test_utimens_is_set_basic(void **state)
 	assert_int_equal(rec(3)->major, IRP_MJ_CLOSE);
 }
 
-/* futimens(UTIME_NOW): SET_INFORMATION FileBasicInformation with the current time; chmod passes through. */
+/* futimens(UTIME_NOW): SET_INFORMATION FileBasicInformation with the current time; fchmod is SET_SECURITY. */
 static void test_futimens_now_and_chmod(void **state)
 {
 	struct fs_test_mount *t = *state;
@@ -173,7 +173,12 @@ static void test_futimens_now_and_chmod(void **state)
 	assert_int_equal(rec(1)->major, IRP_MJ_SET_INFORMATION);
 	assert_int_equal(rec(1)->info_class, FileBasicInformation);
 	assert_true(rec(1)->basic_write_time > 0);
-	assert_int_equal(records_after_chmod, 4);
+	/* fchmod is SET_SECURITY (DACL) on a WRITE_DAC open. */
+	assert_int_equal(records_after_chmod, 8);
+	assert_int_equal(rec(4)->major, IRP_MJ_CREATE);
+	assert_true(rec(4)->access & WRITE_DAC);
+	assert_int_equal(rec(5)->major, IRP_MJ_SET_SECURITY);
+	assert_int_equal(rec(5)->security_info, DACL_SECURITY_INFORMATION);
 	assert_int_equal(stat(s, &after), 0);
 	assert_true(after.st_mtim.tv_sec > before.st_mtim.tv_sec);
 	assert_int_equal(after.st_mode & 07777, 0600);

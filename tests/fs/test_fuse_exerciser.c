@@ -1,7 +1,8 @@
 /*
  * Data integrity through a mounted volume: a random exerciser (writes, reads,
- * truncates, mmap writes, fallocate, reopen) checked byte by byte against an
- * in-memory model, and concurrent writers.
+ * truncates, mmap writes, fallocate and punched holes, SEEK_DATA/SEEK_HOLE,
+ * reopen) checked byte by byte against an in-memory model (and the seeks
+ * against the source file's), and concurrent writers.
  *
  * ALTITUDE_EXERCISER_OPS=N runs N operations (default 3000) and
  * ALTITUDE_EXERCISER_SEED=S another seed (default fixed, as in CI).
@@ -30,6 +31,7 @@ struct model {
 	uint64_t rng;
 	int fd;
 	char path[512];
+	char raw[512];		/* the source file */
 };
 
 static uint64_t next(struct model *m)
@@ -141,6 +143,37 @@ static void do_fallocate(struct model *m)
 		m->size = off + len;
 }
 
+/* A hole reads as zeros. */
+static void assert_zeros(struct model *m, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		assert_int_equal(m->data[i], 0);
+}
+
+/* SEEK_DATA / SEEK_HOLE agree with the source file and with the model's zeros. */
+static void do_seek(struct model *m)
+{
+	if (m->size == 0)
+		return;
+	off_t off = (off_t)below(m, m->size);
+	int whence = (next(m) & 1) ? SEEK_DATA : SEEK_HOLE;
+	int raw = open(m->raw, O_RDONLY);
+	assert_true(raw >= 0);
+	off_t want = lseek(raw, off, whence);
+	int want_err = errno;
+	assert_int_equal(close(raw), 0);
+	off_t got = lseek(m->fd, off, whence);
+	assert_int_equal(got, want);
+	if (got < 0) {
+		assert_int_equal(errno, want_err);
+		assert_zeros(m, (size_t)off, m->size);
+		return;
+	}
+	assert_true(got >= off && got <= (off_t)m->size);
+	if (whence == SEEK_DATA)
+		assert_zeros(m, (size_t)off, (size_t)got);
+}
+
 /* Closing and opening again drops the kernel's cached pages (keep_cache off). */
 static void do_reopen(struct model *m)
 {
@@ -175,6 +208,7 @@ static void test_random_exerciser(void **state)
 	m.data = calloc(1, MAX_SIZE);
 	assert_non_null(m.data);
 	fs_test_m(t, m.path, sizeof m.path, "exercised");
+	fs_test_s(t, m.raw, sizeof m.raw, "exercised");
 	m.fd = open(m.path, O_CREAT | O_RDWR, 0644);
 	assert_true(m.fd >= 0);
 	for (unsigned long i = 0; i < ops; i++) {
@@ -187,8 +221,10 @@ static void test_random_exerciser(void **state)
 			do_truncate(&m);
 		else if (r < 88)
 			do_mmap_write(&m);
-		else if (r < 96)
+		else if (r < 94)
 			do_fallocate(&m);
+		else if (r < 98)
+			do_seek(&m);
 		else
 			do_reopen(&m);
 	}

@@ -309,6 +309,57 @@ static void test_locks_shared_with_raw_files(void **state)
 	close(raw);
 }
 
+/* Two processes, each with its own open: POSIX record locks exclude each other. */
+static void test_locks_between_processes(void **state)
+{
+	struct fs_test_mount *t = *state;
+	char pm[512];
+	int go[2], done[2], status;
+	char c;
+	put_file(M("shared"), "0123456789", 0644);
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(done), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fs_test_drop_fuse_fds();
+		int fd = open(M("shared"), O_RDWR);
+		struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 2, .l_len = 3 };
+		int ok = fd >= 0 && fcntl(fd, F_SETLK, &lk) == 0;
+		ok = write(done[1], ok ? "y" : "n", 1) == 1 && ok;
+		ok = read(go[0], &c, 1) == 1 && ok;	/* hold the lock until the parent has looked */
+		_exit(ok ? 0 : 1);
+	}
+	assert_int_equal(read(done[0], &c, 1), 1);
+	assert_int_equal(c, 'y');
+	int fd = open(M("shared"), O_RDWR);
+	assert_true(fd >= 0);
+	struct flock q = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+	assert_int_equal(fcntl(fd, F_GETLK, &q), 0);
+	assert_int_equal(q.l_type, F_WRLCK);
+	assert_int_equal(q.l_start, 2);
+	assert_int_equal(q.l_len, 3);
+	q = (struct flock){ .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 4, .l_len = 1 };
+	assert_int_equal(fcntl(fd, F_SETLK, &q), -1);
+	assert_true(errno == EAGAIN || errno == EACCES);
+	/* Outside the child's range the lock is granted. */
+	q = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 5, .l_len = 5 };
+	assert_int_equal(fcntl(fd, F_SETLK, &q), 0);
+	/* The child's exit (its close) frees its range. */
+	assert_int_equal(write(go[1], "x", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	q = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 5 };
+	assert_int_equal(fcntl(fd, F_SETLK, &q), 0);
+	close(fd);
+	close(go[0]);
+	close(go[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
 /* Runs fn in a child process as uid/gid FS_TEST_UID; asserts it succeeded. */
 static void run_as_user(struct fs_test_mount *t, int (*fn)(struct fs_test_mount *))
 {
@@ -368,6 +419,47 @@ static int user_checks(struct fs_test_mount *t)
 	CK(unlink(M("pub/root-owned")) == -1 && errno == EPERM);
 	CK(mknod(M("pub/dev"), S_IFCHR | 0600, 0x0103) == -1 && errno == EPERM);
 	return 0;
+}
+
+/* xattrs as an unprivileged requester: the kernel's rules for each namespace. */
+static int user_xattr_checks(struct fs_test_mount *t)
+{
+	char pm[512], buf[8];
+	errno = 0;
+	CK(getxattr(M("public"), "user.k", buf, sizeof buf) == 1);
+	CK(setxattr(M("public"), "user.k", "w", 1, 0) == -1 && errno == EACCES);
+	CK(removexattr(M("public"), "user.k") == -1 && errno == EACCES);
+	CK(getxattr(M("public"), "trusted.t", buf, sizeof buf) == -1 && errno == ENODATA);
+	CK(setxattr(M("pub/mine"), "trusted.t", "t", 1, 0) == -1 && errno == EPERM);
+	CK(setxattr(M("pub/mine"), "security.s", "s", 1, 0) == -1 && errno == EPERM);
+	CK(listxattr(M("public"), buf, sizeof buf) == (ssize_t)sizeof "user.k");
+	/* Names are listed without read permission; values are not readable. */
+	CK(listxattr(M("closed"), buf, sizeof buf) == (ssize_t)sizeof "user.k");
+	CK(getxattr(M("closed"), "user.k", buf, sizeof buf) == -1 && errno == EACCES);
+	CK(setxattr(M("pub/mine"), "user.mine", "m", 1, 0) == 0);
+	CK(lsetxattr(M("pub/link"), "user.l", "l", 1, 0) == -1 && errno == EPERM);
+	return 0;
+}
+
+static void test_xattrs_as_user(void **state)
+{
+	struct fs_test_mount *t = *state;
+	char pm[512], ps[512], buf[8];
+	put_file(M("public"), "p", 0644);
+	assert_int_equal(setxattr(M("public"), "user.k", "v", 1, 0), 0);
+	assert_int_equal(setxattr(M("public"), "trusted.t", "t", 1, 0), 0);
+	put_file(M("closed"), "c", 0600);
+	assert_int_equal(setxattr(M("closed"), "user.k", "v", 1, 0), 0);
+	assert_int_equal(mkdir(M("pub"), 0777), 0);
+	assert_int_equal(chmod(M("pub"), 01777), 0);
+	put_file(M("pub/mine"), "m", 0666);
+	assert_int_equal(chown(M("pub/mine"), FS_TEST_UID, FS_TEST_GID), 0);
+	assert_int_equal(symlink("mine", M("pub/link")), 0);
+	run_as_user(t, user_xattr_checks);
+	assert_int_equal(getxattr(S("pub/mine"), "user.mine", buf, sizeof buf), 1);
+	assert_int_equal(getxattr(S("public"), "trusted.t", buf, sizeof buf), 1);
+	assert_int_equal(getxattr(S("public"), "user.k", buf, sizeof buf), 1);
+	assert_int_equal(buf[0], 'v');
 }
 
 static void test_permissions_as_user(void **state)
@@ -440,7 +532,8 @@ int main(int argc, char **argv)
 		T(test_create_and_open_flags),	     T(test_truncate_and_sparse),
 		T(test_direct_io_and_copy_range),    T(test_rename),			     T(test_unlink_open_file),
 		T(test_dirs_and_links),		     T(test_timestamps_and_xattrs),
-		T(test_locks_shared_with_raw_files), T(test_permissions_as_user),
+		T(test_locks_shared_with_raw_files), T(test_locks_between_processes),
+		T(test_permissions_as_user),	     T(test_xattrs_as_user),
 		T(test_setuid_cleared_by_write),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

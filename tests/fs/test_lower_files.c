@@ -69,7 +69,7 @@ static void test_create_open_flags(void **state)
 	get(t, fh, 0, "");
 	/* Opening a directory for writing fails as on the raw directory. */
 	assert_int_equal(fs_lower_open(t->lower, R, ROOT, O_WRONLY, &fh2), EISDIR);
-	assert_int_equal(fs_lower_flush(t->lower, fh), 0);
+	assert_int_equal(fs_lower_flush(t->lower, fh, true), 0);
 	assert_int_equal(fs_lower_fsync(t->lower, fh, true), 0);
 	assert_int_equal(fs_lower_fsync(t->lower, fh, false), 0);
 	assert_int_equal(fs_lower_release(t->lower, fh), 0);
@@ -260,7 +260,7 @@ static void test_locks(void **state)
 	/* A flush (the requester's close) drops the record locks, not flock. */
 	struct flock held = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 20, .l_len = 1 };
 	assert_int_equal(fs_lower_setlk(t->lower, b, &held, false), 0);
-	assert_int_equal(fs_lower_flush(t->lower, b), 0);
+	assert_int_equal(fs_lower_flush(t->lower, b, true), 0);
 	held.l_type = F_WRLCK;
 	assert_int_equal(fs_lower_getlk(t->lower, a, &held), 0);
 	assert_int_equal(held.l_type, F_UNLCK);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 
 #include "fs_test.h"
@@ -84,10 +85,39 @@ static void test_xattr_symlink_not_followed(void **state)
 	fs_lower_forget(t->lower, s.ino, 1);
 }
 
+/* trusted.* is root's; security.* is read by all, written by root (the host keeps CAP_SYS_ADMIN). */
+static void test_xattr_namespaces_for_requester(void **state)
+{
+	struct fs_test_lower *t = *state;
+	const struct fs_cred *u = &fs_test_user;
+	struct fs_entry f;
+	uint64_t fh;
+	char buf[64];
+	size_t len = 0;
+
+	assert_int_equal(fs_lower_create(t->lower, u, ROOT, "mine", O_RDWR, 0644, &f, &fh), EACCES);
+	assert_int_equal(chmod(t->dir, 0777), 0);
+	assert_int_equal(fs_lower_create(t->lower, u, ROOT, "mine", O_RDWR, 0644, &f, &fh), 0);
+	fs_lower_release(t->lower, fh);
+	assert_int_equal(fs_lower_setxattr(t->lower, R, f.ino, "trusted.t", "t", 1, 0), 0);
+	assert_int_equal(fs_lower_setxattr(t->lower, u, f.ino, "user.u", "u", 1, 0), 0);
+	assert_int_equal(fs_lower_setxattr(t->lower, u, f.ino, "trusted.t", "x", 1, 0), EPERM);
+	assert_int_equal(fs_lower_getxattr(t->lower, u, f.ino, "trusted.t", buf, sizeof buf, &len), ENODATA);
+	assert_int_equal(fs_lower_removexattr(t->lower, u, f.ino, "trusted.t"), EPERM);
+	assert_int_equal(fs_lower_setxattr(t->lower, u, f.ino, "security.s", "s", 1, 0), EPERM);
+	assert_int_equal(fs_lower_listxattr(t->lower, u, f.ino, buf, sizeof buf, &len), 0);
+	assert_int_equal(len, sizeof "user.u");
+	assert_string_equal(buf, "user.u");
+	assert_int_equal(fs_lower_listxattr(t->lower, R, f.ino, buf, sizeof buf, &len), 0);
+	assert_int_equal(len, sizeof "user.u" + sizeof "trusted.t");
+	fs_lower_forget(t->lower, f.ino, 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fs_test_lower_setup, fs_test_lower_teardown)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { T(test_xattr_file), T(test_xattr_symlink_not_followed) };
+	const struct CMUnitTest tests[] = { T(test_xattr_file), T(test_xattr_symlink_not_followed),
+					    T(test_xattr_namespaces_for_requester) };
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

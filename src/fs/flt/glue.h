@@ -40,8 +40,11 @@
  *   setattr times      SET_INFORMATION FileBasicInformation (Last{Access,Write}Time;
  *                      "now" as the current time) inside CREATE
  *                      (FILE_WRITE_ATTRIBUTES) ... CLOSE, or on the open file;
- *                      mode/uid/gid have no Windows field and reach the lower
- *                      file system after it (alone: without any IRP)
+ *                      mode/uid/gid in the same setattr follow it without an IRP
+ *   chmod, chown       SET_SECURITY (DACL / OWNER / GROUP_SECURITY_INFORMATION,
+ *                      a self-relative descriptor: S-1-22-1-uid, S-1-22-2-gid,
+ *                      ACEs for owner/group/Everyone) inside CREATE
+ *                      (WRITE_DAC / WRITE_OWNER) ... CLOSE (security.c)
  *   statfs             CREATE (FILE_READ_ATTRIBUTES), QUERY_VOLUME_INFORMATION
  *                      FileFsSizeInformation, CLEANUP, CLOSE
  *   getattr            QUERY_INFORMATION FileNetworkOpenInformation on the open
@@ -52,14 +55,28 @@
  *                      on the opendir file object, SL_RESTART_SCAN at offset 0;
  *                      the entries left in the buffer after the post callbacks
  *                      are the listing (a filter hides a name by removing it)
+ *   getxattr, listxattr QUERY_EA (an EaList naming the xattr; a scan) inside
+ *                      CREATE (FILE_READ_EA) ... CLOSE (lower_ea.c: names, limits)
+ *   setxattr, removexattr SET_EA (one FILE_FULL_EA_INFORMATION; EaValueLength 0
+ *                      removes) inside CREATE (FILE_WRITE_EA) ... CLOSE
+ *   setlk, getlk, flock LOCK_CONTROL IRP_MN_LOCK / UNLOCK_SINGLE / UNLOCK_ALL on
+ *                      the open file (ops_lock.c, lower_lock.c)
+ *   flush              LOCK_CONTROL IRP_MN_UNLOCK_ALL when the closing owner
+ *                      holds record locks, then the lower's flush
+ *   fallocate          SET_INFORMATION FileAllocationInformation (mode 0,
+ *                      KEEP_SIZE); FILE_SYSTEM_CONTROL FSCTL_SET_ZERO_DATA
+ *                      (PUNCH_HOLE, ZERO_RANGE); other modes EOPNOTSUPP
+ *   lseek              FSCTL_QUERY_ALLOCATED_RANGES (SEEK_DATA, SEEK_HOLE)
+ *   copy_file_range    READ on the source, WRITE on the target (ops_space.c)
+ *   create's result    IoStatus.Information FILE_CREATED / OPENED / OVERWRITTEN /
+ *                      SUPERSEDED, FILE_EXISTS / FILE_DOES_NOT_EXIST on failure
  * Lookup issues no IRP: every open of the name is a CREATE the filters see
  * (opens are never cached), and names the Filter Manager reports come from
  * the file system (FileNameInformation: the inode's current path), so the
- * name cache stays right across renames it observes.  Not mapped yet, and
- * passed to the lower file system without callbacks: setattr of mode/owner
- * alone, xattrs, locks, flush (the
- * close(2) of one descriptor: it drops POSIX locks), lseek, fallocate,
- * copy_file_range.
+ * name cache stays right across renames it observes.  Passed to the lower
+ * file system without callbacks: readlink, access, the kernel's own read of
+ * security.capability before each write (ops_xattr.c), and mode/owner
+ * changes riding on a size or time setattr.
  */
 #ifndef ALTITUDE_SRC_FS_FLT_GLUE_H
 #define ALTITUDE_SRC_FS_FLT_GLUE_H
@@ -86,6 +103,15 @@ enum fs_create_kind {
 	FS_CREATE_INODE_ONLY,	/* hint.ino, no data access (attribute and volume queries) */
 };
 
+/* What the glue's own LOCK_CONTROL stands for (lower_lock.c). */
+enum fs_lock_call {
+	FS_LOCK_POSIX,		/* setlk, and the flush's IRP_MN_UNLOCK_ALL */
+	FS_LOCK_FLOCK,		/* flock(2) */
+	FS_LOCK_TEST,		/* getlk: test the lock, take nothing */
+};
+
+#define FS_LOCK_OWNERS 4
+
 /* The lower file system's state of one open (FILE_OBJECT FsContext2). */
 struct fs_handle {
 	uint64_t ino;		/* lower inode, with one lookup reference when `looked_up` */
@@ -99,6 +125,10 @@ struct fs_handle {
 	bool owned;		/* allocated by the lower dispatch (not in a struct fs_file) */
 	bool dir_started;	/* a QUERY_DIRECTORY ran since the open or the last restart */
 	off_t dir_pos;		/* where a filter-issued QUERY_DIRECTORY resumes */
+	ULONG ea_next;		/* where a QUERY_EA scan resumes (0: the first EA) */
+	/* FUSE lock owners that took record locks on this open (ops_lock.c) */
+	uint64_t lock_owner[FS_LOCK_OWNERS];
+	unsigned lock_owners;	/* more than FS_LOCK_OWNERS: too many to tell apart */
 };
 
 /* A FILE_OBJECT the glue issues operations on, with its handle and name. */
@@ -118,7 +148,12 @@ struct fs_glue_args {
 	uint64_t parent;
 	const char *name;
 	const char *link;
-	int flags;		/* open(2) flags */
+	int flags;		/* open(2) flags; XATTR_CREATE/REPLACE for SET_EA */
+	bool ea_remove;		/* SET_EA: the request is a removexattr */
+	enum fs_lock_call lock_call;
+	LARGE_INTEGER lock_length;	/* LOCK_CONTROL's Length points here */
+	struct flock lock;	/* FS_LOCK_TEST: the conflicting lock (F_UNLCK: none) */
+	off_t range_off;	/* fallocate: the offset (flags holds the mode) */
 	mode_t mode;
 	dev_t rdev;
 	struct fs_entry entry;	/* out: the created or opened entry */
@@ -140,6 +175,22 @@ struct fs_set_times {
 	uint64_t fh;
 };
 
+/*
+ * A chmod/chown (ops_security.c): the descriptor issued with SET_SECURITY, a
+ * copy of it as sent, and the FUSE request's fields.  The lower dispatch
+ * applies `set` when the filters left the descriptor as sent (security.c).
+ */
+#define FS_SD_MAX 256
+struct fs_set_security {
+	struct fs_setattr set;
+	uint64_t ino;
+	uint64_t fh;
+	ULONG info;
+	ULONG len;
+	UCHAR sd[FS_SD_MAX] __attribute__((aligned(8)));
+	UCHAR sent[FS_SD_MAX];
+};
+
 /* Volumes (volume.c). */
 int fs_glue_volume_create(struct fs_volume *vol);
 void fs_glue_volume_destroy(struct fs_volume *vol);
@@ -152,6 +203,24 @@ NTSTATUS fs_glue_lower_info(struct fs_volume *vol, const struct fs_cred *cred,
 NTSTATUS fs_glue_status(PFLT_CALLBACK_DATA d, struct fs_glue_args *a, int err, ULONG_PTR info);
 NTSTATUS fs_glue_lower_dir(struct fs_volume *vol, const struct fs_cred *cred, PFLT_CALLBACK_DATA d,
 			   struct fs_handle *h);
+/* LOCK_CONTROL (lower_lock.c); fs_glue_locks_cancel cancels the volume's waiting locks. */
+NTSTATUS fs_glue_lower_lock(struct fs_volume *vol, PFLT_CALLBACK_DATA d, struct fs_handle *h);
+void fs_glue_locks_cancel(struct fs_volume *vol);
+/* FileAllocationInformation and FILE_SYSTEM_CONTROL (lower_space.c). */
+NTSTATUS fs_glue_set_allocation(struct fs_volume *vol, const struct fs_cred *c, PFLT_CALLBACK_DATA d,
+				struct fs_handle *h, const FILE_ALLOCATION_INFORMATION *info);
+NTSTATUS fs_glue_lower_fsctl(struct fs_volume *vol, const struct fs_cred *c, PFLT_CALLBACK_DATA d,
+			     struct fs_handle *h);
+/* SET_SECURITY, and descriptors for owners, groups and modes (security.c). */
+NTSTATUS fs_glue_lower_security(struct fs_volume *vol, const struct fs_cred *c, PFLT_CALLBACK_DATA d,
+				struct fs_handle *h);
+/* A self-relative descriptor of the `info` parts into buf (FS_SD_MAX bytes); returns its size. */
+ULONG fs_glue_sd_build(void *buf, ULONG info, uid_t uid, gid_t gid, mode_t mode);
+/* The owner, group and mode a descriptor sets (set->valid says which), given the file's stat. */
+NTSTATUS fs_glue_sd_parse(const void *sd, ULONG info, const struct stat *now, struct fs_setattr *set);
+/* QUERY_EA and SET_EA (lower_ea.c). */
+NTSTATUS fs_glue_lower_ea(struct fs_volume *vol, const struct fs_cred *cred, PFLT_CALLBACK_DATA d,
+			  struct fs_handle *h);
 /* Times in 100 ns since 1601, and FILE_ATTRIBUTE_* of a stat (lower_info.c). */
 LONGLONG fs_glue_nt_time(struct timespec t);
 struct timespec fs_glue_unix_time(LONGLONG t);

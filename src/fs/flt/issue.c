@@ -75,6 +75,9 @@ void fs_glue_issue(struct fs_request *r, struct fs_file *file, const FLT_IO_PARA
 	d->Iopb->TargetFileObject = &file->fo;
 	d->Iopb->TargetInstance = NULL;
 	flt_op_from_data(d)->requestor_pid = (ULONG)r->pid;
+	/* The requester's process object, referenced for the operation's lifetime. */
+	if (iopb->MajorFunction == IRP_MJ_LOCK_CONTROL)
+		d->Iopb->Parameters.LockControl.ProcessId = FltGetRequestorProcess(d);
 	r->next = next;
 	r->args.lower_status = STATUS_SUCCESS;
 	r->args.lower_err = 0;

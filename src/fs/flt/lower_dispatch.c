@@ -90,7 +90,8 @@ int fs_glue_walk(struct fs_volume *vol, PCUNICODE_STRING path, uint64_t *parent,
 }
 
 /* A filter-issued create (FltCreateFile): resolve the path, then open or create. */
-static int create_by_path(struct fs_volume *vol, PFLT_CALLBACK_DATA d, struct fs_handle *h)
+static int create_by_path(struct fs_volume *vol, PFLT_CALLBACK_DATA d, struct fs_handle *h,
+			  bool *created)
 {
 	PFILE_OBJECT f = d->Iopb->TargetFileObject;
 	ULONG disposition = d->Iopb->Parameters.Create.Options >> 24;
@@ -128,6 +129,7 @@ static int create_by_path(struct fs_volume *vol, PFLT_CALLBACK_DATA d, struct fs
 		h->ino = e.ino;
 		h->looked_up = e.ino != 0;
 	}
+	*created = !err && e.created;
 	return err;
 }
 
@@ -139,6 +141,7 @@ static int create_for_request(struct fs_request *r, ULONG options, struct fs_han
 	struct fs_entry *e = &a->entry;
 
 	h->parent = a->parent;
+	e->created = false;
 	switch (a->kind) {
 	case FS_CREATE_OPEN_INODE:
 		h->ino = a->ino;
@@ -149,10 +152,13 @@ static int create_for_request(struct fs_request *r, ULONG options, struct fs_han
 		return fs_lower_create(l, &r->cred, a->parent, a->name, a->flags, a->mode, e, &h->fh);
 	case FS_CREATE_MKDIR:
 		h->dir = true;
+		e->created = true;
 		return fs_lower_mkdir(l, &r->cred, a->parent, a->name, a->mode, e);
 	case FS_CREATE_MKNOD:
+		e->created = true;
 		return fs_lower_mknod(l, &r->cred, a->parent, a->name, a->mode, a->rdev, e);
 	case FS_CREATE_SYMLINK:
+		e->created = true;
 		return fs_lower_symlink(l, &r->cred, a->link, a->parent, a->name, e);
 	case FS_CREATE_INODE_ONLY:
 		h->ino = a->ino;
@@ -169,11 +175,23 @@ static int create_for_request(struct fs_request *r, ULONG options, struct fs_han
 	return h->leaf ? 0 : ENOMEM;
 }
 
-static ULONG_PTR create_information(PFLT_CALLBACK_DATA d)
+/*
+ * IoStatus.Information of a CREATE, as Windows file systems set it: what
+ * the create did (FILE_CREATED when the name was made, whatever the
+ * disposition), and on failure whether the name was there (FILE_EXISTS for
+ * a collision, FILE_DOES_NOT_EXIST when it is missing).
+ */
+static ULONG_PTR create_information(PFLT_CALLBACK_DATA d, bool created, int err)
 {
 	ULONG disposition = d->Iopb->Parameters.Create.Options >> 24;
 
-	if (disposition == FILE_CREATE)
+	if (err == EEXIST)
+		return FILE_EXISTS;
+	if (err == ENOENT)
+		return FILE_DOES_NOT_EXIST;
+	if (err)
+		return 0;
+	if (created)
 		return FILE_CREATED;
 	if (disposition == FILE_OVERWRITE || disposition == FILE_OVERWRITE_IF)
 		return FILE_OVERWRITTEN;
@@ -201,6 +219,7 @@ static NTSTATUS do_create(struct fs_volume *vol, PFLT_CALLBACK_DATA d)
 	ULONG options = d->Iopb->Parameters.Create.Options & FILE_VALID_OPTION_FLAGS;
 	PIO_SECURITY_CONTEXT sc = d->Iopb->Parameters.Create.SecurityContext;
 	struct fs_handle *h;
+	bool created = false;
 	int err;
 
 	if (!f || (d->Iopb->Parameters.Create.Options >> 24) > FILE_MAXIMUM_DISPOSITION)
@@ -208,6 +227,7 @@ static NTSTATUS do_create(struct fs_volume *vol, PFLT_CALLBACK_DATA d)
 	if (r) {
 		h = &CONTAINING_RECORD(f, struct fs_file, fo)->h;
 		err = create_for_request(r, options, h);
+		created = !err && r->args.entry.created;
 		if (!err && r->args.kind != FS_CREATE_OPEN_INODE && r->args.kind != FS_CREATE_INODE_ONLY)
 			h->ino = r->args.entry.ino;
 	} else {
@@ -216,17 +236,19 @@ static NTSTATUS do_create(struct fs_volume *vol, PFLT_CALLBACK_DATA d)
 			return fs_glue_status(d, NULL, ENOMEM, 0);
 		h->fh = FS_NO_FH;
 		h->owned = true;
-		err = create_by_path(vol, d, h);
+		err = create_by_path(vol, d, h, &created);
 	}
 	if (err) {
 		if (!r) {
 			fs_handle_release(vol->lower, h);
 			free(h);
 		}
-		return fs_glue_status(d, r ? &r->args : NULL, err, 0);
+		NTSTATUS s = fs_glue_status(d, r ? &r->args : NULL, err, 0);
+		d->IoStatus.Information = create_information(d, false, err);
+		return s;
 	}
 	file_object_opened(f, h, sc ? sc->DesiredAccess : 0, options);
-	return fs_glue_status(d, NULL, 0, create_information(d));
+	return fs_glue_status(d, NULL, 0, create_information(d, created, 0));
 }
 
 static LONGLONG io_offset(struct fs_volume *vol, PFLT_CALLBACK_DATA d, LARGE_INTEGER off,
@@ -340,6 +362,18 @@ static NTSTATUS lower_dispatch(void *ctx, PFLT_CALLBACK_DATA d)
 	case IRP_MJ_DIRECTORY_CONTROL:
 		r = fs_glue_request_of(d);
 		return fs_glue_lower_dir(vol, cred_of(vol, r), d, handle_of(d));
+	case IRP_MJ_FILE_SYSTEM_CONTROL:
+		r = fs_glue_request_of(d);
+		return fs_glue_lower_fsctl(vol, cred_of(vol, r), d, handle_of(d));
+	case IRP_MJ_SET_SECURITY:
+		r = fs_glue_request_of(d);
+		return fs_glue_lower_security(vol, cred_of(vol, r), d, handle_of(d));
+	case IRP_MJ_LOCK_CONTROL:
+		return fs_glue_lower_lock(vol, d, handle_of(d));
+	case IRP_MJ_QUERY_EA:
+	case IRP_MJ_SET_EA:
+		r = fs_glue_request_of(d);
+		return fs_glue_lower_ea(vol, cred_of(vol, r), d, handle_of(d));
 	case IRP_MJ_QUERY_INFORMATION:
 	case IRP_MJ_SET_INFORMATION:
 	case IRP_MJ_QUERY_VOLUME_INFORMATION:

@@ -1,7 +1,7 @@
 /*
  * Information classes of the lower dispatch: QUERY_INFORMATION (basic,
  * standard, internal, name, network open), SET_INFORMATION (basic times, end of file,
- * disposition, rename, link) and QUERY_VOLUME_INFORMATION (size).
+ * allocation (lower_space.c), disposition, rename, link) and QUERY_VOLUME_INFORMATION (size).
  *
  * Disposition: a Linux unlink removes the name at once, so the lower file
  * system removes it when the disposition is set (what FILE_DISPOSITION_
@@ -310,6 +310,10 @@ static NTSTATUS set_info(struct fs_volume *vol, const struct fs_cred *c, PFLT_CA
 		set.size = ((PFILE_END_OF_FILE_INFORMATION)buf)->EndOfFile.QuadPart;
 		return fs_glue_status(d, r ? &r->args : NULL,
 				      fs_lower_setattr(vol->lower, c, h->ino, h->fh, &set, &st), 0);
+	case FileAllocationInformation:
+		if (len < sizeof(FILE_ALLOCATION_INFORMATION))
+			return done(d, STATUS_INFO_LENGTH_MISMATCH, 0);
+		return fs_glue_set_allocation(vol, c, d, h, buf);
 	case FileDispositionInformation:
 		if (len < sizeof(FILE_DISPOSITION_INFORMATION))
 			return done(d, STATUS_INFO_LENGTH_MISMATCH, 0);

@@ -44,6 +44,8 @@ int fs_glue_volume_create(struct fs_volume *vol)
 
 void fs_glue_volume_destroy(struct fs_volume *vol)
 {
+	/* Locks still waiting end now (STATUS_CANCELLED): the volume waits for its operations. */
+	fs_glue_locks_cancel(vol);
 	if (vol->flt)
 		flt_volume_destroy(vol->flt);
 	vol->flt = NULL;

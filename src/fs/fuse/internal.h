@@ -162,6 +162,13 @@ void fs_fuse_passthrough_ops(struct fuse_lowlevel_ops *ops);
 bool fs_fuse_setattr_times(struct fs_request *r, fuse_ino_t ino, const struct fs_setattr *set,
 			   struct fuse_file_info *fi);
 
+/*
+ * setattr of mode/owner/group alone: SET_SECURITY (ops_security.c); false
+ * (nothing done) when the setattr changes anything else or none of them.
+ */
+bool fs_fuse_setattr_security(struct fs_request *r, fuse_ino_t ino, const struct fs_setattr *set,
+			      struct fuse_file_info *fi);
+
 /* link: SET_INFORMATION FileLinkInformationEx (ops_link.c); waits for the reply. */
 void fs_fuse_link(struct fs_request *r, fuse_ino_t ino, fuse_ino_t newparent, const char *newname);
 
@@ -176,6 +183,8 @@ void fs_fuse_name_ops(struct fuse_lowlevel_ops *ops);
 void fs_fuse_file_ops(struct fuse_lowlevel_ops *ops);
 void fs_fuse_dir_ops(struct fuse_lowlevel_ops *ops);
 void fs_fuse_xattr_ops(struct fuse_lowlevel_ops *ops);
+void fs_fuse_lock_ops(struct fuse_lowlevel_ops *ops);
+void fs_fuse_space_ops(struct fuse_lowlevel_ops *ops);
 
 /* Lazy unmount of a mount point (umount2 MNT_DETACH, or fusermount3 -u -z). */
 int fs_fuse_detach(const char *mountpoint);

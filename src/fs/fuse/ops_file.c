@@ -4,28 +4,17 @@
  * it), read/write -> IRP_MJ_READ/WRITE, release -> IRP_MJ_CLEANUP then
  * IRP_MJ_CLOSE, fsync -> IRP_MJ_FLUSH_BUFFERS.
  *
- * Passed straight to the lower file system (no IRP a filter could act on
- * as Windows defines it): flush (the close(2) of one descriptor; it drops
- * that descriptor's POSIX record locks, the data is already written),
- * lseek (SEEK_DATA/SEEK_HOLE: a query the I/O manager answers without an
- * IRP), copy_file_range (the lower file system's own copy; filters see
- * the reads and writes of programs that copy by hand), fallocate and the
- * locks.
+ * Locks and flush are in ops_lock.c; fallocate, lseek and copy_file_range
+ * in ops_space.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/file.h>
 
 #include "fs/fuse/internal.h"
 
 /* Read buffers are page aligned, so O_DIRECT reads need no bounce buffer. */
 #define READ_ALIGN 4096
-
-static uint64_t lower_fh(const struct fuse_file_info *fi)
-{
-	return fs_file_of(fi->fh)->h.fh;
-}
 
 /*
  * Open files are not direct_io: the kernel's page cache serves mmap and
@@ -164,14 +153,6 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 	fs_request_wait_reply(r);
 }
 
-static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	(void)ino;
-	struct fs_request *r = fs_request_begin(req);
-	if (r)
-		fs_request_reply_err(r, fs_lower_flush(fs_request_lower(r), lower_fh(fi)));
-}
-
 void fs_fuse_reply_closed(struct fs_request *r, PFLT_CALLBACK_DATA d)
 {
 	(void)d;
@@ -202,94 +183,14 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 	fs_glue_issue(r, fs_file_of(fi->fh), &iopb, fs_fuse_reply_status);
 }
 
-static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
-			 struct fuse_file_info *fi)
-{
-	(void)ino;
-	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	int err = fs_lower_fallocate(fs_request_lower(r), &r->cred, lower_fh(fi), mode, off, len);
-	fs_request_reply_err(r, err);
-}
-
-static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
-		     struct fuse_file_info *fi)
-{
-	(void)ino;
-	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	off_t res;
-	int err = fs_lower_lseek(fs_request_lower(r), lower_fh(fi), off, whence, &res);
-	if (err)
-		fs_request_reply_err(r, err);
-	else
-		fs_request_reply_lseek(r, res);
-}
-
-static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
-			       struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
-			       struct fuse_file_info *fi_out, size_t len, int flags)
-{
-	(void)ino_in;
-	(void)ino_out;
-	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	size_t done = 0;
-	int err = fs_lower_copy_file_range(fs_request_lower(r), &r->cred, lower_fh(fi_in), off_in,
-					   lower_fh(fi_out), off_out, len, (unsigned)flags, &done);
-	if (err)
-		fs_request_reply_err(r, err);
-	else
-		fs_request_reply_write(r, done);
-}
-
-static void op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
-		     struct flock *lock)
-{
-	(void)ino;
-	struct fs_request *r = fs_request_begin(req);
-	if (!r)
-		return;
-	int err = fs_lower_getlk(fs_request_lower(r), lower_fh(fi), lock);
-	if (err)
-		fs_request_reply_err(r, err);
-	else
-		fs_request_reply_lock(r, lock);
-}
-
-static void op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
-		     struct flock *lock, int sleep)
-{
-	(void)ino;
-	struct fs_request *r = fs_request_begin(req);
-	if (r)
-		fs_request_reply_err(r, fs_lower_setlk(fs_request_lower(r), lower_fh(fi), lock, sleep));
-}
-
-static void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
-{
-	(void)ino;
-	struct fs_request *r = fs_request_begin(req);
-	if (r)
-		fs_request_reply_err(r, fs_lower_flock(fs_request_lower(r), lower_fh(fi), op));
-}
-
 void fs_fuse_file_ops(struct fuse_lowlevel_ops *ops)
 {
 	ops->open = op_open;
 	ops->create = op_create;
 	ops->read = op_read;
 	ops->write = op_write;
-	ops->flush = op_flush;
 	ops->release = op_release;
 	ops->fsync = op_fsync;
-	ops->fallocate = op_fallocate;
-	ops->lseek = op_lseek;
-	ops->copy_file_range = op_copy_file_range;
-	ops->getlk = op_getlk;
-	ops->setlk = op_setlk;
-	ops->flock = op_flock;
+	fs_fuse_lock_ops(ops);
+	fs_fuse_space_ops(ops);
 }

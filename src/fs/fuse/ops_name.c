@@ -95,7 +95,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		fs_fuse_setattr_size(r, ino, &set, fi);
 		return;
 	}
-	if (fs_fuse_setattr_times(r, ino, &set, fi))
+	if (fs_fuse_setattr_times(r, ino, &set, fi) || fs_fuse_setattr_security(r, ino, &set, fi))
 		return;
 	struct stat st;
 	uint64_t fh = fi ? fs_file_of(fi->fh)->h.fh : FS_NO_FH;

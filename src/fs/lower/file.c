@@ -56,6 +56,28 @@ static int entry_of_fd(struct fs_lower *l, int fd, struct fs_entry *out)
 	return fs_inode_ref(l, pfd, &out->attr, &out->ino);
 }
 
+/*
+ * openat with O_CREAT, telling whether the file was created: without O_EXCL
+ * it first tries an exclusive create, then opens the existing file (and
+ * tries again if that one went away in between).  Returns the descriptor.
+ */
+static int create_or_open(int dirfd, const char *name, int flags, mode_t mode, bool *created)
+{
+	int base = (flags & ~(O_NOCTTY | O_CREAT | O_EXCL)) | O_NOFOLLOW | O_CLOEXEC;
+
+	*created = false;
+	for (;;) {
+		int fd = openat(dirfd, name, base | O_CREAT | O_EXCL, mode);
+		if (fd >= 0 || errno != EEXIST || (flags & O_EXCL)) {
+			*created = fd >= 0;
+			return fd;
+		}
+		fd = openat(dirfd, name, base, mode);
+		if (fd >= 0 || errno != ENOENT)
+			return fd;
+	}
+}
+
 int fs_lower_create(struct fs_lower *l, const struct fs_cred *c, uint64_t parent,
 		    const char *name, int flags, mode_t mode, struct fs_entry *out, uint64_t *fh)
 {
@@ -70,8 +92,7 @@ int fs_lower_create(struct fs_lower *l, const struct fs_cred *c, uint64_t parent
 		err = ENOTDIR;
 		goto out;
 	}
-	int oflags = (flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
-	int fd = openat(op.inode->fd, name, oflags, mode);
+	int fd = create_or_open(op.inode->fd, name, flags, mode, &out->created);
 	if (fd < 0) {
 		err = errno;
 		goto out;
@@ -177,15 +198,15 @@ int fs_lower_write(struct fs_lower *l, const struct fs_cred *c, uint64_t fh, con
 	return err;
 }
 
-int fs_lower_flush(struct fs_lower *l, uint64_t fh)
+int fs_lower_flush(struct fs_lower *l, uint64_t fh, bool unlock)
 {
 	(void)l;
 	/*
 	 * A flush is the requester's close(): its record locks go now, as
 	 * POSIX says, not at the release that an I/O source may send later.
 	 */
-	struct flock unlock = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
-	if (fcntl((int)fh, F_OFD_SETLK, &unlock) != 0)
+	struct flock all = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
+	if (unlock && fcntl((int)fh, F_OFD_SETLK, &all) != 0)
 		return errno;
 	/* Closing a duplicate reports what a close of the requester's descriptor
 	 * would (delayed write errors) and keeps the file open for release. */

@@ -1,0 +1,39 @@
+/*
+ * File-system control codes (IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MN_USER_FS_REQUEST)
+ * and their buffers: the ones the FUSE front end issues.
+ *   FSCTL_SET_ZERO_DATA           METHOD_BUFFERED, in: FILE_ZERO_DATA_INFORMATION
+ *   FSCTL_QUERY_ALLOCATED_RANGES  METHOD_NEITHER, in: FILE_ALLOCATED_RANGE_BUFFER,
+ *                                 out: an array of them
+ */
+#ifndef ALTITUDE_NT_FSCTL_H
+#define ALTITUDE_NT_FSCTL_H
+
+#include <ntdef.h>
+
+#ifndef CTL_CODE
+#define CTL_CODE(DeviceType, Function, Method, Access) \
+	(((DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
+#define METHOD_BUFFERED 0
+#define METHOD_IN_DIRECT 1
+#define METHOD_OUT_DIRECT 2
+#define METHOD_NEITHER 3
+#define FILE_ANY_ACCESS 0
+#define FILE_SPECIAL_ACCESS FILE_ANY_ACCESS
+#define FILE_READ_ACCESS 0x0001
+#define FILE_WRITE_ACCESS 0x0002
+#endif
+
+#define FSCTL_SET_ZERO_DATA CTL_CODE(0x00000009, 50, METHOD_BUFFERED, FILE_WRITE_ACCESS)
+#define FSCTL_QUERY_ALLOCATED_RANGES CTL_CODE(0x00000009, 51, METHOD_NEITHER, FILE_READ_ACCESS)
+
+typedef struct _FILE_ZERO_DATA_INFORMATION {
+	LARGE_INTEGER FileOffset;
+	LARGE_INTEGER BeyondFinalZero;
+} FILE_ZERO_DATA_INFORMATION, *PFILE_ZERO_DATA_INFORMATION;
+
+typedef struct _FILE_ALLOCATED_RANGE_BUFFER {
+	LARGE_INTEGER FileOffset;
+	LARGE_INTEGER Length;
+} FILE_ALLOCATED_RANGE_BUFFER, *PFILE_ALLOCATED_RANGE_BUFFER;
+
+#endif /* ALTITUDE_NT_FSCTL_H */
