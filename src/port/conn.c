@@ -160,17 +160,19 @@ static void port_conn_deliver(struct port_conn *c, struct port_msg *m, uint64_t 
 
 void port_conn_match_locked(struct port_conn *c)
 {
-	while (!c->ended && c->credit_count && c->queue.next != &c->queue) {
-		struct port_credit *k = &c->credits[c->credit_head];
+	struct port_credit k;
+
+	/* Wanted before the head is read: a record posted meanwhile is kicked. */
+	port_credits_publish_want(c);
+	while (!c->ended && c->queue.next != &c->queue && port_credits_take(c, &k)) {
 		struct port_msg *m = c->queue.next;
 
-		c->credit_head = (c->credit_head + 1) % PORT_MAX_CREDITS;
-		c->credit_count--;
-		if (PORT_WIRE_MESSAGE_HEADER_SIZE + m->len > k->size)
-			port_conn_answer_get(c, k->id, STATUS_BUFFER_TOO_SMALL);
+		if (PORT_WIRE_MESSAGE_HEADER_SIZE + m->len > k.size)
+			port_conn_answer_get(c, k.id, STATUS_BUFFER_TOO_SMALL);
 		else
-			port_conn_deliver(c, m, k->id);
+			port_conn_deliver(c, m, k.id);
 	}
+	port_credits_publish_want(c);
 }
 
 static BOOLEAN port_conn_on_get(struct port_conn *c, const struct port_wire_header *h)
@@ -205,6 +207,14 @@ static BOOLEAN port_conn_on_cancel(struct port_conn *c, const struct port_wire_h
 		return TRUE;
 	}
 	return TRUE; /* already delivered or answered: the client gets that */
+}
+
+/* Records were posted while the host wanted them. */
+static BOOLEAN port_conn_on_kick(struct port_conn *c)
+{
+	pthread_cond_broadcast(&c->credit_cv);
+	port_conn_match_locked(c);
+	return TRUE;
 }
 
 static struct port_msg *port_conn_find_awaiting(struct port_conn *c, uint64_t message)
@@ -300,6 +310,9 @@ BOOLEAN port_conn_handle_packet(struct port_conn *c, const void *buf, size_t len
 		break;
 	case PORT_WIRE_CANCEL:
 		ok = len == 0 && port_conn_on_cancel(c, &h);
+		break;
+	case PORT_WIRE_KICK:
+		ok = len == 0 && port_conn_on_kick(c);
 		break;
 	case PORT_WIRE_REPLY:
 		ok = port_conn_on_reply(c, &h, data, len);

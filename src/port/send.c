@@ -191,13 +191,3 @@ VOID FLTAPI FltCloseClientPort(PFLT_FILTER Filter, PFLT_PORT *ClientPort)
 	port_conn_disconnect(c);
 	port_conn_unref(c);
 }
-
-void port_test_wait_credits(PFLT_PORT client_port, unsigned count)
-{
-	struct port_conn *c = (struct port_conn *)client_port;
-
-	pthread_mutex_lock(&c->lock);
-	while (!c->ended && c->credit_count < count)
-		pthread_cond_wait(&c->credit_cv, &c->lock);
-	pthread_mutex_unlock(&c->lock);
-}

@@ -83,6 +83,11 @@ static struct um_request *um_port_complete(struct um_port *p, struct um_request 
 {
 	um_list_remove(r);
 	r->done = TRUE;
+	if (r->type == PORT_WIRE_GET) {
+		p->gets--;
+		p->reader_needs -= r->needs_reader;
+		um_credits_release(p, r);
+	}
 	if (r->ov) {
 		r->ov->InternalHigh = r->bytes;
 		__atomic_store_n(&r->ov->Internal, (ULONG_PTR)(ULONG)r->status, __ATOMIC_RELEASE);
@@ -213,19 +218,23 @@ static void um_port_finish_chain(struct um_port *p, struct um_request *async)
  */
 #define UM_WOKEN (-2)
 
-/* Receives a packet; with wake_fd >= 0, returns UM_WOKEN once it is readable. */
-static ssize_t um_port_recv(struct um_port *p, int wake_fd)
+/*
+ * Receives a packet; returns UM_WOKEN once wake_fd (if >= 0) is readable
+ * or `ms` have passed.
+ */
+static ssize_t um_port_recv(struct um_port *p, int wake_fd, DWORD ms)
 {
 	struct pollfd f[2] = { { .fd = p->fd, .events = POLLIN },
 			       { .fd = wake_fd, .events = POLLIN } };
+	int timeout = ms == INFINITE || ms > INT_MAX ? -1 : (int)ms;
 	ssize_t n;
 	int r;
 
-	if (wake_fd >= 0) {
+	if (wake_fd >= 0 || ms != INFINITE) {
 		do {
-			r = poll(f, 2, -1);
+			r = poll(f, 2, timeout); /* poll ignores wake_fd < 0 */
 		} while (r < 0 && errno == EINTR);
-		if (r > 0 && !(f[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (r == 0 || (r > 0 && !(f[0].revents & (POLLIN | POLLHUP | POLLERR))))
 			return UM_WOKEN;
 	}
 	do {
@@ -234,7 +243,18 @@ static ssize_t um_port_recv(struct um_port *p, int wake_fd)
 	return n;
 }
 
-static void um_port_read_one(struct um_port *p, int wake_fd)
+/*
+ * Under p->lock, after reading: the reader thread takes over only for
+ * overlapped gets or a close, so it is not woken (a thread switch per
+ * packet) for a synchronous caller's packets.
+ */
+static void um_port_wake_reader(struct um_port *p)
+{
+	if (p->closing || p->reader_needs)
+		pthread_cond_signal(&p->reader_cv);
+}
+
+static void um_port_read_one(struct um_port *p, int wake_fd, DWORD ms)
 {
 	struct um_request *async = NULL;
 	struct port_wire_header h;
@@ -242,11 +262,11 @@ static void um_port_read_one(struct um_port *p, int wake_fd)
 
 	p->reading = TRUE;
 	pthread_mutex_unlock(&p->lock);
-	n = um_port_recv(p, wake_fd);
+	n = um_port_recv(p, wake_fd, ms);
 	pthread_mutex_lock(&p->lock);
 	p->reading = FALSE;
 	if (n == UM_WOKEN) {
-		pthread_cond_signal(&p->reader_cv);
+		um_port_wake_reader(p);
 		return;
 	}
 	if (n <= 0 || (size_t)n > PORT_WIRE_MAX_PACKET) {
@@ -257,7 +277,7 @@ static void um_port_read_one(struct um_port *p, int wake_fd)
 			async->next = NULL;
 	}
 	pthread_cond_broadcast(&p->cv);
-	pthread_cond_signal(&p->reader_cv);
+	um_port_wake_reader(p);
 	if (async) {
 		pthread_mutex_unlock(&p->lock);
 		um_port_finish_chain(p, async);
@@ -265,35 +285,75 @@ static void um_port_read_one(struct um_port *p, int wake_fd)
 	}
 }
 
-BOOL um_port_lead(struct um_port *p, int wake_fd)
+BOOL um_port_lead(struct um_port *p, int wake_fd, DWORD ms)
 {
 	BOOL led = FALSE;
 
 	pthread_mutex_lock(&p->lock);
 	if (!p->broken && !p->reading &&
 	    __atomic_load_n(&p->async_pending, __ATOMIC_RELAXED) != 0) {
-		um_port_read_one(p, wake_fd);
+		um_port_read_one(p, wake_fd, ms);
 		led = TRUE;
 	}
 	pthread_mutex_unlock(&p->lock);
 	return led;
 }
 
-/* Reads for asynchronous requests while no synchronous caller does. */
+/*
+ * Reads for overlapped gets no caller reads for (an event, GetOverlappedResult
+ * without waiting, a completion port whose waiters lead another connection)
+ * while no one else reads, and sees the end after CloseHandle.
+ */
 static void *um_port_reader(void *arg)
 {
 	struct um_port *p = arg;
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->broken) {
-		if (p->reading ||
-		    (!p->closing && __atomic_load_n(&p->async_pending, __ATOMIC_RELAXED) == 0))
+		if (p->reading || (!p->closing && !p->reader_needs))
 			pthread_cond_wait(&p->reader_cv, &p->lock);
 		else
-			um_port_read_one(p, -1);
+			um_port_read_one(p, -1, INFINITE);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
+}
+
+/* Under p->lock: gives `r` an id and makes it pending. */
+static void um_port_enlist(struct um_port *p, struct um_request *r, struct port_wire_header *h)
+{
+	r->id = h->id = ++p->next_id;
+	r->type = h->type;
+	r->tid = (pid_t)syscall(SYS_gettid);
+	um_list_insert(p, r);
+}
+
+static void um_port_send(struct um_port *p, const struct port_wire_header *h, const void *data,
+			 size_t len)
+{
+	if (port_wire_send(p->fd, h, data, len, 0) != 0) {
+		/* The reader fails pending requests when it sees the end. */
+		shutdown(p->fd, SHUT_RDWR);
+	}
+}
+
+/* Waits for `r`, reading the socket while no one else does. */
+static NTSTATUS um_port_wait(struct um_port *p, struct um_request *r)
+{
+	pthread_mutex_lock(&p->lock);
+	while (!r->done) {
+		if (!p->reading)
+			um_port_read_one(p, -1, INFINITE);
+		else
+			pthread_cond_wait(&p->cv, &p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return r->status;
+}
+
+static NTSTATUS um_port_gone(struct um_port *p)
+{
+	return p->closing ? STATUS_CANCELLED : STATUS_PORT_DISCONNECTED;
 }
 
 NTSTATUS um_port_transact(struct um_port *p, struct um_request *r, struct port_wire_header *h,
@@ -302,27 +362,57 @@ NTSTATUS um_port_transact(struct um_port *p, struct um_request *r, struct port_w
 	pthread_mutex_lock(&p->lock);
 	if (p->broken) {
 		pthread_mutex_unlock(&p->lock);
-		return p->closing ? STATUS_CANCELLED : STATUS_PORT_DISCONNECTED;
+		return um_port_gone(p);
 	}
-	r->id = h->id = ++p->next_id;
-	r->type = h->type;
-	r->tid = (pid_t)syscall(SYS_gettid);
-	um_list_insert(p, r);
+	um_port_enlist(p, r, h);
 	pthread_mutex_unlock(&p->lock);
+	um_port_send(p, h, data, len);
+	return um_port_wait(p, r);
+}
 
-	if (port_wire_send(p->fd, h, data, len, 0) != 0) {
-		/* The reader fails the request when it sees the end. */
-		shutdown(p->fd, SHUT_RDWR);
+/*
+ * Under p->lock, port not broken: makes GET `r` (buffer set) pending, as a
+ * region record when one is free, else as a GET packet.  `h` is what to
+ * send: the GET, a KICK, or nothing (type 0).  FALSE when the connection
+ * already has PORT_SHM_RECORDS gets outstanding (the host's own limit on
+ * GET packets is the same).
+ */
+static BOOL um_port_start_get(struct um_port *p, struct um_request *r, struct port_wire_header *h)
+{
+	if (p->gets >= PORT_SHM_RECORDS)
+		return FALSE;
+	port_wire_header_init(h, PORT_WIRE_GET, 0);
+	h->value = r->size;
+	um_port_enlist(p, r, h);
+	p->gets++;
+	switch (um_credits_post(p, r)) {
+	case UM_POST_KICK:
+		port_wire_header_init(h, PORT_WIRE_KICK, 0);
+		break;
+	case UM_POST_DONE:
+		h->type = 0;
+		break;
+	case UM_POST_NONE:
+		break;
 	}
+	return TRUE;
+}
+
+NTSTATUS um_port_get(struct um_port *p, struct um_request *r)
+{
+	struct port_wire_header h;
+
 	pthread_mutex_lock(&p->lock);
-	while (!r->done) {
-		if (!p->reading)
-			um_port_read_one(p, -1);
-		else
-			pthread_cond_wait(&p->cv, &p->lock);
+	if (p->broken || !um_port_start_get(p, r, &h)) {
+		NTSTATUS status = p->broken ? um_port_gone(p) : STATUS_INSUFFICIENT_RESOURCES;
+
+		pthread_mutex_unlock(&p->lock);
+		return status;
 	}
 	pthread_mutex_unlock(&p->lock);
-	return r->status;
+	if (h.type)
+		um_port_send(p, &h, NULL, 0);
+	return um_port_wait(p, r);
 }
 
 /* Under p->lock: takes the slot of `message`, or -1. */
@@ -398,8 +488,6 @@ NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPE
 	r->ov = ov;
 	r->event = (HANDLE)((uintptr_t)ov->hEvent & ~(uintptr_t)1);
 	r->post = ((uintptr_t)ov->hEvent & 1) == 0;
-	r->type = PORT_WIRE_GET;
-	r->tid = (pid_t)syscall(SYS_gettid);
 	if (r->event)
 		um_event_reset(r->event);
 	ov->InternalHigh = 0;
@@ -407,22 +495,30 @@ NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPE
 
 	pthread_mutex_lock(&p->lock);
 	if (p->broken) {
-		status = p->closing ? STATUS_CANCELLED : STATUS_PORT_DISCONNECTED;
+		status = um_port_gone(p);
 		__atomic_store_n(&ov->Internal, (ULONG_PTR)(ULONG)status, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&p->lock);
 		free(r);
 		return status;
 	}
-	port_wire_header_init(&h, PORT_WIRE_GET, ++p->next_id);
-	r->id = h.id;
-	h.value = size;
-	um_list_insert(p, r);
+	if (!um_port_start_get(p, r, &h)) {
+		/* Too many gets: this one completes at once, with the error. */
+		r->status = STATUS_INSUFFICIENT_RESOURCES;
+		ov->InternalHigh = 0;
+		__atomic_store_n(&ov->Internal, (ULONG_PTR)(ULONG)r->status, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->lock);
+		um_port_finish_async(p, r);
+		return status;
+	}
 	__atomic_add_fetch(&p->async_pending, 1, __ATOMIC_RELAXED);
-	pthread_cond_signal(&p->reader_cv);
+	/* A completion port's waiters read for gets they will dequeue. */
+	r->needs_reader = r->event || !r->post || !p->iocp || !um_iocp_leads(p->iocp, p);
+	p->reader_needs += r->needs_reader;
+	um_port_wake_reader(p);
 	pthread_mutex_unlock(&p->lock);
-
-	if (port_wire_send(p->fd, &h, NULL, 0, 0) != 0)
-		shutdown(p->fd, SHUT_RDWR);
+	if (h.type)
+		um_port_send(p, &h, NULL, 0);
 	return status;
 }
 
@@ -448,6 +544,30 @@ out:
 	return ok;
 }
 
+/*
+ * Under p->lock: cancels `r`.  A region record is cancelled here (its
+ * completion joins `async`); a GET packet's id goes to `ids` for a CANCEL.
+ */
+static void um_port_cancel_one(struct um_port *p, struct um_request *r, uint64_t *ids, size_t *n,
+			       struct um_request **async)
+{
+	struct um_request *done;
+
+	r->cancel_sent = TRUE;
+	if (!r->has_record) {
+		ids[(*n)++] = r->id;
+		return;
+	}
+	if (!um_credits_cancel(p, r))
+		return; /* the host took it: its answer is on the way */
+	r->status = STATUS_CANCELLED;
+	done = um_port_complete(p, r);
+	if (done) {
+		done->next = *async;
+		*async = done;
+	}
+}
+
 BOOL um_port_cancel(struct um_port *p, LPOVERLAPPED ov, BOOL this_thread_only)
 {
 	pid_t tid = (pid_t)syscall(SYS_gettid);
@@ -456,25 +576,27 @@ BOOL um_port_cancel(struct um_port *p, LPOVERLAPPED ov, BOOL this_thread_only)
 	BOOL found = FALSE;
 
 	do {
+		struct um_request *async = NULL, *next;
+
 		n = 0;
 		pthread_mutex_lock(&p->lock);
-		for (struct um_request *r = p->list.next; r != &p->list && n < 64; r = r->next) {
+		for (struct um_request *r = p->list.next; r != &p->list && n < 64; r = next) {
+			next = r->next;
 			if (r->type != PORT_WIRE_GET || r->cancel_sent)
 				continue;
 			if ((ov && r->ov != ov) || (this_thread_only && r->tid != tid))
 				continue;
-			r->cancel_sent = TRUE;
-			ids[n++] = r->id;
+			found = TRUE;
+			um_port_cancel_one(p, r, ids, &n, &async);
 		}
 		pthread_mutex_unlock(&p->lock);
+		um_port_finish_chain(p, async);
 		for (size_t i = 0; i < n; i++) {
 			struct port_wire_header h;
 
 			port_wire_header_init(&h, PORT_WIRE_CANCEL, ids[i]);
-			if (port_wire_send(p->fd, &h, NULL, 0, 0) != 0)
-				shutdown(p->fd, SHUT_RDWR);
+			um_port_send(p, &h, NULL, 0);
 		}
-		found |= n > 0;
 	} while (n == 64);
 	if (!found)
 		SetLastError(ERROR_NOT_FOUND);
@@ -485,9 +607,18 @@ BOOL um_port_overlapped_result(struct um_port *p, LPOVERLAPPED ov, LPDWORD bytes
 {
 	NTSTATUS st;
 
+	/* No reader thread may read for this get (a completion port's waiters
+	 * do): a caller that polls reads what is there, one that waits leads. */
 	pthread_mutex_lock(&p->lock);
-	while (wait && __atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE) == STATUS_PENDING)
-		pthread_cond_wait(&p->cv, &p->lock);
+	if (!wait && __atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE) == STATUS_PENDING &&
+	    !p->reading && !p->broken)
+		um_port_read_one(p, -1, 0);
+	while (wait && __atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE) == STATUS_PENDING) {
+		if (!p->reading && !p->broken)
+			um_port_read_one(p, -1, INFINITE);
+		else
+			pthread_cond_wait(&p->cv, &p->lock);
+	}
 	pthread_mutex_unlock(&p->lock);
 	st = (NTSTATUS)__atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE);
 	if (st == STATUS_PENDING) {
@@ -612,6 +743,7 @@ NTSTATUS um_port_connect(const char *path, DWORD options, const void *context, W
 	um_object_init(&p->obj, UM_KIND_PORT, um_port_destroy);
 	p->fd = fd;
 	p->shm = shm;
+	um_credits_init(p);
 	p->options = options;
 	p->list.next = p->list.prev = &p->list;
 	pthread_mutex_init(&p->lock, NULL);

@@ -19,6 +19,10 @@ struct um_request {
 	BOOL post;          /* queue a completion packet (low bit of hEvent clear) */
 	BOOL done;
 	BOOL cancel_sent;
+	BOOL needs_reader;  /* overlapped: no completion-port waiter reads for it */
+	BOOL has_record;    /* a GET posted as a region credit record */
+	uint32_t record;    /* its index */
+	int32_t record_gen; /* its word's generation bits (gen << 8) */
 	NTSTATUS status;
 	DWORD bytes;
 };
@@ -36,6 +40,12 @@ struct um_port {
 	int fd;
 	struct port_shm_slot *shm;   /* the host's reply region, or NULL */
 	struct um_slot slots[PORT_SHM_SLOTS]; /* under lock */
+	struct port_shm_credits *credits;    /* GET records in the region, or NULL */
+	uint8_t free_records[PORT_SHM_RECORDS]; /* under lock: a stack */
+	unsigned free_count;
+	unsigned gets;       /* GETs outstanding, either way */
+	uint32_t ring_head;  /* ring entries posted */
+	uint32_t gen;        /* generation of the last record posted */
 	DWORD options;
 	pthread_mutex_t lock;
 	pthread_cond_t cv;   /* a request completed */
@@ -45,6 +55,7 @@ struct um_port {
 	struct um_request list;
 	BOOL reading;            /* a thread is in recv (the leader) */
 	unsigned async_pending;  /* overlapped gets in flight (atomic) */
+	unsigned reader_needs;   /* of those, the ones the reader thread reads for */
 	pthread_cond_t reader_cv;
 	uint8_t *rbuf;           /* the leader's receive buffer */
 	pthread_t reader;
@@ -71,7 +82,24 @@ NTSTATUS um_port_transact(struct um_port *p, struct um_request *r, struct port_w
  */
 NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data, DWORD len);
 
-/* Starts an asynchronous GET; FALSE (with the status) if the port is gone. */
+/* FilterGetMessage without OVERLAPPED: waits for a message (`r` is the caller's). */
+NTSTATUS um_port_get(struct um_port *p, struct um_request *r);
+
+/* Starts an asynchronous GET: STATUS_PENDING, or the status if the port is gone. */
 NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPED ov);
+
+/* Region GET records (credits.c), under p->lock. */
+enum um_post {
+	UM_POST_NONE, /* no record free: send a GET packet */
+	UM_POST_DONE, /* posted */
+	UM_POST_KICK, /* posted; the host wants a KICK packet */
+};
+void um_credits_init(struct um_port *p);
+/* Posts GET `r` (id and size set) as a record. */
+enum um_post um_credits_post(struct um_port *p, struct um_request *r);
+/* Cancels r's record; FALSE when the host took it first. */
+BOOL um_credits_cancel(struct um_port *p, struct um_request *r);
+/* r is finished: its record (if any) may be posted again. */
+void um_credits_release(struct um_port *p, struct um_request *r);
 
 #endif /* ALTITUDE_SRC_PORT_USER_CLIENT_H */

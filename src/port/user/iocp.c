@@ -29,6 +29,7 @@ struct um_iocp {
 	int efd;
 	struct um_port *port;   /* the first associated connection (weak) */
 	BOOL leading;           /* a waiter reads that connection's socket */
+	BOOL polled;            /* its fd was handed out: waiters may not come */
 	pthread_t leader;
 };
 
@@ -84,12 +85,23 @@ void um_iocp_forget(struct um_iocp *p, struct um_port *port)
 	pthread_mutex_unlock(&p->lock);
 }
 
+BOOL um_iocp_leads(struct um_iocp *iocp, struct um_port *port)
+{
+	BOOL leads;
+
+	pthread_mutex_lock(&iocp->lock);
+	leads = iocp->port == port && !iocp->closed && !iocp->polled;
+	pthread_mutex_unlock(&iocp->lock);
+	return leads;
+}
+
 /*
- * Under p->lock, queue empty: an infinite waiter reads the associated
- * connection itself when no one else does (leader/follower), so a
- * completion reaches it without a thread switch.  FALSE if it cannot lead.
+ * Under p->lock, queue empty: a waiter reads the associated connection
+ * itself (for at most `ms`) when no one else does (leader/follower), so a
+ * completion reaches it without a thread switch, and the connection's
+ * reader thread stays asleep.  FALSE if it cannot lead.
  */
-static BOOL um_iocp_lead(struct um_iocp *p)
+static BOOL um_iocp_lead(struct um_iocp *p, DWORD ms)
 {
 	struct um_port *port = p->port;
 	BOOL led;
@@ -100,7 +112,7 @@ static BOOL um_iocp_lead(struct um_iocp *p)
 	p->leading = TRUE;
 	p->leader = pthread_self();
 	pthread_mutex_unlock(&p->lock);
-	led = um_port_lead(port, p->efd);
+	led = um_port_lead(port, p->efd, ms);
 	pthread_mutex_lock(&p->lock);
 	p->leading = FALSE;
 	pthread_mutex_unlock(&p->lock);
@@ -238,11 +250,16 @@ BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD lpNumberOfB
 	um_deadline(&deadline, dwMilliseconds);
 	pthread_mutex_lock(&p->lock);
 	while (!p->head && !p->closed) {
-		/* Leading drops the lock: look at the queue again before sleeping. */
-		if (dwMilliseconds == INFINITE && (um_iocp_lead(p) || p->head || p->closed))
+		DWORD left = um_ms_left(&deadline, dwMilliseconds);
+
+		/* Leading drops the lock: look at the queue again before sleeping;
+		 * with no time left, one read that does not block. */
+		if (um_iocp_lead(p, left)) {
+			if (left == 0 && !p->head)
+				break;
 			continue;
-		if (dwMilliseconds == 0 ||
-		    um_cond_wait(&p->cv, &p->lock, &deadline, dwMilliseconds) == ETIMEDOUT)
+		}
+		if (left == 0 || um_cond_wait(&p->cv, &p->lock, &deadline, dwMilliseconds) == ETIMEDOUT)
 			break;
 	}
 	if (p->head) {
@@ -298,7 +315,12 @@ int altitude_completion_port_fd(HANDLE completion_port)
 		SetLastError(ERROR_INVALID_HANDLE);
 		return -1;
 	}
+	pthread_mutex_lock(&p->lock);
+	/* An epoll loop waits on the fd, not in GetQueuedCompletionStatus:
+	 * connections' reader threads read for it from now on. */
+	p->polled = TRUE;
 	fd = p->efd;
+	pthread_mutex_unlock(&p->lock);
 	um_iocp_unref(p);
 	return fd;
 }
