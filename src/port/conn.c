@@ -105,6 +105,7 @@ static void port_conn_end_locked(struct port_conn *c)
 		port_msg_finish(m, port_shm_end_msg(c, m));
 	}
 	port_shm_kill(c);
+	port_credits_wake(c);
 	c->credit_count = 0;
 	pthread_cond_broadcast(&c->credit_cv);
 }

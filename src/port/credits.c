@@ -7,6 +7,12 @@
  * ring ahead ends the connection, a record index is masked, and a stale or
  * forged entry is skipped.
  */
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "ke/ke.h"
 #include "port/port.h"
 
@@ -18,7 +24,11 @@ void port_credits_publish_want(struct port_conn *c)
 
 	if (!c->shm)
 		return;
-	want = c->queue.next != &c->queue || c->credit_watchers ? 1u : 0u;
+	/* With a sender asleep on the head a FUTEX_WAKE reaches it; else the
+	 * connection thread must hear of the post. */
+	want = c->credit_sleepers ? PORT_SHM_WANT_WAKE : 0u;
+	if ((c->queue.next != &c->queue && !c->credit_sleepers) || c->credit_watchers)
+		want |= PORT_SHM_WANT_KICK;
 	/* Store then load (the head): pairs with the client's post then load. */
 	__atomic_store_n(&port_shm_credits(c->shm)->want, want, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -28,6 +38,7 @@ void port_credits_publish_want(struct port_conn *c)
 static BOOLEAN port_credits_head(struct port_conn *c, uint32_t *head)
 {
 	*head = __atomic_load_n(&port_shm_credits(c->shm)->head, __ATOMIC_ACQUIRE);
+	c->ring_head_seen = *head;
 	return *head - c->ring_tail <= PORT_SHM_RING;
 }
 
@@ -77,6 +88,28 @@ BOOLEAN port_credits_take(struct port_conn *c, struct port_credit *out)
 		return TRUE;
 	}
 	return c->shm && !c->ended && port_credits_take_ring(c, out);
+}
+
+void port_credits_await(struct port_conn *c)
+{
+	struct port_shm_credits *k = port_shm_credits(c->shm);
+	struct timespec ts = { 0, PORT_CREDIT_AWAIT_US * 1000L };
+	uint32_t seen = c->ring_head_seen;
+
+	c->credit_sleepers++;
+	port_credits_publish_want(c); /* then the head is read again, by the wait */
+	pthread_mutex_unlock(&c->lock);
+	syscall(SYS_futex, &k->head, FUTEX_WAIT, seen, &ts, NULL, 0);
+	pthread_mutex_lock(&c->lock);
+	c->credit_sleepers--;
+	port_conn_match_locked(c);
+}
+
+void port_credits_wake(struct port_conn *c)
+{
+	if (c->shm && c->credit_sleepers)
+		syscall(SYS_futex, &port_shm_credits(c->shm)->head, FUTEX_WAKE, INT_MAX, NULL,
+			NULL, 0);
 }
 
 /* Under c->lock: credits held (test hook); region records still posted. */

@@ -101,6 +101,8 @@ struct port_conn {
 	struct port_credit credits[PORT_MAX_CREDITS]; /* GET packets */
 	unsigned credit_head, credit_count;
 	uint32_t ring_tail;       /* region credits consumed (host-private) */
+	uint32_t ring_head_seen;  /* the ring head the last match read */
+	unsigned credit_sleepers; /* senders in port_credits_await */
 	unsigned credit_watchers; /* test hook: threads waiting for credits */
 	pthread_cond_t credit_cv; /* test hook: a credit arrived */
 	struct port_shm_slot *shm;  /* the reply region (PORT_SHM_SIZE), or NULL */
@@ -183,6 +185,18 @@ BOOLEAN port_shm_take(struct port_conn *c, struct port_msg *m);
  */
 BOOLEAN port_credits_take(struct port_conn *c, struct port_credit *out);
 void port_credits_publish_want(struct port_conn *c);
+/*
+ * Under c->lock (dropped meanwhile), for a sender whose message found no
+ * credit: sleeps on the ring head for at most PORT_CREDIT_AWAIT_US, woken
+ * by the client's post (FUTEX_WAKE, no packet), then matches again.  A
+ * client that just replied usually posts its next get within microseconds;
+ * without this the sender would sleep until a KICK reached the connection
+ * thread.  Nothing is decided here: the sender's own wait follows.
+ */
+#define PORT_CREDIT_AWAIT_US 500
+void port_credits_await(struct port_conn *c);
+/* Under c->lock, as the connection ends: wakes senders in port_credits_await. */
+void port_credits_wake(struct port_conn *c);
 
 /* Message lists (circular, with a sentinel). */
 void port_msg_list_init(struct port_msg *head);

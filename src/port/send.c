@@ -131,6 +131,8 @@ static NTSTATUS port_send(struct port_conn *c, struct port_msg *m, const LARGE_I
 	port_shm_attach(c, m);
 	port_msg_list_append(&c->queue, m);
 	port_conn_match_locked(c);
+	if (m->state == PORT_MSG_QUEUED && c->shm && !(timeout && timeout->QuadPart == 0))
+		port_credits_await(c);
 	if (m->slot >= 0) {
 		status = port_send_wait_slot(c, m, timeout);
 		port_shm_detach(c, m, m->expired_writing);

@@ -120,14 +120,18 @@ static inline int32_t port_shm_word(uint32_t gen, enum port_shm_state state)
  * compare-and-swap POSTED -> CANCELLED.  Exactly one of the two wins, so a
  * cancelled get never receives a message and a taken one always gets its
  * packet.  A ring entry whose record is not POSTED with that generation is
- * stale (cancelled) and skipped.  `want` is non-zero while the host has
- * messages queued (or a test waits for credits): a client that posts then
- * sends one KICK packet, so a queued message never waits for the next send.
+ * stale (cancelled) and skipped.  `want` tells a client that just posted
+ * whom to tell: WAKE, a sender sleeps on `head` (FUTEX_WAKE it); KICK,
+ * messages are queued with no sender watching the head, or a test hook
+ * waits for credits (send one KICK packet to the connection thread).
  * The host reads every field once and bounds it: a head more than a ring
  * ahead of the tail ends the connection; a record index is masked.
  */
 #define PORT_SHM_RECORDS 256u
 #define PORT_SHM_RING 1024u
+
+#define PORT_SHM_WANT_WAKE 1u
+#define PORT_SHM_WANT_KICK 2u
 
 enum port_shm_get_state {
 	PORT_GET_FREE = 0,

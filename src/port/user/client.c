@@ -373,45 +373,57 @@ NTSTATUS um_port_transact(struct um_port *p, struct um_request *r, struct port_w
 /*
  * Under p->lock, port not broken: makes GET `r` (buffer set) pending, as a
  * region record when one is free, else as a GET packet.  `h` is what to
- * send: the GET, a KICK, or nothing (type 0).  FALSE when the connection
- * already has PORT_SHM_RECORDS gets outstanding (the host's own limit on
- * GET packets is the same).
+ * send: the GET, a KICK, or nothing (type 0); `*wake`: wake the senders
+ * sleeping on the ring head.  FALSE when the connection already has
+ * PORT_SHM_RECORDS gets outstanding (the host's own limit on GET packets
+ * is the same).
  */
-static BOOL um_port_start_get(struct um_port *p, struct um_request *r, struct port_wire_header *h)
+static BOOL um_port_start_get(struct um_port *p, struct um_request *r, struct port_wire_header *h,
+			      BOOL *wake)
 {
+	int want;
+
+	*wake = FALSE;
 	if (p->gets >= PORT_SHM_RECORDS)
 		return FALSE;
 	port_wire_header_init(h, PORT_WIRE_GET, 0);
 	h->value = r->size;
 	um_port_enlist(p, r, h);
 	p->gets++;
-	switch (um_credits_post(p, r)) {
-	case UM_POST_KICK:
+	want = um_credits_post(p, r);
+	if (want < 0)
+		return TRUE;
+	*wake = (want & PORT_SHM_WANT_WAKE) != 0;
+	if (want & PORT_SHM_WANT_KICK)
 		port_wire_header_init(h, PORT_WIRE_KICK, 0);
-		break;
-	case UM_POST_DONE:
+	else
 		h->type = 0;
-		break;
-	case UM_POST_NONE:
-		break;
-	}
 	return TRUE;
+}
+
+/* Outside p->lock: tells the host about a GET um_port_start_get made pending. */
+static void um_port_announce_get(struct um_port *p, const struct port_wire_header *h, BOOL wake)
+{
+	if (wake)
+		um_credits_wake(p);
+	if (h->type)
+		um_port_send(p, h, NULL, 0);
 }
 
 NTSTATUS um_port_get(struct um_port *p, struct um_request *r)
 {
 	struct port_wire_header h;
+	BOOL wake;
 
 	pthread_mutex_lock(&p->lock);
-	if (p->broken || !um_port_start_get(p, r, &h)) {
+	if (p->broken || !um_port_start_get(p, r, &h, &wake)) {
 		NTSTATUS status = p->broken ? um_port_gone(p) : STATUS_INSUFFICIENT_RESOURCES;
 
 		pthread_mutex_unlock(&p->lock);
 		return status;
 	}
 	pthread_mutex_unlock(&p->lock);
-	if (h.type)
-		um_port_send(p, &h, NULL, 0);
+	um_port_announce_get(p, &h, wake);
 	return um_port_wait(p, r);
 }
 
@@ -480,6 +492,7 @@ NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPE
 	struct um_request *r = calloc(1, sizeof(*r));
 	struct port_wire_header h;
 	NTSTATUS status = STATUS_PENDING;
+	BOOL wake;
 
 	if (!r)
 		return STATUS_INSUFFICIENT_RESOURCES;
@@ -501,7 +514,7 @@ NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPE
 		free(r);
 		return status;
 	}
-	if (!um_port_start_get(p, r, &h)) {
+	if (!um_port_start_get(p, r, &h, &wake)) {
 		/* Too many gets: this one completes at once, with the error. */
 		r->status = STATUS_INSUFFICIENT_RESOURCES;
 		ov->InternalHigh = 0;
@@ -517,8 +530,7 @@ NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPE
 	p->reader_needs += r->needs_reader;
 	um_port_wake_reader(p);
 	pthread_mutex_unlock(&p->lock);
-	if (h.type)
-		um_port_send(p, &h, NULL, 0);
+	um_port_announce_get(p, &h, wake);
 	return status;
 }
 

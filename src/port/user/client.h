@@ -89,14 +89,14 @@ NTSTATUS um_port_get(struct um_port *p, struct um_request *r);
 NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPED ov);
 
 /* Region GET records (credits.c), under p->lock. */
-enum um_post {
-	UM_POST_NONE, /* no record free: send a GET packet */
-	UM_POST_DONE, /* posted */
-	UM_POST_KICK, /* posted; the host wants a KICK packet */
-};
 void um_credits_init(struct um_port *p);
-/* Posts GET `r` (id and size set) as a record. */
-enum um_post um_credits_post(struct um_port *p, struct um_request *r);
+/*
+ * Posts GET `r` (id and size set) as a record: returns the host's `want`
+ * (PORT_SHM_WANT_*), or -1 when no record is free (send a GET packet).
+ */
+int um_credits_post(struct um_port *p, struct um_request *r);
+/* Outside p->lock, after a post that returned PORT_SHM_WANT_WAKE. */
+void um_credits_wake(struct um_port *p);
 /* Cancels r's record; FALSE when the host took it first. */
 BOOL um_credits_cancel(struct um_port *p, struct um_request *r);
 /* r is finished: its record (if any) may be posted again. */

@@ -1,11 +1,16 @@
 /*
  * GET credits as records in the shared region (see wire.h): posting one
  * costs no system call unless the host has messages waiting for a credit
- * (then one KICK packet); cancelling one is a compare-and-swap that either
+ * (then one FUTEX_WAKE of the senders sleeping on the ring head); cancelling one is a compare-and-swap that either
  * wins (the get never receives a message) or loses to the host, whose
  * DELIVER or GET_DONE is then on its way.  Everything here runs under
  * p->lock; which record belongs to which request is client-private.
  */
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "port/user/client.h"
 
 void um_credits_init(struct um_port *p)
@@ -18,18 +23,18 @@ void um_credits_init(struct um_port *p)
 	p->free_count = PORT_SHM_RECORDS;
 }
 
-enum um_post um_credits_post(struct um_port *p, struct um_request *r)
+int um_credits_post(struct um_port *p, struct um_request *r)
 {
 	struct port_shm_credits *k = p->credits;
 	struct port_shm_get *g;
 	uint32_t tail, rec;
 
 	if (!k || !p->free_count)
-		return UM_POST_NONE;
+		return -1;
 	/* A ring full of cancelled entries the host has not consumed yet. */
 	tail = __atomic_load_n(&k->tail, __ATOMIC_ACQUIRE);
 	if (p->ring_head - tail >= PORT_SHM_RING)
-		return UM_POST_NONE;
+		return -1;
 	rec = p->free_records[--p->free_count];
 	p->gen = (p->gen + 1) & PORT_SHM_GEN_MASK;
 	g = &k->records[rec];
@@ -46,7 +51,13 @@ enum um_post um_credits_post(struct um_port *p, struct um_request *r)
 	/* Store then load (want): pairs with the host's store then load (head). */
 	__atomic_store_n(&k->head, p->ring_head, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return __atomic_load_n(&k->want, __ATOMIC_RELAXED) ? UM_POST_KICK : UM_POST_DONE;
+	return (int)(__atomic_load_n(&k->want, __ATOMIC_RELAXED) &
+		     (PORT_SHM_WANT_WAKE | PORT_SHM_WANT_KICK));
+}
+
+void um_credits_wake(struct um_port *p)
+{
+	syscall(SYS_futex, &p->credits->head, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 BOOL um_credits_cancel(struct um_port *p, struct um_request *r)
