@@ -52,9 +52,9 @@ static NTSTATUS port_send_settle(struct port_msg *m, NTSTATUS waited)
 }
 
 /*
- * The time left of the caller's timeout for a wait that starts again (the
- * first wait uses the caller's value).  Relative timeouts count from the
- * interrupt time when the send began.
+ * The time left of the caller's timeout for each wait of a send (a sender
+ * may first watch the ring head, then wait again after a wake).  Relative
+ * timeouts count from the interrupt time when the send began.
  */
 struct port_deadline {
 	const LARGE_INTEGER *timeout;
@@ -88,15 +88,13 @@ static const LARGE_INTEGER *port_deadline_left(struct port_deadline *d)
 
 /* Under c->lock: waits for a message with a reply slot. */
 static NTSTATUS port_send_wait_slot(struct port_conn *c, struct port_msg *m,
-				    const LARGE_INTEGER *timeout)
+				    struct port_deadline *d)
 {
-	struct port_deadline d;
 	int32_t expected = m->slot_word;
 	unsigned flips = 0;
 	NTSTATUS status;
 
-	port_deadline_init(&d, timeout);
-	status = port_wait_msg_word(c, m, timeout, expected);
+	status = port_wait_msg_word(c, m, port_deadline_left(d), expected);
 	for (;;) {
 		BOOLEAN give_up = status == STATUS_TIMEOUT || status == STATUS_THREAD_IS_TERMINATING;
 
@@ -113,14 +111,16 @@ static NTSTATUS port_send_wait_slot(struct port_conn *c, struct port_msg *m,
 			if (status != STATUS_PENDING)
 				return status;
 		}
-		status = port_wait_msg_word(c, m, port_deadline_left(&d), expected);
+		status = port_wait_msg_word(c, m, port_deadline_left(d), expected);
 	}
 }
 
 static NTSTATUS port_send(struct port_conn *c, struct port_msg *m, const LARGE_INTEGER *timeout)
 {
+	struct port_deadline d;
 	NTSTATUS status;
 
+	port_deadline_init(&d, timeout); /* a relative timeout counts from here */
 	pthread_mutex_lock(&c->lock);
 	if (c->ended || !c->connected) {
 		pthread_mutex_unlock(&c->lock);
@@ -134,10 +134,10 @@ static NTSTATUS port_send(struct port_conn *c, struct port_msg *m, const LARGE_I
 	if (m->state == PORT_MSG_QUEUED && c->shm && !(timeout && timeout->QuadPart == 0))
 		port_credits_await(c);
 	if (m->slot >= 0) {
-		status = port_send_wait_slot(c, m, timeout);
+		status = port_send_wait_slot(c, m, &d);
 		port_shm_detach(c, m, m->expired_writing);
 	} else {
-		status = port_wait_msg(c, m, timeout);
+		status = port_wait_msg(c, m, port_deadline_left(&d));
 		status = port_send_settle(m, status);
 	}
 	pthread_mutex_unlock(&c->lock);
