@@ -168,7 +168,9 @@ void port_conn_match_locked(struct port_conn *c)
 	while (!c->ended && c->queue.next != &c->queue && port_credits_take(c, &k)) {
 		struct port_msg *m = c->queue.next;
 
-		if (PORT_WIRE_MESSAGE_HEADER_SIZE + m->len > k.size)
+		if (k.readahead && m->slot < 0)
+			port_conn_answer_get(c, k.id, STATUS_CANCELLED);
+		else if (PORT_WIRE_MESSAGE_HEADER_SIZE + m->len > k.size)
 			port_conn_answer_get(c, k.id, STATUS_BUFFER_TOO_SMALL);
 		else
 			port_conn_deliver(c, m, k.id);
@@ -185,7 +187,7 @@ static BOOLEAN port_conn_on_get(struct port_conn *c, const struct port_wire_head
 		return TRUE;
 	}
 	slot = (c->credit_head + c->credit_count) % PORT_MAX_CREDITS;
-	c->credits[slot] = (struct port_credit){ h->id, h->value };
+	c->credits[slot] = (struct port_credit){ .id = h->id, .size = h->value };
 	c->credit_count++;
 	pthread_cond_broadcast(&c->credit_cv);
 	port_conn_match_locked(c);

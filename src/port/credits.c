@@ -54,6 +54,8 @@ static BOOLEAN port_credits_take_record(struct port_shm_credits *k, uint32_t e,
 		return FALSE;
 	out->size = __atomic_load_n(&g->size, __ATOMIC_RELAXED);
 	out->id = __atomic_load_n(&g->id, __ATOMIC_RELAXED);
+	out->readahead = (out->size & PORT_GET_READAHEAD) != 0;
+	out->size &= ~PORT_GET_READAHEAD;
 	return TRUE;
 }
 

@@ -86,6 +86,7 @@ struct port_msg {
 struct port_credit {
 	uint64_t id;
 	uint32_t size;
+	BOOLEAN readahead; /* PORT_GET_READAHEAD */
 };
 
 struct port_conn {

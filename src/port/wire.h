@@ -133,6 +133,16 @@ static inline int32_t port_shm_word(uint32_t gen, enum port_shm_state state)
 #define PORT_SHM_WANT_WAKE 1u
 #define PORT_SHM_WANT_KICK 2u
 
+/*
+ * A record whose size has this bit is a read-ahead credit: the client
+ * library posts it when a reply leaves no get outstanding, so the sender it
+ * wakes finds a credit for its next message (the next FilterGetMessage then
+ * takes that message, after checking its sender still waits).  The host
+ * delivers only messages with a reply slot against it, and answers it
+ * GET_DONE (STATUS_CANCELLED) instead of delivering a message without one.
+ */
+#define PORT_GET_READAHEAD 0x80000000u
+
 enum port_shm_get_state {
 	PORT_GET_FREE = 0,
 	PORT_GET_POSTED,

@@ -35,6 +35,7 @@ static void um_port_destroy(struct um_object *o)
 	if (p->shm)
 		munmap(p->shm, PORT_SHM_SIZE);
 	free(p->rbuf);
+	free(p->ra_buf);
 	pthread_cond_destroy(&p->reader_cv);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->lock);
@@ -79,7 +80,7 @@ static struct um_request *um_list_find(struct um_port *p, uint64_t id)
  * caller is woken; an asynchronous one is returned for um_port_finish_async,
  * which signals outside the lock.
  */
-static struct um_request *um_port_complete(struct um_port *p, struct um_request *r)
+struct um_request *um_port_complete(struct um_port *p, struct um_request *r)
 {
 	um_list_remove(r);
 	r->done = TRUE;
@@ -106,7 +107,7 @@ static void um_port_finish_async(struct um_port *p, struct um_request *r)
 }
 
 /* Under p->lock: remembers the reply slot a DELIVER names. */
-static void um_port_note_slot(struct um_port *p, const struct port_wire_header *h)
+void um_port_note_slot(struct um_port *p, const struct port_wire_header *h)
 {
 	uint32_t slot = (h->status & 0xFF) - 1;
 
@@ -121,8 +122,8 @@ static void um_port_note_slot(struct um_port *p, const struct port_wire_header *
 	};
 }
 
-static void um_port_fill_get(struct um_request *r, const struct port_wire_header *h,
-			     const uint8_t *data, size_t len)
+void um_port_fill_get(struct um_request *r, const struct port_wire_header *h, const uint8_t *data,
+		      size_t len)
 {
 	FILTER_MESSAGE_HEADER mh = { .ReplyLength = h->value, .MessageId = h->message };
 
@@ -140,8 +141,11 @@ static void um_port_fill_get(struct um_request *r, const struct port_wire_header
 static struct um_request *um_port_apply(struct um_port *p, const struct port_wire_header *h,
 					const uint8_t *data, size_t len)
 {
-	struct um_request *r = um_list_find(p, h->id);
+	struct um_request *r;
 
+	if (h->id == UM_READAHEAD_ID)
+		return um_ra_apply(p, h, data, len);
+	r = um_list_find(p, h->id);
 	if (!r)
 		return NULL;
 	switch (h->type) {
@@ -182,6 +186,7 @@ static struct um_request *um_port_fail_all_locked(struct um_port *p)
 	struct um_request *async = NULL;
 
 	p->broken = TRUE;
+	p->ra_state = UM_RA_NONE;
 	while (p->list.next != &p->list) {
 		struct um_request *r = p->list.next;
 
@@ -374,12 +379,13 @@ NTSTATUS um_port_transact(struct um_port *p, struct um_request *r, struct port_w
  * Under p->lock, port not broken: makes GET `r` (buffer set) pending, as a
  * region record when one is free, else as a GET packet.  `h` is what to
  * send: the GET, a KICK, or nothing (type 0); `*wake`: wake the senders
- * sleeping on the ring head.  FALSE when the connection already has
+ * sleeping on the ring head.  A message read ahead may complete `r` at
+ * once (*served: r if it is overlapped, for um_port_finish_chain).  FALSE when the connection already has
  * PORT_SHM_RECORDS gets outstanding (the host's own limit on GET packets
  * is the same).
  */
 static BOOL um_port_start_get(struct um_port *p, struct um_request *r, struct port_wire_header *h,
-			      BOOL *wake)
+			      BOOL *wake, struct um_request **served)
 {
 	int want;
 
@@ -390,6 +396,10 @@ static BOOL um_port_start_get(struct um_port *p, struct um_request *r, struct po
 	h->value = r->size;
 	um_port_enlist(p, r, h);
 	p->gets++;
+	if (um_ra_serve(p, r, served)) {
+		h->type = 0;
+		return TRUE;
+	}
 	want = um_credits_post(p, r);
 	if (want < 0)
 		return TRUE;
@@ -412,11 +422,12 @@ static void um_port_announce_get(struct um_port *p, const struct port_wire_heade
 
 NTSTATUS um_port_get(struct um_port *p, struct um_request *r)
 {
+	struct um_request *served;
 	struct port_wire_header h;
 	BOOL wake;
 
 	pthread_mutex_lock(&p->lock);
-	if (p->broken || !um_port_start_get(p, r, &h, &wake)) {
+	if (p->broken || !um_port_start_get(p, r, &h, &wake, &served)) {
 		NTSTATUS status = p->broken ? um_port_gone(p) : STATUS_INSUFFICIENT_RESOURCES;
 
 		pthread_mutex_unlock(&p->lock);
@@ -453,7 +464,7 @@ NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data
 	struct port_shm_slot *slot;
 	struct um_slot s;
 	int32_t w;
-	int i;
+	int i, want = -1;
 
 	pthread_mutex_lock(&p->lock);
 	if (p->broken) {
@@ -461,9 +472,14 @@ NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data
 		return p->closing ? STATUS_CANCELLED : STATUS_PORT_DISCONNECTED;
 	}
 	i = len <= PORT_SHM_INLINE ? um_port_take_slot(p, message, &s) : -1;
+	/* Before the sender can run again: its next message finds a credit. */
+	if (i >= 0)
+		want = um_ra_post(p);
 	pthread_mutex_unlock(&p->lock);
 	if (i < 0)
 		return STATUS_NOT_FOUND;
+	if (want > 0 && (want & PORT_SHM_WANT_WAKE))
+		um_credits_wake(p);
 	slot = &p->shm[i];
 	w = s.word;
 	if (!__atomic_compare_exchange_n(&slot->word, &w, (s.word & ~0xFF) | PORT_SHM_WRITING,
@@ -490,6 +506,7 @@ NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data
 NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPED ov)
 {
 	struct um_request *r = calloc(1, sizeof(*r));
+	struct um_request *served;
 	struct port_wire_header h;
 	NTSTATUS status = STATUS_PENDING;
 	BOOL wake;
@@ -514,7 +531,9 @@ NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPE
 		free(r);
 		return status;
 	}
-	if (!um_port_start_get(p, r, &h, &wake)) {
+	/* A completion port's waiters read for gets they will dequeue. */
+	r->needs_reader = r->event || !r->post || !p->iocp || !um_iocp_leads(p->iocp, p);
+	if (!um_port_start_get(p, r, &h, &wake, &served)) {
 		/* Too many gets: this one completes at once, with the error. */
 		r->status = STATUS_INSUFFICIENT_RESOURCES;
 		ov->InternalHigh = 0;
@@ -525,11 +544,13 @@ NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPE
 		return status;
 	}
 	__atomic_add_fetch(&p->async_pending, 1, __ATOMIC_RELAXED);
-	/* A completion port's waiters read for gets they will dequeue. */
-	r->needs_reader = r->event || !r->post || !p->iocp || !um_iocp_leads(p->iocp, p);
 	p->reader_needs += r->needs_reader;
 	um_port_wake_reader(p);
 	pthread_mutex_unlock(&p->lock);
+	if (served) {
+		served->next = NULL;
+		um_port_finish_chain(p, served);
+	}
 	um_port_announce_get(p, &h, wake);
 	return status;
 }
@@ -655,76 +676,6 @@ void um_port_close(struct um_port *p)
 	pthread_mutex_unlock(&p->lock);
 	shutdown(p->fd, SHUT_RDWR);
 	pthread_join(p->reader, NULL);
-}
-
-static NTSTATUS um_port_errno_status(int err)
-{
-	switch (err) {
-	case ENOENT:
-	case ECONNREFUSED:
-	case ENOTDIR:
-		return STATUS_OBJECT_NAME_NOT_FOUND;
-	case EACCES:
-	case EPERM:
-		return STATUS_ACCESS_DENIED;
-	case ENOMEM:
-	case ENOBUFS:
-	case EMFILE:
-	case ENFILE:
-		return STATUS_INSUFFICIENT_RESOURCES;
-	default:
-		return STATUS_PORT_DISCONNECTED;
-	}
-}
-
-/* Maps the reply region the host passed; NULL if it is not usable. */
-static struct port_shm_slot *um_port_map_region(struct msghdr *msg)
-{
-	struct cmsghdr *cm = CMSG_FIRSTHDR(msg);
-	struct stat st;
-	void *map = MAP_FAILED;
-	int fd;
-
-	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
-		return NULL;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == PORT_SHM_SIZE)
-		map = mmap(NULL, PORT_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	return map == MAP_FAILED ? NULL : map;
-}
-
-/* Sends CONNECT and reads CONNECT_DONE (and the reply region) on a fresh socket. */
-static NTSTATUS um_port_handshake(int fd, DWORD options, const void *context, WORD size,
-				  struct port_shm_slot **shm)
-{
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
-	struct port_wire_header h;
-	uint8_t answer[sizeof(h) + 1];
-	struct iovec iov = { .iov_base = answer, .iov_len = sizeof(answer) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
-	ssize_t n;
-	int err;
-
-	port_wire_header_init(&h, PORT_WIRE_CONNECT, 0);
-	h.value = options;
-	err = port_wire_send(fd, &h, context, size, 0);
-	if (err)
-		return um_port_errno_status(err);
-	do {
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return um_port_errno_status(errno);
-	*shm = um_port_map_region(&msg);
-	if (!port_wire_parse(answer, (size_t)n, FALSE, &h) || h.type != PORT_WIRE_CONNECT_DONE)
-		return STATUS_PORT_DISCONNECTED;
-	return (NTSTATUS)h.status;
 }
 
 NTSTATUS um_port_connect(const char *path, DWORD options, const void *context, WORD size,

@@ -46,6 +46,12 @@ struct um_port {
 	unsigned gets;       /* GETs outstanding, either way */
 	uint32_t ring_head;  /* ring entries posted */
 	uint32_t gen;        /* generation of the last record posted */
+	struct um_request ra;   /* the read-ahead credit (readahead.c) */
+	enum { UM_RA_NONE, UM_RA_POSTED, UM_RA_FULL } ra_state;
+	uint8_t *ra_buf;        /* UM_RA_FULL: the message, as FilterGetMessage returns it */
+	DWORD ra_len;
+	uint32_t ra_slot;       /* its reply slot and the word DELIVER named */
+	int32_t ra_word;
 	DWORD options;
 	pthread_mutex_t lock;
 	pthread_cond_t cv;   /* a request completed */
@@ -62,6 +68,12 @@ struct um_port {
 	struct um_iocp *iocp;
 	ULONG_PTR key;
 };
+
+/* NTSTATUS of a socket errno on connect. */
+NTSTATUS um_port_errno_status(int err);
+/* Sends CONNECT and reads CONNECT_DONE (and maps the region into *shm). */
+NTSTATUS um_port_handshake(int fd, DWORD options, const void *context, WORD size,
+			   struct port_shm_slot **shm);
 
 /* Connects (handshake included); returns an NTSTATUS the host or the
  * socket layer gave, and a port object on success. */
@@ -101,5 +113,26 @@ void um_credits_wake(struct um_port *p);
 BOOL um_credits_cancel(struct um_port *p, struct um_request *r);
 /* r is finished: its record (if any) may be posted again. */
 void um_credits_release(struct um_port *p, struct um_request *r);
+
+/* Shared by client.c and readahead.c, under p->lock. */
+struct um_request *um_port_complete(struct um_port *p, struct um_request *r);
+void um_port_note_slot(struct um_port *p, const struct port_wire_header *h);
+void um_port_fill_get(struct um_request *r, const struct port_wire_header *h, const uint8_t *data,
+		      size_t len);
+
+/* The read-ahead credit (readahead.c), under p->lock; never a request id. */
+#define UM_READAHEAD_ID 0
+/* After a reply through the region: posts it if no get is outstanding
+ * (returns the host's want as um_credits_post does, or -1). */
+int um_ra_post(struct um_port *p);
+/*
+ * GET `r` starts (enlisted and counted): a buffered message whose sender
+ * still waits completes it at once (TRUE; *async: r if it is overlapped).
+ * A posted read-ahead credit is withdrawn if it still can be.
+ */
+BOOL um_ra_serve(struct um_port *p, struct um_request *r, struct um_request **async);
+/* The host answered the read-ahead credit; returns a get it completed (overlapped) or NULL. */
+struct um_request *um_ra_apply(struct um_port *p, const struct port_wire_header *h,
+			       const uint8_t *data, size_t len);
 
 #endif /* ALTITUDE_SRC_PORT_USER_CLIENT_H */
