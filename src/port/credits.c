@@ -114,7 +114,8 @@ void port_credits_wake(struct port_conn *c)
 			NULL, 0);
 }
 
-/* Under c->lock: credits held (test hook); region records still posted. */
+/* Under c->lock: the client's gets held (test hook): GET packets, and
+ * records still posted that are not the library's read-ahead credit. */
 static unsigned port_credits_count(struct port_conn *c)
 {
 	struct port_shm_credits *k;
@@ -126,9 +127,11 @@ static unsigned port_credits_count(struct port_conn *c)
 	k = port_shm_credits(c->shm);
 	for (uint32_t t = c->ring_tail; t != head; t++) {
 		uint32_t e = __atomic_load_n(&k->ring[t % PORT_SHM_RING], __ATOMIC_RELAXED);
-		int32_t w = __atomic_load_n(&k->records[e & 0xFFu].word, __ATOMIC_ACQUIRE);
+		struct port_shm_get *g = &k->records[e & 0xFFu];
+		int32_t w = __atomic_load_n(&g->word, __ATOMIC_ACQUIRE);
 
-		n += w == (int32_t)((e & ~0xFFu) | PORT_GET_POSTED);
+		n += w == (int32_t)((e & ~0xFFu) | PORT_GET_POSTED) &&
+		     !(__atomic_load_n(&g->size, __ATOMIC_RELAXED) & PORT_GET_READAHEAD);
 	}
 	return n;
 }
