@@ -95,6 +95,10 @@ ULONG altitude_host_instances(altitude_host_instance_info *infos, ULONG capacity
  */
 NTSTATUS altitude_host_attach(const char *filter, const char *volume, const char *altitude,
 			      const char *instance);
+/* altitude_host_attach; on success `created` (size bytes, NUL-terminated,
+ * truncated to fit) receives the new instance's name. */
+NTSTATUS altitude_host_attach_named(const char *filter, const char *volume, const char *altitude,
+				    const char *instance, char *created, size_t size);
 /* FltDetachVolume by names; `instance` NULL or "" detaches the default instance. */
 NTSTATUS altitude_host_detach(const char *filter, const char *volume, const char *instance);
 

@@ -77,7 +77,7 @@ typedef PWSTR *PZPWSTR;
 
 typedef LONG NTSTATUS, *PNTSTATUS;
 typedef LONG HRESULT;
-typedef void *HANDLE, **PHANDLE, *LPHANDLE;
+typedef void *HANDLE, **PHANDLE, **LPHANDLE;
 typedef ULONG ACCESS_MASK, *PACCESS_MASK;
 typedef ULONG LCID;
 typedef ULONG CLONG;

@@ -125,6 +125,7 @@ NTSTATUS FLTAPI FltRegisterFilter(PDRIVER_OBJECT Driver, const FLT_REGISTRATION 
 	flt_live_add(1);
 	flt_object_init(&f->obj, FLT_KIND_FILTER);
 	atomic_init(&f->refs, 1);
+	atomic_init(&f->ports_stopped, FALSE);
 	InitializeListHead(&f->instances);
 	f->driver = Driver;
 	f->config = flt_loader_find(Driver);
@@ -231,6 +232,7 @@ VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
 	pthread_mutex_lock(&flt_topology_lock);
 	Filter->unregistering = TRUE;
 	pthread_mutex_unlock(&flt_topology_lock);
+	flt_filter_stop_ports(Filter);
 	reason = (Filter->unload_flags & FLTFL_FILTER_UNLOAD_MANDATORY)
 			 ? FLTFL_INSTANCE_TEARDOWN_MANDATORY_FILTER_UNLOAD
 			 : FLTFL_INSTANCE_TEARDOWN_FILTER_UNLOAD;

@@ -78,6 +78,7 @@ struct _FLT_FILTER {
 	UNICODE_STRING name;
 	BOOLEAN started;
 	BOOLEAN unregistering;
+	atomic_bool ports_stopped; /* no new port callbacks (port_rundown.c) */
 	FLT_FILTER_UNLOAD_FLAGS unload_flags;
 	LIST_ENTRY instances; /* flt_topology_lock */
 	struct flt_op_callbacks ops[FLT_MAJOR_SLOTS];
@@ -167,6 +168,8 @@ void flt_wake_all(void);
 /* Filters. */
 void flt_filter_put(PFLT_FILTER filter);
 NTSTATUS flt_filter_unload(PFLT_FILTER filter, BOOLEAN mandatory);
+/* FltUnregisterFilter's first step: no new port callbacks, connections ended. */
+void flt_filter_stop_ports(PFLT_FILTER filter);
 
 /* Instances. */
 void flt_instance_put(PFLT_INSTANCE inst);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ke/ke.h"
+#include "flt/port_rundown.h"
 #include "port/port.h"
 
 void port_msg_list_init(struct port_msg *head)
@@ -263,7 +264,7 @@ static BOOLEAN port_conn_on_reply(struct port_conn *c, const struct port_wire_he
 	return TRUE;
 }
 
-/* FilterSendMessage: MessageNotify runs without the lock held. */
+/* FilterSendMessage: MessageNotify runs without the lock held, under the filter's run-down. */
 static BOOLEAN port_conn_on_send(struct port_conn *c, const struct port_wire_header *h,
 				 const uint8_t *data, size_t len)
 {
@@ -281,9 +282,12 @@ static BOOLEAN port_conn_on_send(struct port_conn *c, const struct port_wire_hea
 		status = STATUS_INVALID_DEVICE_REQUEST;
 	} else if (h->value && !(out = malloc(h->value))) {
 		status = STATUS_INSUFFICIENT_RESOURCES;
+	} else if (!flt_port_callback_enter(c->server->filter)) {
+		status = STATUS_FLT_DELETING_OBJECT; /* FltUnregisterFilter has begun */
 	} else {
 		status = notify(c->cookie, len ? (PVOID)data : NULL, (ULONG)len, out, h->value,
 				&returned);
+		flt_port_filter_release(c->server->filter);
 		if (returned > h->value)
 			returned = h->value;
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ke/ke.h"
+#include "flt/port_rundown.h"
 #include "port/port.h"
 
 pthread_mutex_t port_registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -199,6 +200,26 @@ static NTSTATUS port_server_bind(struct port_server *s)
 	return STATUS_SUCCESS;
 }
 
+/*
+ * FltUnregisterFilter's port step: ends the filter's connections (each
+ * connection thread then calls DisconnectNotify once and drops its filter
+ * reference) and counts the filter's server ports still open.
+ */
+static ULONG port_filter_stop(PFLT_FILTER filter)
+{
+	ULONG open = 0;
+
+	pthread_mutex_lock(&port_registry_lock);
+	for (struct port_conn *c = port_conns; c; c = c->next_conn) {
+		if (c->server->filter == filter)
+			port_conn_disconnect(c);
+	}
+	for (struct port_server *s = port_servers; s; s = s->next_server)
+		open += s->filter == filter;
+	pthread_mutex_unlock(&port_registry_lock);
+	return open;
+}
+
 static NTSTATUS port_server_check(PFLT_FILTER Filter, PFLT_PORT *ServerPort,
 				  POBJECT_ATTRIBUTES oa, PFLT_CONNECT_NOTIFY connect,
 				  PFLT_DISCONNECT_NOTIFY disconnect, LONG max)
@@ -231,9 +252,16 @@ NTSTATUS FLTAPI FltCreateCommunicationPort(PFLT_FILTER Filter, PFLT_PORT *Server
 				   DisconnectNotifyCallback, MaxConnections);
 	if (!NT_SUCCESS(status))
 		return status;
+	/* The port's reference on its filter, until FltCloseCommunicationPort. */
+	status = flt_port_filter_reference(Filter);
+	if (!NT_SUCCESS(status))
+		return status;
+	flt_port_set_stop(port_filter_stop);
 	s = calloc(1, sizeof(*s));
-	if (!s)
-		return STATUS_INSUFFICIENT_RESOURCES;
+	if (!s) {
+		status = STATUS_INSUFFICIENT_RESOURCES;
+		goto out;
+	}
 	s->hdr.magic = PORT_MAGIC_SERVER;
 	s->hdr.refs = 1;
 	s->filter = Filter;
@@ -274,6 +302,8 @@ NTSTATUS FLTAPI FltCreateCommunicationPort(PFLT_FILTER Filter, PFLT_PORT *Server
 	*ServerPort = (PFLT_PORT)s;
 	s = NULL;
 out:
+	if (!NT_SUCCESS(status))
+		flt_port_filter_release(Filter);
 	if (s) {
 		if (s->stop_fd >= 0)
 			close(s->stop_fd);
@@ -305,20 +335,26 @@ static void port_server_stop(struct port_server *s)
 VOID FLTAPI FltCloseCommunicationPort(PFLT_PORT ServerPort)
 {
 	struct port_server *s = (struct port_server *)ServerPort;
+	BOOLEAN open = FALSE;
 
 	if (!ke_irql_at_most(PASSIVE_LEVEL, "FltCloseCommunicationPort"))
 		return;
-	if (!s || s->hdr.magic != PORT_MAGIC_SERVER)
+	if (!s)
 		return;
+	/* Found by address: a port closed before (or never created) is left alone. */
 	pthread_mutex_lock(&port_registry_lock);
 	for (struct port_server **pp = &port_servers; *pp; pp = &(*pp)->next_server) {
 		if (*pp == s) {
 			*pp = s->next_server;
+			open = TRUE;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&port_registry_lock);
+	if (!open)
+		return;
 	port_server_stop(s);
+	flt_port_filter_release(s->filter);
 	port_server_unref(s);
 }
 

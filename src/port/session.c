@@ -10,6 +10,7 @@
 #include <sys/time.h>
 
 #include "ke/ke.h"
+#include "flt/port_rundown.h"
 #include "port/port.h"
 
 static void port_conn_set_timeout(int fd, int ms)
@@ -81,6 +82,11 @@ static NTSTATUS port_conn_handshake(struct port_conn *c, uint8_t *buf)
 	status = port_conn_admit(c, &h);
 	if (!NT_SUCCESS(status))
 		return status;
+	/* The connection's filter reference: released after DisconnectNotify. */
+	if (!flt_port_callback_enter(s->filter)) {
+		port_conn_release_slot(s);
+		return STATUS_FLT_DELETING_OBJECT;
+	}
 	port_conn_ref(c); /* the minifilter's reference, released by FltCloseClientPort */
 	/* Senders may use the port as soon as ConnectNotify has stored it. */
 	pthread_mutex_lock(&c->lock);
@@ -92,6 +98,7 @@ static NTSTATUS port_conn_handshake(struct port_conn *c, uint8_t *buf)
 	if (!NT_SUCCESS(status)) {
 		port_conn_unref(c);
 		port_conn_release_slot(s);
+		flt_port_filter_release(s->filter);
 	}
 	return status;
 }
@@ -174,6 +181,7 @@ void port_conn_run(struct port_conn *c)
 		 */
 		c->server->disconnect_notify(c->cookie);
 		port_conn_release_slot(c->server);
+		flt_port_filter_release(c->server->filter);
 	}
 	free(buf);
 	port_conn_unregister(c);

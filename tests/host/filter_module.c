@@ -3,7 +3,9 @@
  * Its service's Parameters key selects behaviour: FailEntry (DWORD, a
  * status DriverEntry returns), RefuseUnload (DWORD, non-zero: a
  * non-mandatory unload is refused), CrashEntry (DWORD, non-zero:
- * DriverEntry writes through a bad pointer).  Every callback says so with DbgPrint,
+ * DriverEntry writes through a bad pointer), Port (DWORD, non-zero: a
+ * communication port \AltitudeHostTestPort, one connection at a time, whose
+ * MessageNotify answers "pong").  Every callback says so with DbgPrint,
  * which fltmgrd logs prefixed with the filter's name.
  */
 #include <fltKernel.h>
@@ -12,6 +14,8 @@ static PFLT_FILTER test_filter;
 static ULONG test_fail_entry;
 static ULONG test_refuse_unload;
 static ULONG test_crash_entry;
+static ULONG test_port;
+static PFLT_PORT test_server_port, test_client_port;
 static UNICODE_STRING test_name;
 /* An address no page maps, and not NULL: UBSan does not stop the fault first. */
 static int *volatile test_bad_pointer = (int *)16;
@@ -25,6 +29,9 @@ static NTSTATUS FLTAPI test_unload(FLT_FILTER_UNLOAD_FLAGS flags)
 		return STATUS_FLT_DO_NOT_DETACH;
 	}
 	DbgPrint("unload%s\n", mandatory ? " mandatory" : "");
+	if (test_server_port)
+		FltCloseCommunicationPort(test_server_port);
+	test_server_port = NULL;
 	FltUnregisterFilter(test_filter);
 	test_filter = NULL;
 	return STATUS_SUCCESS;
@@ -78,9 +85,61 @@ static const FLT_REGISTRATION test_registration = {
 	.InstanceQueryTeardownCallback = test_query_teardown,
 };
 
+/* Port callbacks run on the connection's thread: the line names the filter. */
+static NTSTATUS FLTAPI test_port_connect(PFLT_PORT client, PVOID server_cookie, PVOID context,
+					 ULONG size, PVOID *cookie)
+{
+	(void)server_cookie;
+	(void)context;
+	(void)size;
+	*cookie = NULL;
+	test_client_port = client;
+	DbgPrint("%wZ port connect\n", &test_name);
+	return STATUS_SUCCESS;
+}
+
+static VOID FLTAPI test_port_disconnect(PVOID cookie)
+{
+	(void)cookie;
+	DbgPrint("%wZ port disconnect\n", &test_name);
+	FltCloseClientPort(test_filter, &test_client_port);
+}
+
+static NTSTATUS FLTAPI test_port_message(PVOID cookie, PVOID in, ULONG in_length, PVOID out,
+					 ULONG out_length, PULONG returned)
+{
+	(void)cookie;
+	(void)in;
+	(void)in_length;
+	if (!out || out_length < 4)
+		return STATUS_BUFFER_TOO_SMALL;
+	RtlCopyMemory(out, "pong", 4);
+	*returned = 4;
+	DbgPrint("%wZ port message\n", &test_name);
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS test_create_port(void)
+{
+	UNICODE_STRING name = RTL_CONSTANT_STRING(L"\\AltitudeHostTestPort");
+	OBJECT_ATTRIBUTES oa;
+	PSECURITY_DESCRIPTOR sd;
+	NTSTATUS status;
+
+	status = FltBuildDefaultSecurityDescriptor(&sd, FLT_PORT_ALL_ACCESS);
+	if (!NT_SUCCESS(status))
+		return status;
+	InitializeObjectAttributes(&oa, &name, OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, NULL, sd);
+	status = FltCreateCommunicationPort(test_filter, &test_server_port, &oa, NULL,
+					    test_port_connect, test_port_disconnect,
+					    test_port_message, 1);
+	FltFreeSecurityDescriptor(sd);
+	return status;
+}
+
 static NTSTATUS test_read_parameters(PUNICODE_STRING registry_path)
 {
-	RTL_QUERY_REGISTRY_TABLE table[4];
+	RTL_QUERY_REGISTRY_TABLE table[5];
 	WCHAR path[256];
 	UNICODE_STRING p = { 0, sizeof(path), path };
 
@@ -99,6 +158,10 @@ static NTSTATUS test_read_parameters(PUNICODE_STRING registry_path)
 	table[2].Name = L"CrashEntry";
 	table[2].EntryContext = &test_crash_entry;
 	table[2].DefaultType = (REG_DWORD << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
+	table[3].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_TYPECHECK;
+	table[3].Name = L"Port";
+	table[3].EntryContext = &test_port;
+	table[3].DefaultType = (REG_DWORD << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT) | REG_NONE;
 	return RtlQueryRegistryValues(RTL_REGISTRY_ABSOLUTE, path, table, NULL, NULL);
 }
 
@@ -122,8 +185,15 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path)
 	status = FltRegisterFilter(driver, &test_registration, &test_filter);
 	if (!NT_SUCCESS(status))
 		return status;
-	status = FltStartFiltering(test_filter);
-	if (!NT_SUCCESS(status))
-		FltUnregisterFilter(test_filter);
+	if (test_port)
+		status = test_create_port();
+	if (NT_SUCCESS(status))
+		status = FltStartFiltering(test_filter);
+	if (NT_SUCCESS(status))
+		return status;
+	if (test_server_port)
+		FltCloseCommunicationPort(test_server_port);
+	test_server_port = NULL;
+	FltUnregisterFilter(test_filter);
 	return status;
 }

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <altitude/harness.h>
 #include "port/port.h"
 
 static NTSTATUS fz_connect(PFLT_PORT p, PVOID s, PVOID ctx, ULONG n, PVOID *cookie)
@@ -47,12 +48,29 @@ static NTSTATUS fz_notify(PVOID cookie, PVOID in, ULONG in_len, PVOID out, ULONG
 	return in_len > out_len ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS;
 }
 
+static PFLT_FILTER fz_filter;
+
+static NTSTATUS NTAPI fz_driver_entry(PDRIVER_OBJECT driver, PUNICODE_STRING path)
+{
+	static const FLT_REGISTRATION reg = { .Size = sizeof(FLT_REGISTRATION),
+					      .Version = FLT_REGISTRATION_VERSION };
+
+	(void)path;
+	return FltRegisterFilter(driver, &reg, &fz_filter);
+}
+
+/* A real filter object: MessageNotify runs under its run-down protection. */
 static struct port_server *fz_server(void)
 {
+	static const altitude_instance_config inst = { L"fuzzport", L"370000", 0 };
+	static const altitude_filter_config cfg = { L"fuzzport", NULL, 1, &inst };
 	static struct port_server *s;
 
 	if (!s) {
+		if (!NT_SUCCESS(altitude_filter_load(&cfg, fz_driver_entry, NULL)))
+			abort();
 		s = calloc(1, sizeof(*s));
+		s->filter = fz_filter;
 		s->hdr.magic = PORT_MAGIC_SERVER;
 		s->hdr.refs = 1;
 		s->connect_notify = fz_connect;

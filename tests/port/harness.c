@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <altitude/harness.h>
 #include <altitude/thread.h>
 #include "harness.h"
 
@@ -22,6 +23,51 @@
 struct ph_state ph = { .lock = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 static char ph_dir[64];
+static PFLT_FILTER ph_filter_object;
+
+static const FLT_REGISTRATION ph_registration = {
+	.Size = sizeof(FLT_REGISTRATION),
+	.Version = FLT_REGISTRATION_VERSION,
+};
+
+static NTSTATUS NTAPI ph_driver_entry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path)
+{
+	(void)registry_path;
+	return FltRegisterFilter(driver, &ph_registration, &ph_filter_object);
+}
+
+PFLT_FILTER ph_filter(void)
+{
+	static const altitude_instance_config instance = { L"porttest", L"370000", 0 };
+	static const altitude_filter_config config = { L"porttest", NULL, 1, &instance };
+
+	if (!ph_filter_object)
+		assert_int_equal(altitude_filter_load(&config, ph_driver_entry, NULL), STATUS_SUCCESS);
+	return ph_filter_object;
+}
+
+NTSTATUS ph_unload_filter(void)
+{
+	NTSTATUS status = STATUS_SUCCESS;
+
+	if (ph_filter_object)
+		status = altitude_filter_unload(L"porttest", TRUE);
+	ph_filter_object = NULL;
+	return status;
+}
+
+void ph_filter_unloaded(void)
+{
+	ph_filter_object = NULL;
+}
+
+void ph_hold_notify(BOOLEAN hold)
+{
+	pthread_mutex_lock(&ph.lock);
+	ph.hold_notify = hold;
+	pthread_cond_broadcast(&ph.cv);
+	pthread_mutex_unlock(&ph.lock);
+}
 
 static void ph_cleanup_dir(void)
 {
@@ -53,6 +99,8 @@ void ph_reset(void)
 	ph.context_len = 0;
 	ph.connect_status = STATUS_SUCCESS;
 	ph.message_notifies = 0;
+	ph.hold_notify = FALSE;
+	ph.notifies_held = ph.notifies_returned = 0;
 	pthread_mutex_unlock(&ph.lock);
 }
 
@@ -99,6 +147,13 @@ static NTSTATUS ph_message_notify(PVOID PortCookie, PVOID InputBuffer, ULONG Inp
 	(void)PortCookie;
 	pthread_mutex_lock(&ph.lock);
 	ph.message_notifies++;
+	if (ph.hold_notify) {
+		ph.notifies_held++;
+		pthread_cond_broadcast(&ph.cv);
+		while (ph.hold_notify)
+			pthread_cond_wait(&ph.cv, &ph.lock);
+	}
+	ph.notifies_returned++;
 	pthread_mutex_unlock(&ph.lock);
 	if (InputBufferLength == 4 && !memcmp(InputBuffer, "fail", 4))
 		return STATUS_ACCESS_DENIED;
@@ -180,6 +235,7 @@ void ph_teardown(void)
 	if (ph.server)
 		FltCloseCommunicationPort(ph.server);
 	ph.server = NULL;
+	assert_int_equal(ph_unload_filter(), STATUS_SUCCESS);
 	altitude_port_shutdown();
 	/* Back to one thread, so that the next test may fork its clients. */
 	altitude_ke_shutdown();

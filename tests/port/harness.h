@@ -28,9 +28,20 @@ extern struct ph_state {
 	ULONG context_len;
 	NTSTATUS connect_status;  /* what ConnectNotify returns */
 	int message_notifies;
+	BOOLEAN hold_notify;      /* MessageNotify waits while set (a gate) */
+	int notifies_held;        /* MessageNotify calls that reached the gate */
+	int notifies_returned;    /* MessageNotify calls about to return */
 } ph;
 
-#define PH_FILTER ((PFLT_FILTER)&ph)
+/* The test filter ("porttest", registered on first use, unloaded by ph_teardown). */
+PFLT_FILTER ph_filter(void);
+#define PH_FILTER (ph_filter())
+/* Mandatory unload of the test filter (its connections end first); no-op if not loaded. */
+NTSTATUS ph_unload_filter(void);
+/* Forgets the test filter after a test unloaded it itself. */
+void ph_filter_unloaded(void);
+/* Opens or closes MessageNotify's gate. */
+void ph_hold_notify(BOOLEAN hold);
 
 /* Per process: a fresh runtime directory (mode 0755) in $ALTITUDE_RUNTIME_DIR. */
 void ph_runtime_init(void);
@@ -46,7 +57,7 @@ void ph_wait_disconnects(int n);
 void ph_wait_connections(LONG n);
 /* FltCloseClientPort of the connection *alias names; sets *alias to NULL. */
 void ph_close_port(PFLT_PORT *alias);
-/* Closes every client port, the server port, and shuts down. */
+/* Closes every client port and the server port, unloads the filter, and shuts down. */
 void ph_teardown(void);
 
 /* A client process: it waits for ph_go before running fn. */

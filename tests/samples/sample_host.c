@@ -106,12 +106,16 @@ void sample_param_delete(const WCHAR *service, const WCHAR *value)
 	RtlDeleteRegistryValue(RTL_REGISTRY_SERVICES, path, value);
 }
 
+/* The module of the sample loaded last, until its unload. */
+static void *sample_dl;
+
 NTSTATUS sample_load(const char *path, const WCHAR *service, const WCHAR *altitude)
 {
 	static altitude_instance_config instance;
 	static altitude_filter_config config;
 	PDRIVER_INITIALIZE entry;
 	void *module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	NTSTATUS status;
 
 	if (!module)
 		fail_msg("dlopen %s: %s", path, dlerror());
@@ -124,19 +128,40 @@ NTSTATUS sample_load(const char *path, const WCHAR *service, const WCHAR *altitu
 	config.default_instance = NULL;
 	config.instance_count = 1;
 	config.instances = &instance;
-	return altitude_filter_load(&config, entry, NULL);
+	status = altitude_filter_load(&config, entry, NULL);
+	if (NT_SUCCESS(status))
+		sample_dl = module;
+	else
+		dlclose(module); /* the driver object is gone: nothing calls into it */
+	return status;
+}
+
+void *sample_module(void)
+{
+	return sample_dl;
+}
+
+NTSTATUS sample_unload_status(const WCHAR *service)
+{
+	NTSTATUS status = altitude_filter_unload(service, TRUE);
+
+	/*
+	 * Unload returns once nothing can call into the filter any more: its
+	 * work items' routines and its ports' callbacks have returned and no
+	 * new ones start.  So the image is unmapped at once, as the host does;
+	 * a late call into it would fault (and ASan would name it).
+	 */
+	if (NT_SUCCESS(status) && sample_dl) {
+		dlclose(sample_dl);
+		sample_dl = NULL;
+	}
+	return status;
 }
 
 void sample_unload(const WCHAR *service)
 {
-	assert_int_equal(altitude_filter_unload(service, TRUE), STATUS_SUCCESS);
-	/*
-	 * The image stays mapped: a deferred work item's routine or a port's
-	 * DisconnectNotify may still be returning into it after the operation
-	 * completed or the unload callback saw the disconnect (the engine does
-	 * not run these down before unload returns).  The port threads are
-	 * joined so that no connection outlives the test.
-	 */
+	assert_int_equal(sample_unload_status(service), STATUS_SUCCESS);
+	/* The port threads are joined so that no connection outlives the test. */
 	altitude_port_shutdown();
 }
 

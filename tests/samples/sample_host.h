@@ -29,8 +29,12 @@ void sample_param_delete(const WCHAR *service, const WCHAR *value);
 
 /* dlopens `path`, loads it as `service` at `altitude`; returns its status. */
 NTSTATUS sample_load(const char *path, const WCHAR *service, const WCHAR *altitude);
-/* Mandatory unload of the sample loaded last; its image stays mapped (see sample_host.c). */
+/* Mandatory unload of the sample loaded last, then dlclose of its module. */
 void sample_unload(const WCHAR *service);
+/* The same without assertions (for a thread): the unload's status; dlclose on success. */
+NTSTATUS sample_unload_status(const WCHAR *service);
+/* The dlopen handle of the sample loaded last (NULL once unloaded). */
+void *sample_module(void);
 
 /* Spawns argv[0] with stdout on a pipe; returns the pid, *out the read end. */
 pid_t sample_spawn(char *const argv[], int *out);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <fltKernel.h>
+#include <altitude/harness.h>
 #include <altitude/port.h>
 #include <altitude/thread.h>
 #include "bench_port.h"
@@ -17,7 +18,7 @@ static PFLT_PORT bench_server, bench_client;
 static pthread_mutex_t bench_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t bench_cv = PTHREAD_COND_INITIALIZER;
 static char bench_dir[64];
-static int bench_filter;
+static PFLT_FILTER bench_filter;
 
 double bench_now_ns(void)
 {
@@ -97,14 +98,28 @@ static VOID bench_disconnect(PVOID cookie)
 	(void)cookie;
 }
 
+static NTSTATUS NTAPI bench_driver_entry(PDRIVER_OBJECT driver, PUNICODE_STRING path)
+{
+	static const FLT_REGISTRATION reg = { .Size = sizeof(FLT_REGISTRATION),
+					      .Version = FLT_REGISTRATION_VERSION };
+
+	(void)path;
+	return FltRegisterFilter(driver, &reg, &bench_filter);
+}
+
+/* A real filter ("benchport") owns the port, as a minifilter's would. */
 int bench_host_create(void)
 {
+	static const altitude_instance_config inst = { L"benchport", L"370000", 0 };
+	static const altitude_filter_config cfg = { L"benchport", NULL, 1, &inst };
 	static WCHAR name[] = BENCH_PORT_NAME;
 	UNICODE_STRING us = { sizeof(name) - sizeof(WCHAR), sizeof(name), name };
 	OBJECT_ATTRIBUTES oa;
 
+	if (!NT_SUCCESS(altitude_filter_load(&cfg, bench_driver_entry, NULL)))
+		return -1;
 	InitializeObjectAttributes(&oa, &us, OBJ_KERNEL_HANDLE, NULL, NULL);
-	return FltCreateCommunicationPort((PFLT_FILTER)&bench_filter, &bench_server, &oa, NULL,
+	return FltCreateCommunicationPort(bench_filter, &bench_server, &oa, NULL,
 					  bench_connect, bench_disconnect, NULL, 1) == STATUS_SUCCESS
 		       ? 0
 		       : -1;
@@ -121,9 +136,11 @@ void *bench_host_client(void)
 
 void bench_host_close(void)
 {
-	FltCloseClientPort((PFLT_FILTER)&bench_filter, &bench_client);
+	FltCloseClientPort(bench_filter, &bench_client);
 	FltCloseCommunicationPort(bench_server);
 	bench_server = NULL;
+	altitude_filter_unload(L"benchport", TRUE);
+	bench_filter = NULL;
 	altitude_port_shutdown();
 	altitude_ke_shutdown();
 }
@@ -133,6 +150,6 @@ int32_t bench_host_send(void *client_port, const void *msg, uint32_t len)
 	UCHAR reply;
 	ULONG rlen = 1;
 
-	return FltSendMessage((PFLT_FILTER)&bench_filter, client_port, (PVOID)msg, len, &reply,
+	return FltSendMessage(bench_filter, client_port, (PVOID)msg, len, &reply,
 			      &rlen, NULL);
 }

@@ -119,4 +119,100 @@ NTSTATUS FLTAPI FltGetInstanceInformation(PFLT_INSTANCE Instance,
 					  INSTANCE_INFORMATION_CLASS InformationClass,
 					  PVOID Buffer, ULONG BufferSize, PULONG BytesReturned);
 
+/* Filter and volume information (the layouts of fltUserStructures.h). */
+typedef enum _FILTER_INFORMATION_CLASS {
+	FilterFullInformation,
+	FilterAggregateBasicInformation,
+	FilterAggregateStandardInformation
+} FILTER_INFORMATION_CLASS, *PFILTER_INFORMATION_CLASS;
+
+typedef struct _FILTER_FULL_INFORMATION {
+	ULONG NextEntryOffset;
+	ULONG FrameID;
+	ULONG NumberOfInstances;
+	USHORT FilterNameLength;
+	WCHAR FilterNameBuffer[1];
+} FILTER_FULL_INFORMATION, *PFILTER_FULL_INFORMATION;
+
+#define FLTFL_AGGREGATE_INFO_IS_MINIFILTER 0x00000001
+#define FLTFL_AGGREGATE_INFO_IS_LEGACYFILTER 0x00000002
+
+typedef struct _FILTER_AGGREGATE_BASIC_INFORMATION {
+	ULONG NextEntryOffset;
+	ULONG Flags;
+	union {
+		struct {
+			ULONG FrameID;
+			ULONG NumberOfInstances;
+			USHORT FilterNameLength;
+			USHORT FilterNameBufferOffset;
+			USHORT FilterAltitudeLength;
+			USHORT FilterAltitudeBufferOffset;
+		} MiniFilter;
+		struct {
+			USHORT FilterNameLength;
+			USHORT FilterNameBufferOffset;
+		} LegacyFilter;
+	} Type;
+} FILTER_AGGREGATE_BASIC_INFORMATION, *PFILTER_AGGREGATE_BASIC_INFORMATION;
+
+#define FLTFL_ASI_IS_MINIFILTER 0x00000001
+#define FLTFL_ASI_IS_LEGACYFILTER 0x00000002
+
+typedef struct _FILTER_AGGREGATE_STANDARD_INFORMATION {
+	ULONG NextEntryOffset;
+	ULONG Flags;
+	union {
+		struct {
+			ULONG Flags;
+			ULONG FrameID;
+			ULONG NumberOfInstances;
+			USHORT FilterNameLength;
+			USHORT FilterNameBufferOffset;
+			USHORT FilterAltitudeLength;
+			USHORT FilterAltitudeBufferOffset;
+		} MiniFilter;
+		struct {
+			ULONG Flags;
+			USHORT FilterNameLength;
+			USHORT FilterNameBufferOffset;
+			USHORT FilterAltitudeLength;
+			USHORT FilterAltitudeBufferOffset;
+		} LegacyFilter;
+	} Type;
+} FILTER_AGGREGATE_STANDARD_INFORMATION, *PFILTER_AGGREGATE_STANDARD_INFORMATION;
+
+typedef enum _FILTER_VOLUME_INFORMATION_CLASS {
+	FilterVolumeBasicInformation,
+	FilterVolumeStandardInformation
+} FILTER_VOLUME_INFORMATION_CLASS, *PFILTER_VOLUME_INFORMATION_CLASS;
+
+typedef struct _FILTER_VOLUME_BASIC_INFORMATION {
+	USHORT FilterVolumeNameLength;
+	WCHAR FilterVolumeName[1];
+} FILTER_VOLUME_BASIC_INFORMATION, *PFILTER_VOLUME_BASIC_INFORMATION;
+
+#define FLTFL_VSI_DETACHED_VOLUME 0x00000001
+
+typedef struct _FILTER_VOLUME_STANDARD_INFORMATION {
+	ULONG NextEntryOffset;
+	ULONG Flags;
+	ULONG FrameID;
+	FLT_FILESYSTEM_TYPE FileSystemType;
+	USHORT FilterVolumeNameLength;
+	WCHAR FilterVolumeName[1];
+} FILTER_VOLUME_STANDARD_INFORMATION, *PFILTER_VOLUME_STANDARD_INFORMATION;
+
+/*
+ * One entry of the class (NextEntryOffset 0).  A buffer smaller than the
+ * entry: STATUS_BUFFER_TOO_SMALL with *BytesReturned the size it needs,
+ * nothing written.  Every filter is a minifilter in frame 0; the altitude
+ * is its default instance's ("" without instances configured).
+ */
+NTSTATUS FLTAPI FltGetFilterInformation(PFLT_FILTER Filter, FILTER_INFORMATION_CLASS InformationClass,
+					PVOID Buffer, ULONG BufferSize, PULONG BytesReturned);
+NTSTATUS FLTAPI FltGetVolumeInformation(PFLT_VOLUME Volume,
+					FILTER_VOLUME_INFORMATION_CLASS InformationClass,
+					PVOID Buffer, ULONG BufferSize, PULONG BytesReturned);
+
 #endif /* ALTITUDE_FLT_OBJECTS_H */

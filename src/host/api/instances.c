@@ -106,6 +106,12 @@ static void host_names_close(struct host_names *n)
 NTSTATUS altitude_host_attach(const char *filter, const char *volume, const char *altitude,
 			      const char *instance)
 {
+	return altitude_host_attach_named(filter, volume, altitude, instance, NULL, 0);
+}
+
+NTSTATUS altitude_host_attach_named(const char *filter, const char *volume, const char *altitude,
+				    const char *instance, char *created, size_t size)
+{
 	struct host_names n;
 	PFLT_INSTANCE inst = NULL;
 	NTSTATUS s = host_names_open(&n, filter, volume, instance, altitude);
@@ -117,6 +123,8 @@ NTSTATUS altitude_host_attach(const char *filter, const char *volume, const char
 					      n.instance.Length ? &n.instance : NULL, &inst);
 	else
 		s = FltAttachVolume(n.f, n.v, n.instance.Length ? &n.instance : NULL, &inst);
+	if (inst && created)
+		host_copy_name(created, size, &inst->name);
 	if (inst)
 		FltObjectDereference(inst);
 out:

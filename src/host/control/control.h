@@ -42,7 +42,12 @@ enum ctl_type {
 	CTL_INSTANCES = 10, /* (filter or "", volume or "") -> filter, volume, altitude, instance, frame */
 	CTL_ATTACH = 11,   /* (filter, volume, altitude or "", instance or "") */
 	CTL_DETACH = 12,   /* (filter, volume, instance or "") */
-	CTL_TYPE_MAX = 12,
+	/* libfltlib's management API (fltlib_*.c): */
+	CTL_MGMT_INSTANCES = 13, /* (filter or "", volume or "") -> filter, volume name, altitude,
+				  * instance, frame; STATUS_FLT_FILTER_NOT_FOUND or
+				  * STATUS_FLT_VOLUME_NOT_FOUND for a name that is not there */
+	CTL_ATTACH_NAMED = 14, /* CTL_ATTACH's arguments -> one record: the new instance's name */
+	CTL_TYPE_MAX = 14,
 	CTL_REPLY = 0x8000,
 };
 

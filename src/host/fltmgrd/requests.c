@@ -267,6 +267,100 @@ static void fm_do_status(const struct ctl_msg *req, struct fm_reply *r)
 	fm_reply_add(r, "filters\x1f%lu", (unsigned long)altitude_host_filters(NULL, 0));
 }
 
+/* The loaded filters (calloc'd, *count of them); NULL (reply set) when out of memory. */
+static altitude_host_filter_info *fm_filter_list(ULONG *count, struct fm_reply *r)
+{
+	altitude_host_filter_info *infos;
+	ULONG n = altitude_host_filters(NULL, 0);
+
+	infos = calloc(n ? n : 1, sizeof(*infos));
+	if (!infos) {
+		fm_reply_set(r, STATUS_INSUFFICIENT_RESOURCES, "out of memory");
+		return NULL;
+	}
+	*count = altitude_host_filters(infos, n);
+	if (*count > n)
+		*count = n;
+	return infos;
+}
+
+static const altitude_host_filter_info *fm_filter_find(const altitude_host_filter_info *infos,
+						       ULONG count, const char *name)
+{
+	for (ULONG i = 0; i < count; i++)
+		if (strcasecmp(infos[i].name, name) == 0)
+			return &infos[i];
+	return NULL;
+}
+
+/*
+ * CTL_MGMT_INSTANCES: CTL_INSTANCES for libfltlib, which must tell an
+ * unknown filter or volume from one without instances.
+ */
+static void fm_do_mgmt_instances(const struct ctl_msg *req, struct fm_reply *r)
+{
+	altitude_host_filter_info *filters = NULL;
+	altitude_host_instance_info *infos = NULL;
+	const altitude_host_filter_info *f;
+	char volume[256] = "", dos[4096];
+	ULONG nf = 0, n;
+
+	if (!fm_args(req, r, 2, 2))
+		return;
+	if (req->strings[1][0] && !fm_volume_arg(req->strings[1], volume, sizeof(volume), r))
+		return;
+	if (volume[0]) {
+		fm_volume_mountpoint(volume, dos, sizeof(dos));
+		if (!dos[0]) {
+			fm_reply_set(r, STATUS_FLT_VOLUME_NOT_FOUND, "no such volume");
+			return;
+		}
+	}
+	filters = fm_filter_list(&nf, r);
+	if (!filters)
+		return;
+	if (req->strings[0][0] && !fm_filter_find(filters, nf, req->strings[0])) {
+		fm_reply_set(r, STATUS_FLT_FILTER_NOT_FOUND, "no such filter");
+		goto out;
+	}
+	n = altitude_host_instances(NULL, 0);
+	infos = calloc(n ? n : 1, sizeof(*infos));
+	if (!infos) {
+		fm_reply_set(r, STATUS_INSUFFICIENT_RESOURCES, "out of memory");
+		goto out;
+	}
+	n = altitude_host_instances(infos, n);
+	fm_reply_set(r, STATUS_SUCCESS, NULL);
+	for (ULONG i = 0; i < n; i++) {
+		if ((req->strings[0][0] && strcasecmp(req->strings[0], infos[i].filter) != 0) ||
+		    (volume[0] && strcmp(volume, infos[i].volume) != 0))
+			continue;
+		f = fm_filter_find(filters, nf, infos[i].filter);
+		fm_reply_add(r, "%s\x1f%s\x1f%s\x1f%s\x1f%lu", infos[i].filter, infos[i].volume,
+			     infos[i].altitude, infos[i].instance, f ? (unsigned long)f->frame : 0ul);
+	}
+out:
+	free(infos);
+	free(filters);
+}
+
+/* CTL_ATTACH_NAMED: CTL_ATTACH that answers with the new instance's name (FilterAttach). */
+static void fm_do_attach_named(const struct ctl_msg *req, struct fm_reply *r)
+{
+	char volume[256], created[256] = "";
+	NTSTATUS s;
+
+	if (!fm_args(req, r, 4, 4) || !fm_volume_arg(req->strings[1], volume, sizeof(volume), r))
+		return;
+	s = altitude_host_attach_named(req->strings[0], volume, req->strings[2], req->strings[3],
+				       created, sizeof(created));
+	fm_reply_set(r, s, NULL);
+	if (NT_SUCCESS(s))
+		fm_reply_add(r, "%s", created);
+	fm_log(NT_SUCCESS(s) ? FM_INFO : FM_WARNING, "attach %s to %s: 0x%08X", req->strings[0],
+	       volume, (unsigned)s);
+}
+
 typedef void (*fm_handler)(const struct ctl_msg *req, struct fm_reply *r);
 
 static const fm_handler fm_handlers[CTL_TYPE_MAX + 1] = {
@@ -276,6 +370,8 @@ static const fm_handler fm_handlers[CTL_TYPE_MAX + 1] = {
 	[CTL_MOUNT] = fm_do_mount,       [CTL_UNMOUNT] = fm_do_unmount,
 	[CTL_VOLUMES] = fm_do_volumes,   [CTL_INSTANCES] = fm_do_instances,
 	[CTL_ATTACH] = fm_do_attach,     [CTL_DETACH] = fm_do_detach,
+	[CTL_MGMT_INSTANCES] = fm_do_mgmt_instances,
+	[CTL_ATTACH_NAMED] = fm_do_attach_named,
 };
 
 bool fm_request_handle(int fd, const struct ctl_msg *req)

@@ -132,12 +132,18 @@ struct um_object *um_handle_ref(HANDLE h, enum um_kind kind)
 
 struct um_object *um_handle_remove(HANDLE h)
 {
+	return um_handle_remove_kind(h, 0);
+}
+
+/* kind 0: any kind. */
+struct um_object *um_handle_remove_kind(HANDLE h, enum um_kind kind)
+{
 	struct um_object *o = NULL;
 	struct um_slot *s;
 
 	pthread_mutex_lock(&um_handle_lock);
 	s = um_handle_slot(h);
-	if (s) {
+	if (s && (!kind || s->object->kind == kind)) {
 		o = s->object;
 		s->object = NULL;
 		s->generation++;

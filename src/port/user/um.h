@@ -16,6 +16,13 @@ enum um_kind {
 	UM_KIND_PORT = 1,
 	UM_KIND_EVENT,
 	UM_KIND_IOCP,
+	/* The management API (host/control/fltlib_*.c): */
+	UM_KIND_FILTER_FIND,
+	UM_KIND_VOLUME_FIND,
+	UM_KIND_FILTER_INSTANCE_FIND,
+	UM_KIND_VOLUME_INSTANCE_FIND,
+	UM_KIND_FILTER,
+	UM_KIND_INSTANCE,
 };
 
 /* Every object behind a handle starts with this; references are counted. */
@@ -35,6 +42,8 @@ HANDLE um_handle_insert(struct um_object *o);
 struct um_object *um_handle_ref(HANDLE h, enum um_kind kind);
 /* Removes `h` from the table; returns the table's reference, or NULL. */
 struct um_object *um_handle_remove(HANDLE h);
+/* Removes `h` if its object is of `kind`; returns the table's reference, or NULL. */
+struct um_object *um_handle_remove_kind(HANDLE h, enum um_kind kind);
 
 /* Win32 error and HRESULT for an NTSTATUS the host sent. */
 DWORD um_status_to_win32(NTSTATUS status);
