@@ -324,12 +324,36 @@ static void *um_port_reader(void *arg)
 	return NULL;
 }
 
+/* The calling thread's id, for CancelIo (cached: a system call per get otherwise). */
+static __thread pid_t um_tid;
+static pthread_once_t um_tid_once = PTHREAD_ONCE_INIT;
+
+/* A forked child's only thread must not keep its parent thread's id. */
+static void um_tid_forget(void)
+{
+	um_tid = 0;
+}
+
+static void um_tid_init(void)
+{
+	pthread_atfork(NULL, NULL, um_tid_forget);
+}
+
+static pid_t um_thread_id(void)
+{
+	if (!um_tid) {
+		pthread_once(&um_tid_once, um_tid_init);
+		um_tid = (pid_t)syscall(SYS_gettid);
+	}
+	return um_tid;
+}
+
 /* Under p->lock: gives `r` an id and makes it pending. */
 static void um_port_enlist(struct um_port *p, struct um_request *r, struct port_wire_header *h)
 {
 	r->id = h->id = ++p->next_id;
 	r->type = h->type;
-	r->tid = (pid_t)syscall(SYS_gettid);
+	r->tid = um_thread_id();
 	um_list_insert(p, r);
 }
 
@@ -603,7 +627,7 @@ static void um_port_cancel_one(struct um_port *p, struct um_request *r, uint64_t
 
 BOOL um_port_cancel(struct um_port *p, LPOVERLAPPED ov, BOOL this_thread_only)
 {
-	pid_t tid = (pid_t)syscall(SYS_gettid);
+	pid_t tid = um_thread_id();
 	uint64_t ids[64];
 	size_t n;
 	BOOL found = FALSE;
