@@ -305,9 +305,10 @@ BOOL um_port_lead(struct um_port *p, int wake_fd, DWORD ms)
 }
 
 /*
- * Reads for overlapped gets no caller reads for (an event, GetOverlappedResult
- * without waiting, a completion port whose waiters lead another connection)
- * while no one else reads, and sees the end after CloseHandle.
+ * Reads for overlapped gets no completion-port waiter reads for (an event,
+ * no completion packet, no completion port, another connection led, or a
+ * completion port whose fd was handed out) while no one else reads, and
+ * sees the end after CloseHandle.
  */
 static void *um_port_reader(void *arg)
 {
@@ -404,9 +405,9 @@ NTSTATUS um_port_transact(struct um_port *p, struct um_request *r, struct port_w
  * region record when one is free, else as a GET packet.  `h` is what to
  * send: the GET, a KICK, or nothing (type 0); `*wake`: wake the senders
  * sleeping on the ring head.  A message read ahead may complete `r` at
- * once (*served: r if it is overlapped, for um_port_finish_chain).  FALSE when the connection already has
- * PORT_SHM_RECORDS gets outstanding (the host's own limit on GET packets
- * is the same).
+ * once (*served: r if it is overlapped, for um_port_finish_chain).  FALSE
+ * when the connection already has PORT_SHM_RECORDS gets outstanding (the
+ * host's own limit on GET packets is the same).
  */
 static BOOL um_port_start_get(struct um_port *p, struct um_request *r, struct port_wire_header *h,
 			      BOOL *wake, struct um_request **served)
