@@ -19,8 +19,8 @@
  *
  * A GET is a credit: the host delivers a message only against a GET the
  * client has already posted (a GET packet, or a credit record in the shared
- * region, see below), so it alone decides which messages were delivered.  Anything malformed, out of state, or over the limits ends the
- * connection.
+ * region, see below), so it alone decides which messages were delivered.
+ * Anything malformed, out of state, or over the limits ends the connection.
  */
 #ifndef ALTITUDE_SRC_PORT_WIRE_H
 #define ALTITUDE_SRC_PORT_WIRE_H

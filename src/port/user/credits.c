@@ -1,9 +1,10 @@
 /*
  * GET credits as records in the shared region (see wire.h): posting one
- * costs no system call unless the host has messages waiting for a credit
- * (then one FUTEX_WAKE of the senders sleeping on the ring head); cancelling one is a compare-and-swap that either
- * wins (the get never receives a message) or loses to the host, whose
- * DELIVER or GET_DONE is then on its way.  Everything here runs under
+ * costs no system call unless the host waits for it (a FUTEX_WAKE of the
+ * senders sleeping on the ring head, or one KICK packet, as `want` says);
+ * cancelling one is a compare-and-swap that either wins (the get never
+ * receives a message) or loses to the host, whose DELIVER or GET_DONE is
+ * then on its way.  Everything here runs under
  * p->lock; which record belongs to which request is client-private.
  */
 #include <limits.h>
