@@ -160,12 +160,11 @@ static void port_conn_deliver(struct port_conn *c, struct port_msg *m, uint64_t 
 	port_msg_list_append(&c->awaiting, m);
 }
 
-void port_conn_match_locked(struct port_conn *c)
+/* Under c->lock: delivers queued messages against the credits there are. */
+static void port_conn_match_once(struct port_conn *c)
 {
 	struct port_credit k;
 
-	/* Wanted before the head is read: a record posted meanwhile is kicked. */
-	port_credits_publish_want(c);
 	while (!c->ended && c->queue.next != &c->queue && port_credits_take(c, &k)) {
 		struct port_msg *m = c->queue.next;
 
@@ -175,6 +174,21 @@ void port_conn_match_locked(struct port_conn *c)
 			port_conn_answer_get(c, k.id, STATUS_BUFFER_TOO_SMALL);
 		else
 			port_conn_deliver(c, m, k.id);
+	}
+}
+
+void port_conn_match_locked(struct port_conn *c)
+{
+	port_conn_match_once(c);
+	/*
+	 * Messages left without a credit: `want` is published, then the head
+	 * read again, so a record posted meanwhile is either seen here or
+	 * announced by its client.  (Published only now, a client posting while
+	 * the credit it will not need is being taken does not KICK in vain.)
+	 */
+	if (!c->ended && c->queue.next != &c->queue) {
+		port_credits_publish_want(c);
+		port_conn_match_once(c);
 	}
 	port_credits_publish_want(c);
 }
