@@ -86,6 +86,27 @@ static const LARGE_INTEGER *port_deadline_left(struct port_deadline *d)
 	return &d->left;
 }
 
+/*
+ * May a sender first watch the ring head (port_credits_await, which does
+ * not look at the clock)?  Only when its deadline is further away than that
+ * watch can last, so that a timeout stays exact.
+ */
+static BOOLEAN port_deadline_allows_await(struct port_deadline *d)
+{
+	const LONGLONG await = PORT_CREDIT_AWAIT_US * 10LL;
+	LARGE_INTEGER now;
+	ULONGLONG t;
+
+	if (!d->timeout)
+		return TRUE;
+	if (d->timeout->QuadPart < 0) {
+		t = KeQueryInterruptTime();
+		return t < d->due && d->due - t > (ULONGLONG)await;
+	}
+	KeQuerySystemTime(&now);
+	return d->timeout->QuadPart - now.QuadPart > await;
+}
+
 /* Under c->lock: waits for a message with a reply slot. */
 static NTSTATUS port_send_wait_slot(struct port_conn *c, struct port_msg *m,
 				    struct port_deadline *d)
@@ -131,7 +152,7 @@ static NTSTATUS port_send(struct port_conn *c, struct port_msg *m, const LARGE_I
 	port_shm_attach(c, m);
 	port_msg_list_append(&c->queue, m);
 	port_conn_match_locked(c);
-	if (m->state == PORT_MSG_QUEUED && c->shm && !(timeout && timeout->QuadPart == 0))
+	if (m->state == PORT_MSG_QUEUED && c->shm && port_deadline_allows_await(&d))
 		port_credits_await(c);
 	if (m->slot >= 0) {
 		status = port_send_wait_slot(c, m, &d);
