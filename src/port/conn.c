@@ -107,6 +107,7 @@ static void port_conn_end_locked(struct port_conn *c)
 		port_msg_finish(m, port_shm_end_msg(c, m));
 	}
 	port_shm_kill(c);
+	port_credits_wake(c);
 	c->credit_count = 0;
 	pthread_cond_broadcast(&c->credit_cv);
 }
@@ -160,19 +161,37 @@ static void port_conn_deliver(struct port_conn *c, struct port_msg *m, uint64_t 
 	port_msg_list_append(&c->awaiting, m);
 }
 
-void port_conn_match_locked(struct port_conn *c)
+/* Under c->lock: delivers queued messages against the credits there are. */
+static void port_conn_match_once(struct port_conn *c)
 {
-	while (!c->ended && c->credit_count && c->queue.next != &c->queue) {
-		struct port_credit *k = &c->credits[c->credit_head];
+	struct port_credit k;
+
+	while (!c->ended && c->queue.next != &c->queue && port_credits_take(c, &k)) {
 		struct port_msg *m = c->queue.next;
 
-		c->credit_head = (c->credit_head + 1) % PORT_MAX_CREDITS;
-		c->credit_count--;
-		if (PORT_WIRE_MESSAGE_HEADER_SIZE + m->len > k->size)
-			port_conn_answer_get(c, k->id, STATUS_BUFFER_TOO_SMALL);
+		if (k.readahead && m->slot < 0)
+			port_conn_answer_get(c, k.id, STATUS_CANCELLED);
+		else if (PORT_WIRE_MESSAGE_HEADER_SIZE + m->len > k.size)
+			port_conn_answer_get(c, k.id, STATUS_BUFFER_TOO_SMALL);
 		else
-			port_conn_deliver(c, m, k->id);
+			port_conn_deliver(c, m, k.id);
 	}
+}
+
+void port_conn_match_locked(struct port_conn *c)
+{
+	port_conn_match_once(c);
+	/*
+	 * Messages left without a credit: `want` is published, then the head
+	 * read again, so a record posted meanwhile is either seen here or
+	 * announced by its client.  (Published only now, a client posting while
+	 * the credit it will not need is being taken does not KICK in vain.)
+	 */
+	if (!c->ended && c->queue.next != &c->queue) {
+		port_credits_publish_want(c);
+		port_conn_match_once(c);
+	}
+	port_credits_publish_want(c);
 }
 
 static BOOLEAN port_conn_on_get(struct port_conn *c, const struct port_wire_header *h)
@@ -184,7 +203,7 @@ static BOOLEAN port_conn_on_get(struct port_conn *c, const struct port_wire_head
 		return TRUE;
 	}
 	slot = (c->credit_head + c->credit_count) % PORT_MAX_CREDITS;
-	c->credits[slot] = (struct port_credit){ h->id, h->value };
+	c->credits[slot] = (struct port_credit){ .id = h->id, .size = h->value };
 	c->credit_count++;
 	pthread_cond_broadcast(&c->credit_cv);
 	port_conn_match_locked(c);
@@ -207,6 +226,14 @@ static BOOLEAN port_conn_on_cancel(struct port_conn *c, const struct port_wire_h
 		return TRUE;
 	}
 	return TRUE; /* already delivered or answered: the client gets that */
+}
+
+/* Records were posted while the host wanted them. */
+static BOOLEAN port_conn_on_kick(struct port_conn *c)
+{
+	pthread_cond_broadcast(&c->credit_cv);
+	port_conn_match_locked(c);
+	return TRUE;
 }
 
 static struct port_msg *port_conn_find_awaiting(struct port_conn *c, uint64_t message)
@@ -308,6 +335,9 @@ BOOLEAN port_conn_handle_packet(struct port_conn *c, const void *buf, size_t len
 		break;
 	case PORT_WIRE_CANCEL:
 		ok = len == 0 && port_conn_on_cancel(c, &h);
+		break;
+	case PORT_WIRE_KICK:
+		ok = len == 0 && port_conn_on_kick(c);
 		break;
 	case PORT_WIRE_REPLY:
 		ok = port_conn_on_reply(c, &h, data, len);

@@ -86,6 +86,7 @@ struct port_msg {
 struct port_credit {
 	uint64_t id;
 	uint32_t size;
+	BOOLEAN readahead; /* PORT_GET_READAHEAD */
 };
 
 struct port_conn {
@@ -98,8 +99,12 @@ struct port_conn {
 	PVOID cookie;          /* ConnectionPortCookie */
 	struct port_msg queue;    /* waiting for delivery, FIFO */
 	struct port_msg awaiting; /* delivered, waiting for a reply */
-	struct port_credit credits[PORT_MAX_CREDITS];
+	struct port_credit credits[PORT_MAX_CREDITS]; /* GET packets */
 	unsigned credit_head, credit_count;
+	uint32_t ring_tail;       /* region credits consumed (host-private) */
+	uint32_t ring_head_seen;  /* the ring head the last match read */
+	unsigned credit_sleepers; /* senders in port_credits_await */
+	unsigned credit_watchers; /* test hook: threads waiting for credits */
 	pthread_cond_t credit_cv; /* test hook: a credit arrived */
 	struct port_shm_slot *shm;  /* the reply region (PORT_SHM_SIZE), or NULL */
 	struct port_msg *slot_owner[PORT_SHM_SLOTS]; /* host-private: who uses a slot */
@@ -171,6 +176,28 @@ NTSTATUS port_shm_decide(struct port_conn *c, struct port_msg *m, BOOLEAN give_u
 			 NTSTATUS waited, int32_t *expected, unsigned *flips);
 /* Under c->lock: the conn thread takes m's slot for a socket reply. */
 BOOLEAN port_shm_take(struct port_conn *c, struct port_msg *m);
+
+/*
+ * GET credits (credits.c), under c->lock.  port_credits_take hands out the
+ * oldest credit (GET packets first, then region records in ring order);
+ * FALSE when there is none, or the client broke the ring (the connection
+ * then ends).  port_credits_publish_want tells the client whether to KICK
+ * after posting a record (messages queued, or a test hook watching).
+ */
+BOOLEAN port_credits_take(struct port_conn *c, struct port_credit *out);
+void port_credits_publish_want(struct port_conn *c);
+/*
+ * Under c->lock (dropped meanwhile), for a sender whose message found no
+ * credit: sleeps on the ring head for at most PORT_CREDIT_AWAIT_US, woken
+ * by the client's post (FUTEX_WAKE, no packet), then matches again.  A
+ * client that just replied usually posts its next get within microseconds;
+ * without this the sender would sleep until a KICK reached the connection
+ * thread.  Nothing is decided here: the sender's own wait follows.
+ */
+#define PORT_CREDIT_AWAIT_US 500
+void port_credits_await(struct port_conn *c);
+/* Under c->lock, as the connection ends: wakes senders in port_credits_await. */
+void port_credits_wake(struct port_conn *c);
 
 /* Message lists (circular, with a sentinel). */
 void port_msg_list_init(struct port_msg *head);

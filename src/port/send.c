@@ -53,9 +53,9 @@ static NTSTATUS port_send_settle(struct port_msg *m, NTSTATUS waited)
 }
 
 /*
- * The time left of the caller's timeout for a wait that starts again (the
- * first wait uses the caller's value).  Relative timeouts count from the
- * interrupt time when the send began.
+ * The time left of the caller's timeout for each wait of a send (a sender
+ * may first watch the ring head, then wait again after a wake).  Relative
+ * timeouts count from the interrupt time when the send began.
  */
 struct port_deadline {
 	const LARGE_INTEGER *timeout;
@@ -87,17 +87,36 @@ static const LARGE_INTEGER *port_deadline_left(struct port_deadline *d)
 	return &d->left;
 }
 
+/*
+ * May a sender first watch the ring head (port_credits_await, which does
+ * not look at the clock)?  Only when its deadline is further away than that
+ * watch can last, so that a timeout stays exact.
+ */
+static BOOLEAN port_deadline_allows_await(struct port_deadline *d)
+{
+	const LONGLONG await = PORT_CREDIT_AWAIT_US * 10LL;
+	LARGE_INTEGER now;
+	ULONGLONG t;
+
+	if (!d->timeout)
+		return TRUE;
+	if (d->timeout->QuadPart < 0) {
+		t = KeQueryInterruptTime();
+		return t < d->due && d->due - t > (ULONGLONG)await;
+	}
+	KeQuerySystemTime(&now);
+	return d->timeout->QuadPart - now.QuadPart > await;
+}
+
 /* Under c->lock: waits for a message with a reply slot. */
 static NTSTATUS port_send_wait_slot(struct port_conn *c, struct port_msg *m,
-				    const LARGE_INTEGER *timeout)
+				    struct port_deadline *d)
 {
-	struct port_deadline d;
 	int32_t expected = m->slot_word;
 	unsigned flips = 0;
 	NTSTATUS status;
 
-	port_deadline_init(&d, timeout);
-	status = port_wait_msg_word(c, m, timeout, expected);
+	status = port_wait_msg_word(c, m, port_deadline_left(d), expected);
 	for (;;) {
 		BOOLEAN give_up = status == STATUS_TIMEOUT || status == STATUS_THREAD_IS_TERMINATING;
 
@@ -114,14 +133,16 @@ static NTSTATUS port_send_wait_slot(struct port_conn *c, struct port_msg *m,
 			if (status != STATUS_PENDING)
 				return status;
 		}
-		status = port_wait_msg_word(c, m, port_deadline_left(&d), expected);
+		status = port_wait_msg_word(c, m, port_deadline_left(d), expected);
 	}
 }
 
 static NTSTATUS port_send(struct port_conn *c, struct port_msg *m, const LARGE_INTEGER *timeout)
 {
+	struct port_deadline d;
 	NTSTATUS status;
 
+	port_deadline_init(&d, timeout); /* a relative timeout counts from here */
 	pthread_mutex_lock(&c->lock);
 	if (c->ended || !c->connected) {
 		pthread_mutex_unlock(&c->lock);
@@ -132,11 +153,13 @@ static NTSTATUS port_send(struct port_conn *c, struct port_msg *m, const LARGE_I
 	port_shm_attach(c, m);
 	port_msg_list_append(&c->queue, m);
 	port_conn_match_locked(c);
+	if (m->state == PORT_MSG_QUEUED && c->shm && port_deadline_allows_await(&d))
+		port_credits_await(c);
 	if (m->slot >= 0) {
-		status = port_send_wait_slot(c, m, timeout);
+		status = port_send_wait_slot(c, m, &d);
 		port_shm_detach(c, m, m->expired_writing);
 	} else {
-		status = port_wait_msg(c, m, timeout);
+		status = port_wait_msg(c, m, port_deadline_left(&d));
 		status = port_send_settle(m, status);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -194,14 +217,4 @@ VOID FLTAPI FltCloseClientPort(PFLT_FILTER Filter, PFLT_PORT *ClientPort)
 		return;
 	port_conn_disconnect(c);
 	port_conn_unref(c);
-}
-
-void port_test_wait_credits(PFLT_PORT client_port, unsigned count)
-{
-	struct port_conn *c = (struct port_conn *)client_port;
-
-	pthread_mutex_lock(&c->lock);
-	while (!c->ended && c->credit_count < count)
-		pthread_cond_wait(&c->credit_cv, &c->lock);
-	pthread_mutex_unlock(&c->lock);
 }

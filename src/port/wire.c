@@ -26,7 +26,7 @@ void port_wire_header_init(struct port_wire_header *h, uint16_t type, uint64_t i
 static BOOLEAN port_wire_type_from_client(uint16_t type)
 {
 	return type == PORT_WIRE_CONNECT || type == PORT_WIRE_GET || type == PORT_WIRE_CANCEL ||
-	       type == PORT_WIRE_REPLY || type == PORT_WIRE_SEND;
+	       type == PORT_WIRE_REPLY || type == PORT_WIRE_SEND || type == PORT_WIRE_KICK;
 }
 
 BOOLEAN port_wire_parse(const void *buf, size_t len, BOOLEAN from_client,

@@ -15,11 +15,12 @@
  *   REPLY   (id, message, status, data)    REPLY_DONE (id, status)
  *   SEND    (id, value=output capacity,    SEND_DONE (id, status, data)
  *            data)
+ *   KICK    (credits were posted in the region while the host wanted them)
  *
  * A GET is a credit: the host delivers a message only against a GET the
- * client has already sent, so it alone decides which messages were
- * delivered.  Anything malformed, out of state, or over the limits ends the
- * connection.
+ * client has already posted (a GET packet, or a credit record in the shared
+ * region, see below), so it alone decides which messages were delivered.
+ * Anything malformed, out of state, or over the limits ends the connection.
  */
 #ifndef ALTITUDE_SRC_PORT_WIRE_H
 #define ALTITUDE_SRC_PORT_WIRE_H
@@ -47,6 +48,7 @@ enum port_wire_type {
 	PORT_WIRE_REPLY_DONE,
 	PORT_WIRE_SEND,
 	PORT_WIRE_SEND_DONE,
+	PORT_WIRE_KICK,
 	PORT_WIRE_TYPE_LIMIT
 };
 
@@ -80,7 +82,7 @@ _Static_assert(sizeof(struct port_wire_header) == 32, "wire header is 32 bytes")
 #define PORT_SHM_SLOTS 64u
 #define PORT_SHM_SLOT_SIZE 4096u
 #define PORT_SHM_INLINE (PORT_SHM_SLOT_SIZE - 8u)
-#define PORT_SHM_SIZE (PORT_SHM_SLOTS * PORT_SHM_SLOT_SIZE)
+#define PORT_SHM_SLOTS_SIZE (PORT_SHM_SLOTS * PORT_SHM_SLOT_SIZE)
 #define PORT_SHM_GEN_MASK 0xFFFFFFu
 
 enum port_shm_state {
@@ -104,6 +106,78 @@ _Static_assert(sizeof(struct port_shm_slot) == PORT_SHM_SLOT_SIZE, "slot size");
 static inline int32_t port_shm_word(uint32_t gen, enum port_shm_state state)
 {
 	return (int32_t)(((gen & PORT_SHM_GEN_MASK) << 8) | (uint32_t)state);
+}
+
+/*
+ * GET credits in the region, after the reply slots, so a FilterGetMessage
+ * costs no packet and no host thread.  The client fills a free record (its
+ * buffer size and the request id the host answers with), moves its word
+ * (gen << 8 | state, the client's generation) FREE -> POSTED and appends
+ * (gen << 8 | record) to the ring.  The host consumes the ring in order
+ * under the connection lock and takes a record by compare-and-swap
+ * POSTED -> TAKEN, then reads size and id once and answers with a DELIVER
+ * or GET_DONE packet as for a GET packet; a cancel is the client's
+ * compare-and-swap POSTED -> CANCELLED.  Exactly one of the two wins, so a
+ * cancelled get never receives a message and a taken one always gets its
+ * packet.  A ring entry whose record is not POSTED with that generation is
+ * stale (cancelled) and skipped.  `want` tells a client that just posted
+ * whom to tell: WAKE, a sender sleeps on `head` (FUTEX_WAKE it); KICK,
+ * messages are queued with no sender watching the head, or a test hook
+ * waits for credits (send one KICK packet to the connection thread).
+ * The host reads every field once and bounds it: a head more than a ring
+ * ahead of the tail ends the connection; a record index is masked.
+ */
+#define PORT_SHM_RECORDS 256u
+#define PORT_SHM_RING 1024u
+
+#define PORT_SHM_WANT_WAKE 1u
+#define PORT_SHM_WANT_KICK 2u
+
+/*
+ * A record whose size has this bit is a read-ahead credit: the client
+ * library posts it when a reply leaves no get outstanding, so the sender it
+ * wakes finds a credit for its next message (the next FilterGetMessage then
+ * takes that message, after checking its sender still waits).  The host
+ * delivers only messages with a reply slot against it, and answers it
+ * GET_DONE (STATUS_CANCELLED) instead of delivering a message without one.
+ */
+#define PORT_GET_READAHEAD 0x80000000u
+
+enum port_shm_get_state {
+	PORT_GET_FREE = 0,
+	PORT_GET_POSTED,
+	PORT_GET_TAKEN,
+	PORT_GET_CANCELLED,
+};
+
+struct port_shm_get {
+	int32_t word;
+	uint32_t size; /* the client's buffer, FILTER_MESSAGE_HEADER included */
+	uint64_t id;   /* the request id of the DELIVER or GET_DONE */
+};
+
+struct port_shm_credits {
+	uint32_t head;          /* client: ring entries posted */
+	uint8_t pad0[60];
+	uint32_t tail;          /* host: ring entries consumed */
+	uint32_t want;          /* host: post a KICK after posting */
+	uint8_t pad1[4096 - 72];
+	uint32_t ring[PORT_SHM_RING];
+	struct port_shm_get records[PORT_SHM_RECORDS];
+};
+
+_Static_assert(sizeof(struct port_shm_credits) == 3 * 4096, "credit area size");
+
+#define PORT_SHM_SIZE (PORT_SHM_SLOTS_SIZE + sizeof(struct port_shm_credits))
+
+static inline struct port_shm_credits *port_shm_credits(struct port_shm_slot *shm)
+{
+	return (struct port_shm_credits *)((uint8_t *)shm + PORT_SHM_SLOTS_SIZE);
+}
+
+static inline uint32_t port_shm_ring_entry(uint32_t gen, uint32_t record)
+{
+	return ((gen & PORT_SHM_GEN_MASK) << 8) | record;
 }
 
 /* Fills a header for `type`. */

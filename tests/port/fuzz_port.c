@@ -4,12 +4,17 @@
  * on a connection that has messages queued for delivery (one expecting a
  * reply, in a slot of the shared reply region).  Input: records of
  * [kind u8][id u64][message u64][value u32][len u8][len bytes]; kind < 0x60
- * builds a well-formed header of wire type (kind % 12), kind >= 0x80 sends
- * the bytes raw, and 0x60..0x7f is the client writing the region (slot id,
- * word value or, with message bit 0, the reply slot's generation with state
+ * builds a well-formed header of wire type (kind % 13, KICK included),
+ * kind >= 0x80 sends the bytes raw, and 0x60..0x7f is the client writing
+ * the region.  With kind bit 1 clear it writes a reply slot (slot id, word
+ * value or, with message bit 0, the reply slot's generation with state
  * value % 8, reply_len = message >> 32); after it the host decides the reply
- * slot as a woken sender would (kind bit 0: its time is up).  Build with
- * -DALTITUDE_FUZZ=ON (clang); run with scripts/fuzz-port.
+ * slot as a woken sender would (kind bit 0: its time is up).  With kind bit
+ * 1 set it writes the GET credit area (id % 4 picks a ring entry, a record's
+ * word and size, a record's id, or the ring head; value picks the entry or
+ * record, message is the value); after it the host matches its queue
+ * against the credits as a sender would.  Build with -DALTITUDE_FUZZ=ON
+ * (clang); run with scripts/fuzz-port.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -127,7 +132,7 @@ static size_t fz_next(const uint8_t **data, size_t *size, uint8_t *pkt, uint8_t 
 	if (kind >= 0x80) {
 		memcpy(pkt, *data, len);
 	} else {
-		port_wire_header_init(&h, (uint16_t)(kind % 12), id);
+		port_wire_header_init(&h, (uint16_t)(kind % 13), id);
 		h.message = message;
 		h.value = value;
 		h.status = value;
@@ -163,6 +168,34 @@ static void fz_region(struct port_conn *c, struct port_msg *m, const uint8_t *pk
 		port_shm_detach(c, m, m->expired_writing);
 }
 
+/* The client writes its credit area, then the host matches as a sender would. */
+static void fz_credits(struct port_conn *c, const uint8_t *pkt)
+{
+	struct port_shm_credits *k = port_shm_credits(c->shm);
+	struct port_wire_header h;
+	uint32_t rec;
+
+	memcpy(&h, pkt, sizeof(h));
+	rec = h.value % PORT_SHM_RECORDS;
+	switch (h.id % 4) {
+	case 0:
+		__atomic_store_n(&k->ring[h.value % PORT_SHM_RING], (uint32_t)h.message,
+				 __ATOMIC_RELAXED);
+		break;
+	case 1:
+		__atomic_store_n(&k->records[rec].size, (uint32_t)(h.message >> 32), __ATOMIC_RELAXED);
+		__atomic_store_n(&k->records[rec].word, (int32_t)h.message, __ATOMIC_RELEASE);
+		break;
+	case 2:
+		__atomic_store_n(&k->records[rec].id, h.message, __ATOMIC_RELAXED);
+		break;
+	default:
+		__atomic_store_n(&k->head, h.value, __ATOMIC_SEQ_CST);
+		break;
+	}
+	port_conn_match_locked(c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -194,7 +227,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (kind >= 0x60 && kind < 0x80) {
 			pthread_mutex_lock(&c->lock);
-			if (c->shm && !c->ended)
+			if (c->shm && !c->ended && (kind & 2))
+				fz_credits(c, pkt);
+			else if (c->shm && !c->ended)
 				fz_region(c, &m[0], pkt, kind);
 			pthread_mutex_unlock(&c->lock);
 		} else {

@@ -151,6 +151,49 @@ static void terminated_sender_returns_thread_is_terminating(void **state)
 	expect_next_delivery_is('H');
 }
 
+/* A reply that leaves no get outstanding posts the library's read-ahead credit. */
+static void reply_with_no_get_left(UCHAR b)
+{
+	struct ph_sender s;
+
+	start(&s, b, TRUE, -100 * SECOND);
+	ph_cmd(&child, 'g', 1, 512u);
+	assert_int_equal(read_get(), b);
+	ph_cmd(&child, 'r', 2, 1u, 0u);
+	assert_int_equal(ph_read(&child), S_OK);
+	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+}
+
+static void read_ahead_message_of_a_timed_out_sender_is_never_returned(void **state)
+{
+	struct ph_sender s;
+
+	(void)state;
+	reply_with_no_get_left('J');
+	/* Delivered at once, to the read-ahead credit; then its time is up. */
+	start(&s, 'K', TRUE, -5 * SECOND);
+	assert_true(altitude_clock_advance(5 * SECOND));
+	assert_int_equal(ph_sender_join(&s), STATUS_TIMEOUT);
+	expect_next_delivery_is('L');
+}
+
+static void read_ahead_message_waits_for_a_big_enough_get(void **state)
+{
+	struct ph_sender s;
+
+	(void)state;
+	reply_with_no_get_left('M');
+	start(&s, 'N', TRUE, -100 * SECOND);
+	ph_cmd(&child, 'g', 1, 20u);
+	assert_int_equal(ph_read(&child), HR(HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER)));
+	ph_cmd(&child, 'g', 1, 512u);
+	assert_int_equal(read_get(), 'N');
+	ph_cmd(&child, 'r', 2, 2u, 0u);
+	assert_int_equal(ph_read(&child), S_OK);
+	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+	assert_int_equal(s.reply_len, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +203,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(absolute_deadline_follows_system_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(relative_deadline_ignores_system_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(terminated_sender_returns_thread_is_terminating, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_ahead_message_of_a_timed_out_sender_is_never_returned,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(read_ahead_message_waits_for_a_big_enough_get, setup,
+						teardown),
 	};
 
 	ph_runtime_init();

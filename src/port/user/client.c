@@ -35,6 +35,7 @@ static void um_port_destroy(struct um_object *o)
 	if (p->shm)
 		munmap(p->shm, PORT_SHM_SIZE);
 	free(p->rbuf);
+	free(p->ra_buf);
 	pthread_cond_destroy(&p->reader_cv);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->lock);
@@ -79,10 +80,15 @@ static struct um_request *um_list_find(struct um_port *p, uint64_t id)
  * caller is woken; an asynchronous one is returned for um_port_finish_async,
  * which signals outside the lock.
  */
-static struct um_request *um_port_complete(struct um_port *p, struct um_request *r)
+struct um_request *um_port_complete(struct um_port *p, struct um_request *r)
 {
 	um_list_remove(r);
 	r->done = TRUE;
+	if (r->type == PORT_WIRE_GET) {
+		p->gets--;
+		p->reader_needs -= r->needs_reader;
+		um_credits_release(p, r);
+	}
 	if (r->ov) {
 		r->ov->InternalHigh = r->bytes;
 		__atomic_store_n(&r->ov->Internal, (ULONG_PTR)(ULONG)r->status, __ATOMIC_RELEASE);
@@ -101,7 +107,7 @@ static void um_port_finish_async(struct um_port *p, struct um_request *r)
 }
 
 /* Under p->lock: remembers the reply slot a DELIVER names. */
-static void um_port_note_slot(struct um_port *p, const struct port_wire_header *h)
+void um_port_note_slot(struct um_port *p, const struct port_wire_header *h)
 {
 	uint32_t slot = (h->status & 0xFF) - 1;
 
@@ -116,8 +122,8 @@ static void um_port_note_slot(struct um_port *p, const struct port_wire_header *
 	};
 }
 
-static void um_port_fill_get(struct um_request *r, const struct port_wire_header *h,
-			     const uint8_t *data, size_t len)
+void um_port_fill_get(struct um_request *r, const struct port_wire_header *h, const uint8_t *data,
+		      size_t len)
 {
 	FILTER_MESSAGE_HEADER mh = { .ReplyLength = h->value, .MessageId = h->message };
 
@@ -135,8 +141,11 @@ static void um_port_fill_get(struct um_request *r, const struct port_wire_header
 static struct um_request *um_port_apply(struct um_port *p, const struct port_wire_header *h,
 					const uint8_t *data, size_t len)
 {
-	struct um_request *r = um_list_find(p, h->id);
+	struct um_request *r;
 
+	if (h->id == UM_READAHEAD_ID)
+		return um_ra_apply(p, h, data, len);
+	r = um_list_find(p, h->id);
 	if (!r)
 		return NULL;
 	switch (h->type) {
@@ -177,6 +186,7 @@ static struct um_request *um_port_fail_all_locked(struct um_port *p)
 	struct um_request *async = NULL;
 
 	p->broken = TRUE;
+	p->ra_state = UM_RA_NONE;
 	while (p->list.next != &p->list) {
 		struct um_request *r = p->list.next;
 
@@ -213,19 +223,23 @@ static void um_port_finish_chain(struct um_port *p, struct um_request *async)
  */
 #define UM_WOKEN (-2)
 
-/* Receives a packet; with wake_fd >= 0, returns UM_WOKEN once it is readable. */
-static ssize_t um_port_recv(struct um_port *p, int wake_fd)
+/*
+ * Receives a packet; returns UM_WOKEN once wake_fd (if >= 0) is readable
+ * or `ms` have passed.
+ */
+static ssize_t um_port_recv(struct um_port *p, int wake_fd, DWORD ms)
 {
 	struct pollfd f[2] = { { .fd = p->fd, .events = POLLIN },
 			       { .fd = wake_fd, .events = POLLIN } };
+	int timeout = ms == INFINITE || ms > INT_MAX ? -1 : (int)ms;
 	ssize_t n;
 	int r;
 
-	if (wake_fd >= 0) {
+	if (wake_fd >= 0 || ms != INFINITE) {
 		do {
-			r = poll(f, 2, -1);
+			r = poll(f, 2, timeout); /* poll ignores wake_fd < 0 */
 		} while (r < 0 && errno == EINTR);
-		if (r > 0 && !(f[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (r == 0 || (r > 0 && !(f[0].revents & (POLLIN | POLLHUP | POLLERR))))
 			return UM_WOKEN;
 	}
 	do {
@@ -234,7 +248,18 @@ static ssize_t um_port_recv(struct um_port *p, int wake_fd)
 	return n;
 }
 
-static void um_port_read_one(struct um_port *p, int wake_fd)
+/*
+ * Under p->lock, after reading: the reader thread takes over only for
+ * overlapped gets or a close, so it is not woken (a thread switch per
+ * packet) for a synchronous caller's packets.
+ */
+static void um_port_wake_reader(struct um_port *p)
+{
+	if (p->closing || p->reader_needs)
+		pthread_cond_signal(&p->reader_cv);
+}
+
+static void um_port_read_one(struct um_port *p, int wake_fd, DWORD ms)
 {
 	struct um_request *async = NULL;
 	struct port_wire_header h;
@@ -242,11 +267,11 @@ static void um_port_read_one(struct um_port *p, int wake_fd)
 
 	p->reading = TRUE;
 	pthread_mutex_unlock(&p->lock);
-	n = um_port_recv(p, wake_fd);
+	n = um_port_recv(p, wake_fd, ms);
 	pthread_mutex_lock(&p->lock);
 	p->reading = FALSE;
 	if (n == UM_WOKEN) {
-		pthread_cond_signal(&p->reader_cv);
+		um_port_wake_reader(p);
 		return;
 	}
 	if (n <= 0 || (size_t)n > PORT_WIRE_MAX_PACKET) {
@@ -257,7 +282,7 @@ static void um_port_read_one(struct um_port *p, int wake_fd)
 			async->next = NULL;
 	}
 	pthread_cond_broadcast(&p->cv);
-	pthread_cond_signal(&p->reader_cv);
+	um_port_wake_reader(p);
 	if (async) {
 		pthread_mutex_unlock(&p->lock);
 		um_port_finish_chain(p, async);
@@ -265,35 +290,100 @@ static void um_port_read_one(struct um_port *p, int wake_fd)
 	}
 }
 
-BOOL um_port_lead(struct um_port *p, int wake_fd)
+BOOL um_port_lead(struct um_port *p, int wake_fd, DWORD ms)
 {
 	BOOL led = FALSE;
 
 	pthread_mutex_lock(&p->lock);
 	if (!p->broken && !p->reading &&
 	    __atomic_load_n(&p->async_pending, __ATOMIC_RELAXED) != 0) {
-		um_port_read_one(p, wake_fd);
+		um_port_read_one(p, wake_fd, ms);
 		led = TRUE;
 	}
 	pthread_mutex_unlock(&p->lock);
 	return led;
 }
 
-/* Reads for asynchronous requests while no synchronous caller does. */
+/*
+ * Reads for overlapped gets no completion-port waiter reads for (an event,
+ * no completion packet, no completion port, another connection led, or a
+ * completion port whose fd was handed out) while no one else reads, and
+ * sees the end after CloseHandle.
+ */
 static void *um_port_reader(void *arg)
 {
 	struct um_port *p = arg;
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->broken) {
-		if (p->reading ||
-		    (!p->closing && __atomic_load_n(&p->async_pending, __ATOMIC_RELAXED) == 0))
+		if (p->reading || (!p->closing && !p->reader_needs))
 			pthread_cond_wait(&p->reader_cv, &p->lock);
 		else
-			um_port_read_one(p, -1);
+			um_port_read_one(p, -1, INFINITE);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
+}
+
+/* The calling thread's id, for CancelIo (cached: a system call per get otherwise). */
+static __thread pid_t um_tid;
+static pthread_once_t um_tid_once = PTHREAD_ONCE_INIT;
+
+/* A forked child's only thread must not keep its parent thread's id. */
+static void um_tid_forget(void)
+{
+	um_tid = 0;
+}
+
+static void um_tid_init(void)
+{
+	pthread_atfork(NULL, NULL, um_tid_forget);
+}
+
+static pid_t um_thread_id(void)
+{
+	if (!um_tid) {
+		pthread_once(&um_tid_once, um_tid_init);
+		um_tid = (pid_t)syscall(SYS_gettid);
+	}
+	return um_tid;
+}
+
+/* Under p->lock: gives `r` an id and makes it pending. */
+static void um_port_enlist(struct um_port *p, struct um_request *r, struct port_wire_header *h)
+{
+	r->id = h->id = ++p->next_id;
+	r->type = h->type;
+	r->tid = um_thread_id();
+	um_list_insert(p, r);
+}
+
+static void um_port_send(struct um_port *p, const struct port_wire_header *h, const void *data,
+			 size_t len)
+{
+	if (port_wire_send(p->fd, h, data, len, 0) != 0) {
+		/* The reader fails pending requests when it sees the end. */
+		shutdown(p->fd, SHUT_RDWR);
+	}
+}
+
+/* Waits for `r`, reading the socket while no one else does. */
+static NTSTATUS um_port_wait(struct um_port *p, struct um_request *r)
+{
+	pthread_mutex_lock(&p->lock);
+	while (!r->done) {
+		if (!p->reading)
+			um_port_read_one(p, -1, INFINITE);
+		else
+			pthread_cond_wait(&p->cv, &p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return r->status;
+}
+
+static NTSTATUS um_port_gone(struct um_port *p)
+{
+	return p->closing ? STATUS_CANCELLED : STATUS_PORT_DISCONNECTED;
 }
 
 NTSTATUS um_port_transact(struct um_port *p, struct um_request *r, struct port_wire_header *h,
@@ -302,27 +392,75 @@ NTSTATUS um_port_transact(struct um_port *p, struct um_request *r, struct port_w
 	pthread_mutex_lock(&p->lock);
 	if (p->broken) {
 		pthread_mutex_unlock(&p->lock);
-		return p->closing ? STATUS_CANCELLED : STATUS_PORT_DISCONNECTED;
+		return um_port_gone(p);
 	}
-	r->id = h->id = ++p->next_id;
-	r->type = h->type;
-	r->tid = (pid_t)syscall(SYS_gettid);
-	um_list_insert(p, r);
+	um_port_enlist(p, r, h);
 	pthread_mutex_unlock(&p->lock);
+	um_port_send(p, h, data, len);
+	return um_port_wait(p, r);
+}
 
-	if (port_wire_send(p->fd, h, data, len, 0) != 0) {
-		/* The reader fails the request when it sees the end. */
-		shutdown(p->fd, SHUT_RDWR);
+/*
+ * Under p->lock, port not broken: makes GET `r` (buffer set) pending, as a
+ * region record when one is free, else as a GET packet.  `h` is what to
+ * send: the GET, a KICK, or nothing (type 0); `*wake`: wake the senders
+ * sleeping on the ring head.  A message read ahead may complete `r` at
+ * once (*served: r if it is overlapped, for um_port_finish_chain).  FALSE
+ * when the connection already has PORT_SHM_RECORDS gets outstanding (the
+ * host's own limit on GET packets is the same).
+ */
+static BOOL um_port_start_get(struct um_port *p, struct um_request *r, struct port_wire_header *h,
+			      BOOL *wake, struct um_request **served)
+{
+	int want;
+
+	*wake = FALSE;
+	if (p->gets >= PORT_SHM_RECORDS)
+		return FALSE;
+	port_wire_header_init(h, PORT_WIRE_GET, 0);
+	h->value = r->size;
+	um_port_enlist(p, r, h);
+	p->gets++;
+	if (um_ra_serve(p, r, served)) {
+		h->type = 0;
+		return TRUE;
 	}
+	want = um_credits_post(p, r);
+	if (want < 0)
+		return TRUE;
+	*wake = (want & PORT_SHM_WANT_WAKE) != 0;
+	if (want & PORT_SHM_WANT_KICK)
+		port_wire_header_init(h, PORT_WIRE_KICK, 0);
+	else
+		h->type = 0;
+	return TRUE;
+}
+
+/* Outside p->lock: tells the host about a GET um_port_start_get made pending. */
+static void um_port_announce_get(struct um_port *p, const struct port_wire_header *h, BOOL wake)
+{
+	if (wake)
+		um_credits_wake(p);
+	if (h->type)
+		um_port_send(p, h, NULL, 0);
+}
+
+NTSTATUS um_port_get(struct um_port *p, struct um_request *r)
+{
+	struct um_request *served;
+	struct port_wire_header h;
+	BOOL wake;
+
 	pthread_mutex_lock(&p->lock);
-	while (!r->done) {
-		if (!p->reading)
-			um_port_read_one(p, -1);
-		else
-			pthread_cond_wait(&p->cv, &p->lock);
+	if (p->broken || !um_port_start_get(p, r, &h, &wake, &served)) {
+		NTSTATUS status = p->broken ? um_port_gone(p) : STATUS_INSUFFICIENT_RESOURCES;
+
+		pthread_mutex_unlock(&p->lock);
+		return status;
 	}
 	pthread_mutex_unlock(&p->lock);
-	return r->status;
+	um_port_announce_get(p, &h, wake);
+	return um_port_wait(p, r);
 }
 
 /* Under p->lock: takes the slot of `message`, or -1. */
@@ -351,7 +489,7 @@ NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data
 	struct port_shm_slot *slot;
 	struct um_slot s;
 	int32_t w;
-	int i;
+	int i, want = -1;
 
 	pthread_mutex_lock(&p->lock);
 	if (p->broken) {
@@ -359,9 +497,14 @@ NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data
 		return p->closing ? STATUS_CANCELLED : STATUS_PORT_DISCONNECTED;
 	}
 	i = len <= PORT_SHM_INLINE ? um_port_take_slot(p, message, &s) : -1;
+	/* Before the sender can run again: its next message finds a credit. */
+	if (i >= 0)
+		want = um_ra_post(p);
 	pthread_mutex_unlock(&p->lock);
 	if (i < 0)
 		return STATUS_NOT_FOUND;
+	if (want > 0 && (want & PORT_SHM_WANT_WAKE))
+		um_credits_wake(p);
 	slot = &p->shm[i];
 	w = s.word;
 	if (!__atomic_compare_exchange_n(&slot->word, &w, (s.word & ~0xFF) | PORT_SHM_WRITING,
@@ -388,8 +531,10 @@ NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data
 NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPED ov)
 {
 	struct um_request *r = calloc(1, sizeof(*r));
+	struct um_request *served;
 	struct port_wire_header h;
 	NTSTATUS status = STATUS_PENDING;
+	BOOL wake;
 
 	if (!r)
 		return STATUS_INSUFFICIENT_RESOURCES;
@@ -398,8 +543,6 @@ NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPE
 	r->ov = ov;
 	r->event = (HANDLE)((uintptr_t)ov->hEvent & ~(uintptr_t)1);
 	r->post = ((uintptr_t)ov->hEvent & 1) == 0;
-	r->type = PORT_WIRE_GET;
-	r->tid = (pid_t)syscall(SYS_gettid);
 	if (r->event)
 		um_event_reset(r->event);
 	ov->InternalHigh = 0;
@@ -407,22 +550,33 @@ NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPE
 
 	pthread_mutex_lock(&p->lock);
 	if (p->broken) {
-		status = p->closing ? STATUS_CANCELLED : STATUS_PORT_DISCONNECTED;
+		status = um_port_gone(p);
 		__atomic_store_n(&ov->Internal, (ULONG_PTR)(ULONG)status, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&p->lock);
 		free(r);
 		return status;
 	}
-	port_wire_header_init(&h, PORT_WIRE_GET, ++p->next_id);
-	r->id = h.id;
-	h.value = size;
-	um_list_insert(p, r);
+	/* A completion port's waiters read for gets they will dequeue. */
+	r->needs_reader = r->event || !r->post || !p->iocp || !um_iocp_leads(p->iocp, p);
+	if (!um_port_start_get(p, r, &h, &wake, &served)) {
+		/* Too many gets: this one completes at once, with the error. */
+		r->status = STATUS_INSUFFICIENT_RESOURCES;
+		ov->InternalHigh = 0;
+		__atomic_store_n(&ov->Internal, (ULONG_PTR)(ULONG)r->status, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->lock);
+		um_port_finish_async(p, r);
+		return status;
+	}
 	__atomic_add_fetch(&p->async_pending, 1, __ATOMIC_RELAXED);
-	pthread_cond_signal(&p->reader_cv);
+	p->reader_needs += r->needs_reader;
+	um_port_wake_reader(p);
 	pthread_mutex_unlock(&p->lock);
-
-	if (port_wire_send(p->fd, &h, NULL, 0, 0) != 0)
-		shutdown(p->fd, SHUT_RDWR);
+	if (served) {
+		served->next = NULL;
+		um_port_finish_chain(p, served);
+	}
+	um_port_announce_get(p, &h, wake);
 	return status;
 }
 
@@ -448,33 +602,59 @@ out:
 	return ok;
 }
 
+/*
+ * Under p->lock: cancels `r`.  A region record is cancelled here (its
+ * completion joins `async`); a GET packet's id goes to `ids` for a CANCEL.
+ */
+static void um_port_cancel_one(struct um_port *p, struct um_request *r, uint64_t *ids, size_t *n,
+			       struct um_request **async)
+{
+	struct um_request *done;
+
+	r->cancel_sent = TRUE;
+	if (!r->has_record) {
+		ids[(*n)++] = r->id;
+		return;
+	}
+	if (!um_credits_cancel(p, r))
+		return; /* the host took it: its answer is on the way */
+	r->status = STATUS_CANCELLED;
+	done = um_port_complete(p, r);
+	if (done) {
+		done->next = *async;
+		*async = done;
+	}
+}
+
 BOOL um_port_cancel(struct um_port *p, LPOVERLAPPED ov, BOOL this_thread_only)
 {
-	pid_t tid = (pid_t)syscall(SYS_gettid);
+	pid_t tid = um_thread_id();
 	uint64_t ids[64];
 	size_t n;
 	BOOL found = FALSE;
 
 	do {
+		struct um_request *async = NULL, *next;
+
 		n = 0;
 		pthread_mutex_lock(&p->lock);
-		for (struct um_request *r = p->list.next; r != &p->list && n < 64; r = r->next) {
+		for (struct um_request *r = p->list.next; r != &p->list && n < 64; r = next) {
+			next = r->next;
 			if (r->type != PORT_WIRE_GET || r->cancel_sent)
 				continue;
 			if ((ov && r->ov != ov) || (this_thread_only && r->tid != tid))
 				continue;
-			r->cancel_sent = TRUE;
-			ids[n++] = r->id;
+			found = TRUE;
+			um_port_cancel_one(p, r, ids, &n, &async);
 		}
 		pthread_mutex_unlock(&p->lock);
+		um_port_finish_chain(p, async);
 		for (size_t i = 0; i < n; i++) {
 			struct port_wire_header h;
 
 			port_wire_header_init(&h, PORT_WIRE_CANCEL, ids[i]);
-			if (port_wire_send(p->fd, &h, NULL, 0, 0) != 0)
-				shutdown(p->fd, SHUT_RDWR);
+			um_port_send(p, &h, NULL, 0);
 		}
-		found |= n > 0;
 	} while (n == 64);
 	if (!found)
 		SetLastError(ERROR_NOT_FOUND);
@@ -485,9 +665,18 @@ BOOL um_port_overlapped_result(struct um_port *p, LPOVERLAPPED ov, LPDWORD bytes
 {
 	NTSTATUS st;
 
+	/* No reader thread may read for this get (a completion port's waiters
+	 * do): a caller that polls reads what is there, one that waits leads. */
 	pthread_mutex_lock(&p->lock);
-	while (wait && __atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE) == STATUS_PENDING)
-		pthread_cond_wait(&p->cv, &p->lock);
+	if (!wait && __atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE) == STATUS_PENDING &&
+	    !p->reading && !p->broken)
+		um_port_read_one(p, -1, 0);
+	while (wait && __atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE) == STATUS_PENDING) {
+		if (!p->reading && !p->broken)
+			um_port_read_one(p, -1, INFINITE);
+		else
+			pthread_cond_wait(&p->cv, &p->lock);
+	}
 	pthread_mutex_unlock(&p->lock);
 	st = (NTSTATUS)__atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE);
 	if (st == STATUS_PENDING) {
@@ -512,76 +701,6 @@ void um_port_close(struct um_port *p)
 	pthread_mutex_unlock(&p->lock);
 	shutdown(p->fd, SHUT_RDWR);
 	pthread_join(p->reader, NULL);
-}
-
-static NTSTATUS um_port_errno_status(int err)
-{
-	switch (err) {
-	case ENOENT:
-	case ECONNREFUSED:
-	case ENOTDIR:
-		return STATUS_OBJECT_NAME_NOT_FOUND;
-	case EACCES:
-	case EPERM:
-		return STATUS_ACCESS_DENIED;
-	case ENOMEM:
-	case ENOBUFS:
-	case EMFILE:
-	case ENFILE:
-		return STATUS_INSUFFICIENT_RESOURCES;
-	default:
-		return STATUS_PORT_DISCONNECTED;
-	}
-}
-
-/* Maps the reply region the host passed; NULL if it is not usable. */
-static struct port_shm_slot *um_port_map_region(struct msghdr *msg)
-{
-	struct cmsghdr *cm = CMSG_FIRSTHDR(msg);
-	struct stat st;
-	void *map = MAP_FAILED;
-	int fd;
-
-	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
-		return NULL;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == PORT_SHM_SIZE)
-		map = mmap(NULL, PORT_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	return map == MAP_FAILED ? NULL : map;
-}
-
-/* Sends CONNECT and reads CONNECT_DONE (and the reply region) on a fresh socket. */
-static NTSTATUS um_port_handshake(int fd, DWORD options, const void *context, WORD size,
-				  struct port_shm_slot **shm)
-{
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
-	struct port_wire_header h;
-	uint8_t answer[sizeof(h) + 1];
-	struct iovec iov = { .iov_base = answer, .iov_len = sizeof(answer) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
-	ssize_t n;
-	int err;
-
-	port_wire_header_init(&h, PORT_WIRE_CONNECT, 0);
-	h.value = options;
-	err = port_wire_send(fd, &h, context, size, 0);
-	if (err)
-		return um_port_errno_status(err);
-	do {
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return um_port_errno_status(errno);
-	*shm = um_port_map_region(&msg);
-	if (!port_wire_parse(answer, (size_t)n, FALSE, &h) || h.type != PORT_WIRE_CONNECT_DONE)
-		return STATUS_PORT_DISCONNECTED;
-	return (NTSTATUS)h.status;
 }
 
 NTSTATUS um_port_connect(const char *path, DWORD options, const void *context, WORD size,
@@ -612,6 +731,7 @@ NTSTATUS um_port_connect(const char *path, DWORD options, const void *context, W
 	um_object_init(&p->obj, UM_KIND_PORT, um_port_destroy);
 	p->fd = fd;
 	p->shm = shm;
+	um_credits_init(p);
 	p->options = options;
 	p->list.next = p->list.prev = &p->list;
 	pthread_mutex_init(&p->lock, NULL);

@@ -19,6 +19,10 @@ struct um_request {
 	BOOL post;          /* queue a completion packet (low bit of hEvent clear) */
 	BOOL done;
 	BOOL cancel_sent;
+	BOOL needs_reader;  /* overlapped: no completion-port waiter reads for it */
+	BOOL has_record;    /* a GET posted as a region credit record */
+	uint32_t record;    /* its index */
+	int32_t record_gen; /* its word's generation bits (gen << 8) */
 	NTSTATUS status;
 	DWORD bytes;
 };
@@ -36,6 +40,18 @@ struct um_port {
 	int fd;
 	struct port_shm_slot *shm;   /* the host's reply region, or NULL */
 	struct um_slot slots[PORT_SHM_SLOTS]; /* under lock */
+	struct port_shm_credits *credits;    /* GET records in the region, or NULL */
+	uint8_t free_records[PORT_SHM_RECORDS]; /* under lock: a stack */
+	unsigned free_count;
+	unsigned gets;       /* GETs outstanding, either way */
+	uint32_t ring_head;  /* ring entries posted */
+	uint32_t gen;        /* generation of the last record posted */
+	struct um_request ra;   /* the read-ahead credit (readahead.c) */
+	enum { UM_RA_NONE, UM_RA_POSTED, UM_RA_FULL } ra_state;
+	uint8_t *ra_buf;        /* UM_RA_FULL: the message, as FilterGetMessage returns it */
+	DWORD ra_len;
+	uint32_t ra_slot;       /* its reply slot and the word DELIVER named */
+	int32_t ra_word;
 	DWORD options;
 	pthread_mutex_t lock;
 	pthread_cond_t cv;   /* a request completed */
@@ -45,12 +61,19 @@ struct um_port {
 	struct um_request list;
 	BOOL reading;            /* a thread is in recv (the leader) */
 	unsigned async_pending;  /* overlapped gets in flight (atomic) */
+	unsigned reader_needs;   /* of those, the ones the reader thread reads for */
 	pthread_cond_t reader_cv;
 	uint8_t *rbuf;           /* the leader's receive buffer */
 	pthread_t reader;
 	struct um_iocp *iocp;
 	ULONG_PTR key;
 };
+
+/* NTSTATUS of a socket errno on connect. */
+NTSTATUS um_port_errno_status(int err);
+/* Sends CONNECT and reads CONNECT_DONE (and maps the region into *shm). */
+NTSTATUS um_port_handshake(int fd, DWORD options, const void *context, WORD size,
+			   struct port_shm_slot **shm);
 
 /* Connects (handshake included); returns an NTSTATUS the host or the
  * socket layer gave, and a port object on success. */
@@ -71,7 +94,45 @@ NTSTATUS um_port_transact(struct um_port *p, struct um_request *r, struct port_w
  */
 NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data, DWORD len);
 
-/* Starts an asynchronous GET; FALSE (with the status) if the port is gone. */
+/* FilterGetMessage without OVERLAPPED: waits for a message (`r` is the caller's). */
+NTSTATUS um_port_get(struct um_port *p, struct um_request *r);
+
+/* Starts an asynchronous GET: STATUS_PENDING, or the status if the port is gone. */
 NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPED ov);
+
+/* Region GET records (credits.c), under p->lock. */
+void um_credits_init(struct um_port *p);
+/*
+ * Posts GET `r` (id and size set) as a record: returns the host's `want`
+ * (PORT_SHM_WANT_*), or -1 when no record is free (send a GET packet).
+ */
+int um_credits_post(struct um_port *p, struct um_request *r);
+/* Outside p->lock, after a post that returned PORT_SHM_WANT_WAKE. */
+void um_credits_wake(struct um_port *p);
+/* Cancels r's record; FALSE when the host took it first. */
+BOOL um_credits_cancel(struct um_port *p, struct um_request *r);
+/* r is finished: its record (if any) may be posted again. */
+void um_credits_release(struct um_port *p, struct um_request *r);
+
+/* Shared by client.c and readahead.c, under p->lock. */
+struct um_request *um_port_complete(struct um_port *p, struct um_request *r);
+void um_port_note_slot(struct um_port *p, const struct port_wire_header *h);
+void um_port_fill_get(struct um_request *r, const struct port_wire_header *h, const uint8_t *data,
+		      size_t len);
+
+/* The read-ahead credit (readahead.c), under p->lock; never a request id. */
+#define UM_READAHEAD_ID 0
+/* After a reply through the region: posts it if no get is outstanding
+ * (returns the host's want as um_credits_post does, or -1). */
+int um_ra_post(struct um_port *p);
+/*
+ * GET `r` starts (enlisted and counted): a buffered message whose sender
+ * still waits completes it at once (TRUE; *async: r if it is overlapped).
+ * A posted read-ahead credit is withdrawn if it still can be.
+ */
+BOOL um_ra_serve(struct um_port *p, struct um_request *r, struct um_request **async);
+/* The host answered the read-ahead credit; returns a get it completed (overlapped) or NULL. */
+struct um_request *um_ra_apply(struct um_port *p, const struct port_wire_header *h,
+			       const uint8_t *data, size_t len);
 
 #endif /* ALTITUDE_SRC_PORT_USER_CLIENT_H */

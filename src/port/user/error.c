@@ -44,6 +44,21 @@ void um_deadline(struct timespec *ts, DWORD ms)
 	}
 }
 
+DWORD um_ms_left(const struct timespec *deadline, DWORD ms)
+{
+	struct timespec now;
+	long long left;
+
+	if (ms == INFINITE)
+		return INFINITE;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	       (deadline->tv_nsec - now.tv_nsec) / 1000000L;
+	if (left <= 0)
+		return 0;
+	return left >= (long long)INFINITE ? INFINITE - 1 : (DWORD)left;
+}
+
 void um_cond_init(pthread_cond_t *cv)
 {
 	pthread_condattr_t a;

@@ -61,7 +61,6 @@ HRESULT WINAPI FilterGetMessage(HANDLE hPort, PFILTER_MESSAGE_HEADER lpMessageBu
 				DWORD dwMessageBufferSize, LPOVERLAPPED lpOverlapped)
 {
 	struct um_request r = { .type = PORT_WIRE_GET };
-	struct port_wire_header h;
 	struct um_port *p;
 	NTSTATUS st;
 
@@ -81,9 +80,7 @@ HRESULT WINAPI FilterGetMessage(HANDLE hPort, PFILTER_MESSAGE_HEADER lpMessageBu
 	}
 	r.buf = lpMessageBuffer;
 	r.size = dwMessageBufferSize;
-	port_wire_header_init(&h, PORT_WIRE_GET, 0);
-	h.value = dwMessageBufferSize;
-	st = um_port_transact(p, &r, &h, NULL, 0);
+	st = um_port_get(p, &r);
 	um_port_unref(p);
 	return um_status_to_hresult(st);
 }

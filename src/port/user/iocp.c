@@ -2,7 +2,10 @@
  * I/O completion ports: a FIFO of completion packets, filled by completed
  * overlapped port I/O and PostQueuedCompletionStatus, drained by
  * GetQueuedCompletionStatus.  An eventfd in semaphore mode counts the queued
- * packets, so the port can sit in an epoll set (altitude_completion_port_fd).
+ * packets once the port's fd was handed out, so the port can sit in an epoll
+ * set (altitude_completion_port_fd); before that it only wakes a waiter that
+ * reads a connection (leader) when another thread queues a packet, and costs
+ * no system call otherwise.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,6 +32,9 @@ struct um_iocp {
 	int efd;
 	struct um_port *port;   /* the first associated connection (weak) */
 	BOOL leading;           /* a waiter reads that connection's socket */
+	BOOL polled;            /* its fd was handed out: waiters may not come */
+	unsigned efd_units;     /* written to efd and not read back yet */
+	unsigned queued;        /* packets in the queue */
 	pthread_t leader;
 };
 
@@ -67,13 +73,31 @@ void um_iocp_close(struct um_iocp *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* The eventfd counts queued packets; it cannot overflow or underflow. */
-static void um_iocp_count(int efd, BOOL up)
+/* Under p->lock: adds `n` units to the eventfd. */
+static void um_iocp_efd_add(struct um_iocp *p, unsigned n)
 {
-	uint64_t one = 1;
-	ssize_t r = up ? write(efd, &one, sizeof(one)) : read(efd, &one, sizeof(one));
+	uint64_t v = n;
 
-	(void)r;
+	if (n && write(p->efd, &v, sizeof(v)) == sizeof(v))
+		p->efd_units += n;
+}
+
+/* Under p->lock: a packet was queued. */
+static void um_iocp_count_up(struct um_iocp *p)
+{
+	p->queued++;
+	if (p->polled || (p->leading && !pthread_equal(p->leader, pthread_self())))
+		um_iocp_efd_add(p, 1);
+}
+
+/* Under p->lock: a packet was dequeued (semaphore mode: one unit per read). */
+static void um_iocp_count_down(struct um_iocp *p)
+{
+	uint64_t v;
+
+	p->queued--;
+	if (p->efd_units > p->queued && read(p->efd, &v, sizeof(v)) == sizeof(v))
+		p->efd_units--;
 }
 
 void um_iocp_forget(struct um_iocp *p, struct um_port *port)
@@ -84,12 +108,23 @@ void um_iocp_forget(struct um_iocp *p, struct um_port *port)
 	pthread_mutex_unlock(&p->lock);
 }
 
+BOOL um_iocp_leads(struct um_iocp *iocp, struct um_port *port)
+{
+	BOOL leads;
+
+	pthread_mutex_lock(&iocp->lock);
+	leads = iocp->port == port && !iocp->closed && !iocp->polled;
+	pthread_mutex_unlock(&iocp->lock);
+	return leads;
+}
+
 /*
- * Under p->lock, queue empty: an infinite waiter reads the associated
- * connection itself when no one else does (leader/follower), so a
- * completion reaches it without a thread switch.  FALSE if it cannot lead.
+ * Under p->lock, queue empty: a waiter reads the associated connection
+ * itself (for at most `ms`) when no one else does (leader/follower), so a
+ * completion reaches it without a thread switch, and the connection's
+ * reader thread stays asleep.  FALSE if it cannot lead.
  */
-static BOOL um_iocp_lead(struct um_iocp *p)
+static BOOL um_iocp_lead(struct um_iocp *p, DWORD ms)
 {
 	struct um_port *port = p->port;
 	BOOL led;
@@ -100,7 +135,7 @@ static BOOL um_iocp_lead(struct um_iocp *p)
 	p->leading = TRUE;
 	p->leader = pthread_self();
 	pthread_mutex_unlock(&p->lock);
-	led = um_port_lead(port, p->efd);
+	led = um_port_lead(port, p->efd, ms);
 	pthread_mutex_lock(&p->lock);
 	p->leading = FALSE;
 	pthread_mutex_unlock(&p->lock);
@@ -128,7 +163,7 @@ BOOL um_iocp_post(struct um_iocp *p, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov
 	p->tail = k;
 	k = NULL;
 	ok = TRUE;
-	um_iocp_count(p->efd, TRUE);
+	um_iocp_count_up(p);
 	/* The leading waiter takes what it posts itself, without a wake-up. */
 	if (!p->leading || !pthread_equal(p->leader, pthread_self()))
 		pthread_cond_signal(&p->cv);
@@ -238,11 +273,16 @@ BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD lpNumberOfB
 	um_deadline(&deadline, dwMilliseconds);
 	pthread_mutex_lock(&p->lock);
 	while (!p->head && !p->closed) {
-		/* Leading drops the lock: look at the queue again before sleeping. */
-		if (dwMilliseconds == INFINITE && (um_iocp_lead(p) || p->head || p->closed))
+		DWORD left = um_ms_left(&deadline, dwMilliseconds);
+
+		/* Leading drops the lock: look at the queue again before sleeping;
+		 * with no time left, one read that does not block. */
+		if (um_iocp_lead(p, left)) {
+			if (left == 0 && !p->head)
+				break;
 			continue;
-		if (dwMilliseconds == 0 ||
-		    um_cond_wait(&p->cv, &p->lock, &deadline, dwMilliseconds) == ETIMEDOUT)
+		}
+		if (left == 0 || um_cond_wait(&p->cv, &p->lock, &deadline, dwMilliseconds) == ETIMEDOUT)
 			break;
 	}
 	if (p->head) {
@@ -252,7 +292,7 @@ BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD lpNumberOfB
 			p->tail = NULL;
 		else
 			pthread_cond_signal(&p->cv);
-		um_iocp_count(p->efd, FALSE);
+		um_iocp_count_down(p);
 	} else {
 		SetLastError(p->closed ? ERROR_ABANDONED_WAIT_0 : WAIT_TIMEOUT);
 	}
@@ -298,7 +338,15 @@ int altitude_completion_port_fd(HANDLE completion_port)
 		SetLastError(ERROR_INVALID_HANDLE);
 		return -1;
 	}
+	pthread_mutex_lock(&p->lock);
+	/* An epoll loop waits on the fd, not in GetQueuedCompletionStatus:
+	 * connections' reader threads read for it from now on, and the fd
+	 * counts every queued packet. */
+	if (!p->polled && p->queued > p->efd_units)
+		um_iocp_efd_add(p, p->queued - p->efd_units);
+	p->polled = TRUE;
 	fd = p->efd;
+	pthread_mutex_unlock(&p->lock);
 	um_iocp_unref(p);
 	return fd;
 }

@@ -51,6 +51,8 @@ HRESULT um_status_to_hresult(NTSTATUS status);
 
 /* Absolute CLOCK_MONOTONIC deadline `ms` from now (INFINITE: none). */
 void um_deadline(struct timespec *ts, DWORD ms);
+/* Milliseconds left until `deadline` (INFINITE stays INFINITE). */
+DWORD um_ms_left(const struct timespec *deadline, DWORD ms);
 /* pthread_cond_wait, or timed wait on a CLOCK_MONOTONIC cv; returns ETIMEDOUT. */
 int um_cond_wait(pthread_cond_t *cv, pthread_mutex_t *m, const struct timespec *deadline,
 		 DWORD ms);
@@ -82,10 +84,12 @@ BOOL um_port_cancel(struct um_port *p, LPOVERLAPPED ov, BOOL this_thread_only);
 BOOL um_port_overlapped_result(struct um_port *p, LPOVERLAPPED ov, LPDWORD bytes, BOOL wait);
 /*
  * Reads and applies one packet if overlapped gets are pending and no one
- * else reads, or returns as soon as wake_fd is readable; FALSE (nothing
- * done) if it could not lead.
+ * else reads, or returns as soon as wake_fd is readable or `ms` have passed;
+ * FALSE (nothing done) if it could not lead.
  */
-BOOL um_port_lead(struct um_port *p, int wake_fd);
+BOOL um_port_lead(struct um_port *p, int wake_fd, DWORD ms);
+/* Does a waiter of `iocp` read `port` itself (it is the port it leads)? */
+BOOL um_iocp_leads(struct um_iocp *iocp, struct um_port *port);
 /* CloseHandle of a connection: fails its pending I/O, joins its reader. */
 void um_port_close(struct um_port *p);
 
