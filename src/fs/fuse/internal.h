@@ -39,6 +39,7 @@ struct fs_volume {
 	struct fuse_session *se;
 	char *mountpoint;
 	int connection;		/* FUSE connection number, -1 if unknown */
+	ino_t connection_dir;	/* inode of its fuse control directory */
 	unsigned max_threads;
 	pthread_t loop;
 	bool loop_running;
