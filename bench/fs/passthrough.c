@@ -15,7 +15,10 @@
  *
  * Prints, per workload, ours against passthrough_ll (the baseline the
  * ratio is taken from) and against the native directory, for 0 filters
- * and (".3_filters") for 3:
+ * and (".3_filters") for 3; the values are the medians of the runs, the
+ * ratio the median of the runs' own ratios (a run measures every variant
+ * of a workload within seconds, so load that changes between runs cancels
+ * out):
  *   BENCH fs.<workload>.vs_passthrough_ll ours=<v><unit> baseline=<v><unit> ratio=<x>
  *   BENCH fs.<workload>.vs_native ours=... baseline=... ratio=...
  *   BENCH fs.<workload>.3_filters.vs_passthrough_ll ours=... baseline=... ratio=...
@@ -25,7 +28,7 @@
  * Sizes (defaults are the issue's): ALTITUDE_BENCH_FS_MB (sequential file,
  * 512), ALTITUDE_BENCH_FS_READS (random 4 KiB reads, 20000),
  * ALTITUDE_BENCH_FS_FILES (small files, 5000), ALTITUDE_BENCH_FS_TAR_DIR
- * (tree to untar, /usr/include), ALTITUDE_BENCH_FS_RUNS (3).
+ * (tree to untar, /usr/include), ALTITUDE_BENCH_FS_RUNS (5).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -328,28 +331,48 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static double median_of(double *s, unsigned long n)
+{
+	qsort(s, n, sizeof s[0], cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
 static double median(int w, int v)
 {
 	double s[MAX_RUNS];
 	memcpy(s, samples[w][v], cfg.runs * sizeof s[0]);
-	qsort(s, cfg.runs, sizeof s[0], cmp_double);
-	return cfg.runs % 2 ? s[cfg.runs / 2] : (s[cfg.runs / 2 - 1] + s[cfg.runs / 2]) / 2;
+	return median_of(s, cfg.runs);
+}
+
+/*
+ * The ratio of variant v to baseline b: the median of each run's ratio,
+ * both measured within the same turn, so that load from other programs
+ * that changes between runs cancels out.
+ */
+static double ratio(int w, int v, int b)
+{
+	double s[MAX_RUNS];
+	for (unsigned long r = 0; r < cfg.runs; r++)
+		s[r] = samples[w][v][r] / samples[w][b][r];
+	return median_of(s, cfg.runs);
+}
+
+static void line(int w, const char *variant, int v, const char *base, int b)
+{
+	const char *u = workload_unit[w];
+	printf("BENCH fs.%s%s.vs_%s ours=%.1f%s baseline=%.1f%s ratio=%.3f\n", workload_name[w],
+	       variant, base, median(w, v), u, median(w, b), u, ratio(w, v, b));
 }
 
 static void report(void)
 {
 	for (int w = 0; w < WORKLOADS; w++) {
-		const char *u = workload_unit[w];
-		double native = median(w, NATIVE), pll = median(w, PLL);
-		double ours = median(w, OURS), ours3 = median(w, OURS3);
 		fprintf(stderr, "bench fs: median %s: native %.1f, passthrough_ll %.1f, ours %.1f, ours_3_filters %.1f %s\n",
-			workload_name[w], native, pll, ours, ours3, u);
-		printf("BENCH fs.%s.vs_passthrough_ll ours=%.1f%s baseline=%.1f%s ratio=%.3f\n",
-		       workload_name[w], ours, u, pll, u, ours / pll);
-		printf("BENCH fs.%s.vs_native ours=%.1f%s baseline=%.1f%s ratio=%.3f\n",
-		       workload_name[w], ours, u, native, u, ours / native);
-		printf("BENCH fs.%s.3_filters.vs_passthrough_ll ours=%.1f%s baseline=%.1f%s ratio=%.3f\n",
-		       workload_name[w], ours3, u, pll, u, ours3 / pll);
+			workload_name[w], median(w, NATIVE), median(w, PLL), median(w, OURS),
+			median(w, OURS3), workload_unit[w]);
+		line(w, "", OURS, "passthrough_ll", PLL);
+		line(w, "", OURS, "native", NATIVE);
+		line(w, ".3_filters", OURS3, "passthrough_ll", PLL);
 	}
 }
 
@@ -495,7 +518,7 @@ int main(void)
 	cfg.mb = env_ulong("ALTITUDE_BENCH_FS_MB", 512);
 	cfg.reads = env_ulong("ALTITUDE_BENCH_FS_READS", 20000);
 	cfg.files = env_ulong("ALTITUDE_BENCH_FS_FILES", 5000);
-	cfg.runs = env_ulong("ALTITUDE_BENCH_FS_RUNS", 3);
+	cfg.runs = env_ulong("ALTITUDE_BENCH_FS_RUNS", 5);
 	cfg.tar_dir = getenv("ALTITUDE_BENCH_FS_TAR_DIR");
 	if (!cfg.tar_dir || !*cfg.tar_dir)
 		cfg.tar_dir = "/usr/include";
