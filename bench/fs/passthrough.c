@@ -302,6 +302,15 @@ static double workload(int w, const char *root)
 	}
 }
 
+#define SETTLE_SECONDS 3
+
+static void settle(void)
+{
+	const struct timespec pause = { SETTLE_SECONDS, 0 };
+	sync();
+	nanosleep(&pause, NULL);
+}
+
 static void one_run(unsigned long r)
 {
 	for (int w = 0; w < WORKLOADS; w++) {
@@ -323,6 +332,8 @@ static void one_run(unsigned long r)
 			die(big);
 		remove_tree(cfg.root[v], "tree");
 	}
+	/* The deletions' writeback would slow whichever variant comes first next run. */
+	settle();
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -540,6 +551,7 @@ int main(void)
 	start_pll();
 	start_ours(OURS, 0);
 	start_ours(OURS3, 1);
+	settle();
 	load_average("at start");
 	for (unsigned long r = 0; r < cfg.runs; r++)
 		one_run(r);
