@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
 
@@ -31,6 +32,13 @@ static uint64_t lower_fh(const struct fuse_file_info *fi)
  * Open files are not direct_io: the kernel's page cache serves mmap and
  * readahead, and keep_cache is off, so every open drops what a previous
  * open cached and the filters see the data read after each open.
+ * Write-only opens are the exception: nothing can be read or mapped
+ * through them, and as direct_io each write() is sent as it is, without
+ * the kernel first asking the volume for security.capability (a GETXATTR
+ * round trip per write() on cached files; the lower file system clears
+ * it and suid/sgid itself, writes being done as the writer).  Pages other
+ * opens cached are dropped at their next read: the write changes mtime
+ * (auto_inval_data).
  */
 void fs_fuse_reply_opened(struct fs_request *r, PFLT_CALLBACK_DATA d)
 {
@@ -48,7 +56,7 @@ void fs_fuse_reply_opened(struct fs_request *r, PFLT_CALLBACK_DATA d)
 	struct fs_entry e = r->args.entry;
 	r->fi.fh = (uint64_t)(uintptr_t)file;
 	r->fi.keep_cache = 0;
-	r->fi.direct_io = 0;
+	r->fi.direct_io = (r->fi.flags & O_ACCMODE) == O_WRONLY;
 	int sent = create ? fs_request_reply_create(r, &e, &r->fi) : fs_request_reply_open(r, &r->fi);
 	if (sent == 0)
 		return;
