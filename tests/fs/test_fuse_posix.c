@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sys/mman.h>
 #include <grp.h>
 #include <linux/falloc.h>
 #include <sys/file.h>
@@ -415,7 +416,8 @@ static void test_setuid_cleared_by_write(void **state)
 
 /*
  * Write-only opens write around the page cache (direct_io): a reader that
- * cached the file sees each write at its next read, however quick.
+ * cached the file sees each write at its next read, however quick, and a
+ * shared mapping shows it at once.
  */
 static void test_write_only_open_seen_by_cached_reader(void **state)
 {
@@ -426,6 +428,9 @@ static void test_write_only_open_seen_by_cached_reader(void **state)
 	assert_true(rfd >= 0);
 	assert_int_equal(pread(rfd, buf, 4, 0), 4);
 	assert_memory_equal(buf, "aaaa", 4);
+	const volatile char *map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, rfd, 0);
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(map[0], 'a');
 	for (int i = 0; i < 20; i++) {
 		char c = (char)('b' + i);
 		char data[4] = { c, c, c, c };
@@ -433,9 +438,11 @@ static void test_write_only_open_seen_by_cached_reader(void **state)
 		assert_true(wfd >= 0);
 		assert_int_equal(pwrite(wfd, data, 4, 0), 4);
 		assert_int_equal(close(wfd), 0);
+		assert_int_equal(map[3], c);
 		assert_int_equal(pread(rfd, buf, 4, 0), 4);
 		assert_memory_equal(buf, data, 4);
 	}
+	munmap((void *)map, 4096);
 	close(rfd);
 }
 
