@@ -153,6 +153,13 @@ void fs_fuse_reply_status(struct fs_request *r, PFLT_CALLBACK_DATA d);
 void fs_fuse_setattr_size(struct fs_request *r, fuse_ino_t ino, const struct fs_setattr *set,
 			  struct fuse_file_info *fi);
 
+/*
+ * Page-aligned read buffers of at least `size` bytes (read_buf.c); *cap is
+ * the buffer's capacity, to give back with it.  NULL when out of memory.
+ */
+void *fs_read_buf_get(size_t size, size_t *cap);
+void fs_read_buf_put(void *buf, size_t cap);
+
 /* The default operation table: every operation through the filter stack to the lower file system. */
 void fs_fuse_passthrough_ops(struct fuse_lowlevel_ops *ops);
 

@@ -20,9 +20,6 @@
 
 #include "fs/fuse/internal.h"
 
-/* Read buffers are page aligned, so O_DIRECT reads need no bounce buffer. */
-#define READ_ALIGN 4096
-
 static uint64_t lower_fh(const struct fuse_file_info *fi)
 {
 	return fs_file_of(fi->fh)->h.fh;
@@ -107,6 +104,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 static void reply_read(struct fs_request *r, PFLT_CALLBACK_DATA d)
 {
 	void *buf = r->buf;
+	size_t cap = r->size;
 	int err = fs_glue_errno(r, d);
 
 	if (d->IoStatus.Status == STATUS_END_OF_FILE)
@@ -115,7 +113,7 @@ static void reply_read(struct fs_request *r, PFLT_CALLBACK_DATA d)
 		fs_request_reply_err(r, err);
 	else
 		fs_request_reply_buf(r, buf, d->IoStatus.Information);
-	free(buf);
+	fs_read_buf_put(buf, cap);
 }
 
 /* The read buffer is ours: a pended read is answered later without holding a worker. */
@@ -126,7 +124,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct fs_request *r = fs_request_begin(req);
 	if (!r)
 		return;
-	if (posix_memalign(&r->buf, READ_ALIGN, size ? size : 1) != 0) {
+	r->buf = fs_read_buf_get(size, &r->size);
+	if (!r->buf) {
 		fs_request_reply_err(r, ENOMEM);
 		return;
 	}
