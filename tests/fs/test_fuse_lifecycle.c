@@ -11,7 +11,9 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -281,6 +283,50 @@ static void test_unmount_with_open_file(void **state)
 	close(fd);
 }
 
+/*
+ * A volume detached by someone else ends its connection, whose number the
+ * next mount may take: unmounting the first volume afterwards must not
+ * abort the connection now holding that number.
+ */
+static void test_unmount_after_foreign_detach_spares_reused_number(void **state)
+{
+	struct dirs *d = *state;
+	struct fs_volume_options o = { .source = d->src, .mountpoint = d->mnt };
+	assert_int_equal(fs_volume_mount(&o, &d->vol), 0);
+	struct stat st;
+	assert_int_equal(stat(d->mnt, &st), 0);
+	unsigned first = minor(st.st_dev);
+	char dir[64];
+	snprintf(dir, sizeof dir, "/sys/fs/fuse/connections/%u", first);
+	assert_int_equal(umount2(d->mnt, MNT_DETACH), 0);
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	for (int i = 0; i < 500 && access(dir, F_OK) == 0; i++)
+		nanosleep(&tick, NULL);
+	assert_int_not_equal(access(dir, F_OK), 0);
+
+	char *other = fs_test_mkdtemp("next");
+	assert_non_null(other);
+	struct fs_volume *next;
+	struct fs_volume_options no = { .source = d->src, .mountpoint = other };
+	assert_int_equal(fs_volume_mount(&no, &next), 0);
+	assert_int_equal(stat(other, &st), 0);
+	if (minor(st.st_dev) != first)
+		fprintf(stderr, "connection number %u not reused (now %u)\n", first, minor(st.st_dev));
+	struct fs_volume *vol = d->vol;
+	d->vol = NULL;
+	fs_volume_unmount(vol);
+	struct statfs sf;
+	assert_int_equal(statfs(other, &sf), 0);
+	assert_int_equal(sf.f_type, FUSE_MAGIC);
+	char p[512];
+	int fd = open(fs_test_join(p, sizeof p, other, "alive"), O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(fs_volume_unmount(next), 0);
+	rmdir(other);
+	free(other);
+}
+
 static void test_in_place_mount(void **state)
 {
 	struct dirs *d = *state;
@@ -427,6 +473,7 @@ int main(int argc, char **argv)
 		T(test_sigkill_loses_no_acknowledged_write), T(test_stale_mount_cleaned_at_next_mount),
 		T(test_sigterm_unmounts_cleanly),	      T(test_sigint_unmounts_cleanly),
 		TF(test_unmount_with_open_file),	      TF(test_in_place_mount),
+		TF(test_unmount_after_foreign_detach_spares_reused_number),
 		TF(test_interrupt_reaches_request),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);

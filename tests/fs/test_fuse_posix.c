@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sys/mman.h>
 #include <grp.h>
 #include <linux/falloc.h>
 #include <sys/file.h>
@@ -505,6 +506,38 @@ static void test_setuid_cleared_by_write(void **state)
 	assert_int_equal(st.st_mode & 07777, 0777);
 }
 
+/*
+ * Write-only opens write around the page cache (direct_io): a reader that
+ * cached the file sees each write at its next read, however quick, and a
+ * shared mapping shows it at once.
+ */
+static void test_write_only_open_seen_by_cached_reader(void **state)
+{
+	struct fs_test_mount *t = *state;
+	char pm[512], buf[8];
+	put_file(M("co"), "aaaa", 0644);
+	int rfd = open(M("co"), O_RDONLY);
+	assert_true(rfd >= 0);
+	assert_int_equal(pread(rfd, buf, 4, 0), 4);
+	assert_memory_equal(buf, "aaaa", 4);
+	const volatile char *map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, rfd, 0);
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(map[0], 'a');
+	for (int i = 0; i < 20; i++) {
+		char c = (char)('b' + i);
+		char data[4] = { c, c, c, c };
+		int wfd = open(M("co"), O_WRONLY);
+		assert_true(wfd >= 0);
+		assert_int_equal(pwrite(wfd, data, 4, 0), 4);
+		assert_int_equal(close(wfd), 0);
+		assert_int_equal(map[3], c);
+		assert_int_equal(pread(rfd, buf, 4, 0), 4);
+		assert_memory_equal(buf, data, 4);
+	}
+	munmap((void *)map, 4096);
+	close(rfd);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fs_test_mount_setup, fs_test_mount_teardown)
 
 /* Every check runs with a passthrough filter (all majors, pre and post) on the volume. */
@@ -534,7 +567,7 @@ int main(int argc, char **argv)
 		T(test_dirs_and_links),		     T(test_timestamps_and_xattrs),
 		T(test_locks_shared_with_raw_files), T(test_locks_between_processes),
 		T(test_permissions_as_user),	     T(test_xattrs_as_user),
-		T(test_setuid_cleared_by_write),
+		T(test_setuid_cleared_by_write),     T(test_write_only_open_seen_by_cached_reader),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -55,6 +55,44 @@ static void test_lookup_forget(void **state)
 	assert_true(S_ISDIR(st.st_mode));
 }
 
+/*
+ * A lookup finds a known file by its stat: a name replaced on the raw
+ * directory gets the new file's handle and attributes, the moved file keeps
+ * its handle under its new name.
+ */
+static void test_lookup_replaced_name(void **state)
+{
+	struct fs_test_lower *t = *state;
+	struct fs_entry e, e2, e3;
+	char p[512], q[512];
+	fs_test_join(p, sizeof p, t->dir, "f");
+	fs_test_join(q, sizeof q, t->dir, "g");
+	int fd = open(p, O_CREAT | O_WRONLY, 0644);
+	assert_int_equal(write(fd, "1", 1), 1);
+	close(fd);
+	assert_int_equal(fs_lower_lookup(t->lower, R, ROOT, "f", &e), 0);
+	assert_int_equal(e.attr.st_size, 1);
+
+	assert_int_equal(rename(p, q), 0);
+	fd = open(p, O_CREAT | O_WRONLY, 0600);
+	assert_int_equal(write(fd, "22", 2), 2);
+	close(fd);
+	assert_int_equal(fs_lower_lookup(t->lower, R, ROOT, "f", &e2), 0);
+	assert_true(e2.ino != e.ino);
+	assert_int_equal(e2.attr.st_size, 2);
+	assert_int_equal(e2.attr.st_mode & 07777, 0600);
+	assert_int_equal(fs_lower_lookup(t->lower, R, ROOT, "g", &e3), 0);
+	assert_int_equal(e3.ino, e.ino);
+	assert_int_equal(e3.attr.st_size, 1);
+	assert_int_equal(fs_lower_inode_count(t->lower), 3);
+	/* Two lookups of g's file: both references must go before it leaves the table. */
+	fs_lower_forget(t->lower, e.ino, 1);
+	assert_int_equal(fs_lower_inode_count(t->lower), 3);
+	fs_lower_forget(t->lower, e3.ino, 1);
+	fs_lower_forget(t->lower, e2.ino, 1);
+	assert_int_equal(fs_lower_inode_count(t->lower), 1);
+}
+
 /* A POSIX ACL (xattr format, version 2) denying uid FS_TEST_UID everything. */
 static size_t deny_acl(unsigned char *buf)
 {
@@ -286,6 +324,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lookup_forget, fs_test_lower_setup,
+						fs_test_lower_teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_replaced_name, fs_test_lower_setup,
 						fs_test_lower_teardown),
 		cmocka_unit_test_setup_teardown(test_public_parent, fs_test_lower_setup,
 						fs_test_lower_teardown),

@@ -39,6 +39,7 @@ struct fs_volume {
 	struct fuse_session *se;
 	char *mountpoint;
 	int connection;		/* FUSE connection number, -1 if unknown */
+	ino_t connection_dir;	/* inode of its fuse control directory */
 	unsigned max_threads;
 	pthread_t loop;
 	bool loop_running;
@@ -151,6 +152,13 @@ void fs_fuse_reply_status(struct fs_request *r, PFLT_CALLBACK_DATA d);
 /* setattr with a new size: SET_INFORMATION FileEndOfFileInformation (ops_truncate.c). */
 void fs_fuse_setattr_size(struct fs_request *r, fuse_ino_t ino, const struct fs_setattr *set,
 			  struct fuse_file_info *fi);
+
+/*
+ * Page-aligned read buffers of at least `size` bytes (read_buf.c); *cap is
+ * the buffer's capacity, to give back with it.  NULL when out of memory.
+ */
+void *fs_read_buf_get(size_t size, size_t *cap);
+void fs_read_buf_put(void *buf, size_t cap);
 
 /* The default operation table: every operation through the filter stack to the lower file system. */
 void fs_fuse_passthrough_ops(struct fuse_lowlevel_ops *ops);

@@ -9,17 +9,22 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 
 #include "fs/fuse/internal.h"
-
-/* Read buffers are page aligned, so O_DIRECT reads need no bounce buffer. */
-#define READ_ALIGN 4096
 
 /*
  * Open files are not direct_io: the kernel's page cache serves mmap and
  * readahead, and keep_cache is off, so every open drops what a previous
  * open cached and the filters see the data read after each open.
+ * Write-only opens are the exception: nothing can be read or mapped
+ * through them, and as direct_io each write() is sent as it is, without
+ * the kernel first asking the volume for security.capability (a GETXATTR
+ * round trip per write() on cached files; the lower file system clears
+ * it and suid/sgid itself, writes being done as the writer).  Pages other
+ * opens cached are dropped at their next read: the write changes mtime
+ * (auto_inval_data).
  */
 void fs_fuse_reply_opened(struct fs_request *r, PFLT_CALLBACK_DATA d)
 {
@@ -37,7 +42,7 @@ void fs_fuse_reply_opened(struct fs_request *r, PFLT_CALLBACK_DATA d)
 	struct fs_entry e = r->args.entry;
 	r->fi.fh = (uint64_t)(uintptr_t)file;
 	r->fi.keep_cache = 0;
-	r->fi.direct_io = 0;
+	r->fi.direct_io = (r->fi.flags & O_ACCMODE) == O_WRONLY;
 	int sent = create ? fs_request_reply_create(r, &e, &r->fi) : fs_request_reply_open(r, &r->fi);
 	if (sent == 0)
 		return;
@@ -88,6 +93,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 static void reply_read(struct fs_request *r, PFLT_CALLBACK_DATA d)
 {
 	void *buf = r->buf;
+	size_t cap = r->size;
 	int err = fs_glue_errno(r, d);
 
 	if (d->IoStatus.Status == STATUS_END_OF_FILE)
@@ -96,7 +102,7 @@ static void reply_read(struct fs_request *r, PFLT_CALLBACK_DATA d)
 		fs_request_reply_err(r, err);
 	else
 		fs_request_reply_buf(r, buf, d->IoStatus.Information);
-	free(buf);
+	fs_read_buf_put(buf, cap);
 }
 
 /* The read buffer is ours: a pended read is answered later without holding a worker. */
@@ -107,7 +113,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct fs_request *r = fs_request_begin(req);
 	if (!r)
 		return;
-	if (posix_memalign(&r->buf, READ_ALIGN, size ? size : 1) != 0) {
+	r->buf = fs_read_buf_get(size, &r->size);
+	if (!r->buf) {
 		fs_request_reply_err(r, ENOMEM);
 		return;
 	}

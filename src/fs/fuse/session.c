@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 /* How long unmount waits for files still open on the detached mount. */
 #define UNMOUNT_GRACE_SECONDS 5
 #define FUSECTL_DIR "/sys/fs/fuse/connections"
+#define FUSECTL_MAGIC 0x65735543
 
 static void want_if_capable(struct fuse_conn_info *conn, unsigned caps)
 {
@@ -153,12 +155,44 @@ static void volume_free(struct fs_volume *vol)
 	free(vol);
 }
 
-/* The FUSE connection's number: the minor device number of the mount. */
+/*
+ * The fuse control file system's directory of connection n, opened; the
+ * file system is mounted at its usual place if nobody has.  -1 when the
+ * connection is gone.
+ */
+static int open_connection_dir(int n)
+{
+	char path[64];
+	struct statfs sf;
+	snprintf(path, sizeof path, FUSECTL_DIR "/%d", n);
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	if ((statfs(FUSECTL_DIR, &sf) == 0 && sf.f_type == FUSECTL_MAGIC) ||
+	    mount("fusectl", FUSECTL_DIR, "fusectl", 0, NULL) != 0)
+		return -1;
+	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/*
+ * The FUSE connection's number (the minor device number of the mount) and
+ * the inode of its fuse control directory.  Numbers are reused once a
+ * connection ends; that directory is made anew for each connection, so its
+ * inode tells whether the number is still this volume's.
+ */
 static void record_connection(struct fs_volume *vol)
 {
-	struct stat st;
-	if (stat(vol->mountpoint, &st) == 0 && major(st.st_dev) == 0)
-		vol->connection = minor(st.st_dev);
+	struct stat mnt, dir;
+	if (stat(vol->mountpoint, &mnt) != 0 || major(mnt.st_dev) != 0)
+		return;
+	int fd = open_connection_dir((int)minor(mnt.st_dev));
+	if (fd < 0)
+		return;
+	if (fstat(fd, &dir) == 0) {
+		vol->connection = (int)minor(mnt.st_dev);
+		vol->connection_dir = dir.st_ino;
+	}
+	close(fd);
 }
 
 int fs_volume_mount(const struct fs_volume_options *opts, struct fs_volume **out)
@@ -204,19 +238,23 @@ out:
 }
 
 /*
- * Aborts the connection through the fuse control file system (mounting it
- * at its usual place if nobody has): every request still waiting fails
- * with ENOTCONN and the session's workers see the device end.
+ * Aborts the connection through the fuse control file system, if it is
+ * still this volume's: every request still waiting fails with ENOTCONN and
+ * the session's workers see the device end.
  */
 static void abort_connection(const struct fs_volume *vol)
 {
 	if (vol->connection < 0)
 		return;
-	char path[96];
-	snprintf(path, sizeof path, FUSECTL_DIR "/%d/abort", vol->connection);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && mount("fusectl", FUSECTL_DIR, "fusectl", 0, NULL) == 0)
-		fd = open(path, O_WRONLY | O_CLOEXEC);
+	int dir = open_connection_dir(vol->connection);
+	if (dir < 0)
+		return;
+	struct stat st;
+	/* A directory made since is another connection's, which took the number. */
+	int fd = fstat(dir, &st) == 0 && st.st_ino == vol->connection_dir
+			 ? openat(dir, "abort", O_WRONLY | O_CLOEXEC)
+			 : -1;
+	close(dir);
 	if (fd < 0)
 		return;
 	if (write(fd, "1", 1) != 1)

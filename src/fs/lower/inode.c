@@ -285,6 +285,28 @@ void fs_dir_public_forget(struct fs_inode *dir)
 	atomic_store_explicit(&dir->public_state, 0, memory_order_relaxed);
 }
 
+/*
+ * A lookup reference on the inode (st_dev, st_ino) if the table has it.  Its
+ * O_PATH descriptor keeps that inode alive, so the number cannot have been
+ * reused: a name whose stat shows it names that very file.
+ */
+static bool ref_known(struct fs_lower *l, const struct stat *st, uint64_t *id)
+{
+	pthread_mutex_lock(&l->lock);
+	struct fs_inode *n = find_key(l, st->st_dev, st->st_ino);
+	if (n) {
+		n->nlookup++;
+		*id = n->id;
+	}
+	pthread_mutex_unlock(&l->lock);
+	return n != NULL;
+}
+
+/*
+ * Most lookups revalidate names the kernel already has (the entry timeout
+ * is short, or 0): a stat of the name finds the inode in the table and
+ * answers with one system call; only a file new to the table is opened.
+ */
 int fs_inode_lookup(struct fs_lower *l, struct fs_inode *parent, const char *name,
 		    struct fs_entry *out)
 {
@@ -292,19 +314,26 @@ int fs_inode_lookup(struct fs_lower *l, struct fs_inode *parent, const char *nam
 	bool dotdot = strcmp(name, "..") == 0;
 	int dirfd = dotdot && parent == l->root ? l->root->fd : parent->fd;
 	const char *path = dotdot && parent == l->root ? "." : name;
+	int err = 0;
+	if (fstatat(dirfd, path, &out->attr, AT_SYMLINK_NOFOLLOW) != 0) {
+		err = errno;
+		goto out;
+	}
+	if (ref_known(l, &out->attr, &out->ino))
+		goto out;
 	int fd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		int err = errno;
-		out->public_parent = fs_dir_public(parent);
-		return err;
+		err = errno;
+		goto out;
 	}
-	int err = fs_fd_stat(fd, &out->attr);
-	if (err) {
+	err = fs_fd_stat(fd, &out->attr);
+	if (err)
 		close(fd);
-		return err;
-	}
+	else
+		err = fs_inode_ref(l, fd, &out->attr, &out->ino);
+out:
 	out->public_parent = fs_dir_public(parent);
-	return fs_inode_ref(l, fd, &out->attr, &out->ino);
+	return err;
 }
 
 int fs_lower_lookup(struct fs_lower *l, const struct fs_cred *c, uint64_t parent,
