@@ -29,6 +29,11 @@
  * 512), ALTITUDE_BENCH_FS_READS (random 4 KiB reads, 20000),
  * ALTITUDE_BENCH_FS_FILES (small files, 5000), ALTITUDE_BENCH_FS_TAR_DIR
  * (tree to untar, /usr/include), ALTITUDE_BENCH_FS_RUNS (5).
+ *
+ * Our volume is mounted private (only its user may use it), as
+ * passthrough_ll runs by default (no allow_other); ALTITUDE_BENCH_FS_SHARED=1
+ * mounts it as fltmgrd does by default, for every user, where the kernel may
+ * cache only names in directories everyone may search.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -71,6 +76,7 @@ static struct {
 	unsigned long files;
 	unsigned long runs;
 	const char *tar_dir;
+	bool shared;
 	char scratch[256];
 	char tarball[300];
 	double tar_mb;
@@ -467,7 +473,9 @@ static void start_ours(int v, int filters)
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		close(p[0]);
 		struct fs_volume *vol;
-		struct fs_volume_options o = { .source = src, .mountpoint = cfg.root[v] };
+		struct fs_volume_options o = { .source = src,
+					       .mountpoint = cfg.root[v],
+					       .private_to_owner = !cfg.shared };
 		if ((filters && bench_load_filters() != 0) || fs_volume_mount(&o, &vol) != 0 ||
 		    write(p[1], "r", 1) != 1)
 			_exit(1);
@@ -531,6 +539,7 @@ int main(void)
 	cfg.files = env_ulong("ALTITUDE_BENCH_FS_FILES", 5000);
 	cfg.runs = env_ulong("ALTITUDE_BENCH_FS_RUNS", 5);
 	cfg.tar_dir = getenv("ALTITUDE_BENCH_FS_TAR_DIR");
+	cfg.shared = env_ulong("ALTITUDE_BENCH_FS_SHARED", 0) != 0;
 	if (!cfg.tar_dir || !*cfg.tar_dir)
 		cfg.tar_dir = "/usr/include";
 	if (cfg.runs < 1 || cfg.runs > MAX_RUNS || cfg.mb < 1) {

@@ -22,6 +22,18 @@ typedef struct altitude_volume altitude_volume;
  */
 int altitude_volume_mount(const char *source, const char *mountpoint, altitude_volume **out);
 
+/*
+ * Only the mounting user may use the volume.  Without it a volume mounted
+ * by root admits every user (allow_other) and the kernel caches only names
+ * in directories everyone may search (it walks cached names without asking
+ * the volume); a private volume caches every name.
+ */
+#define ALTITUDE_VOLUME_PRIVATE 0x1u
+
+/* altitude_volume_mount with ALTITUDE_VOLUME_* flags (others: EINVAL). */
+int altitude_volume_mount_ex(const char *source, const char *mountpoint, unsigned flags,
+			     altitude_volume **out);
+
 /* The volume's NT device name, e.g. "\\Device\\AltitudeVolume1" (UTF-8). */
 const char *altitude_volume_name(const altitude_volume *vol);
 

@@ -32,6 +32,13 @@ struct fs_volume_options {
 	 * default table, through the filter stack (fs/flt/glue.h).
 	 */
 	const struct fuse_lowlevel_ops *ops;
+	/*
+	 * Only the mounting user may use the volume (no allow_other).  The
+	 * kernel does not ask the volume before it walks a cached name, so a
+	 * volume others may use caches only names in directories everyone may
+	 * search; a private volume caches every name.
+	 */
+	bool private_to_owner;
 };
 
 /* FUSE file-system subtype of every volume: mounts appear as "fuse.altitude". */

@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -465,6 +467,57 @@ static int group_teardown(void **state)
 	return seen > 0 ? 0 : -1;
 }
 
+/* What uid FS_TEST_UID gets from stat(path) in a child: 0 or errno. */
+static int stat_as_user(const char *path)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct stat st;
+		fs_test_drop_fuse_fds();
+		if (setgroups(0, NULL) != 0 || setgid(FS_TEST_GID) != 0 || setuid(FS_TEST_UID) != 0)
+			_exit(100);
+		_exit(stat(path, &st) == 0 ? 0 : errno);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/*
+ * A private volume (what lets it cache names in directories only its owner
+ * may search) admits only the mounting user; a shared one admits everyone.
+ */
+static void test_private_volume_admits_only_its_owner(void **state)
+{
+	struct dirs *d = *state;
+	char dir[512], file[512];
+	snprintf(dir, sizeof dir, "%s/d", d->src);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(file, sizeof file, "%s/d/f", d->src);
+	int fd = open(file, O_CREAT | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+
+	struct fs_volume_options o = { .source = d->src, .mountpoint = d->mnt, .private_to_owner = true };
+	assert_int_equal(fs_volume_mount(&o, &d->vol), 0);
+	snprintf(file, sizeof file, "%s/d/f", d->mnt);
+	struct stat st;
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(stat_as_user(d->mnt), EACCES);
+	assert_int_equal(fs_volume_unmount(d->vol), 0);
+	d->vol = NULL;
+
+	o.private_to_owner = false;
+	assert_int_equal(fs_volume_mount(&o, &d->vol), 0);
+	assert_int_equal(stat_as_user(d->mnt), 0);
+	snprintf(file, sizeof file, "%s/d/f", d->mnt);
+	assert_int_equal(stat_as_user(file), EACCES);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -474,7 +527,7 @@ int main(int argc, char **argv)
 		T(test_sigterm_unmounts_cleanly),	      T(test_sigint_unmounts_cleanly),
 		TF(test_unmount_with_open_file),	      TF(test_in_place_mount),
 		TF(test_unmount_after_foreign_detach_spares_reused_number),
-		TF(test_interrupt_reaches_request),
+		TF(test_interrupt_reaches_request),	      T(test_private_volume_admits_only_its_owner),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

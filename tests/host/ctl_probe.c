@@ -130,9 +130,11 @@ static int case_bad_type(int fd)
 static int case_bad_args(int fd)
 {
 	const char *args[] = { "alpha", "maybe" };
+	const char *mount[] = { "", "/nonexistent", "shared" };
 
 	return ctl_send(fd, CTL_UNLOAD, 0, args, 2) || expect_reply(fd, STATUS_INVALID_PARAMETER) ||
-	       ctl_send(fd, CTL_LOAD, 0, NULL, 0) || expect_reply(fd, STATUS_INVALID_PARAMETER);
+	       ctl_send(fd, CTL_LOAD, 0, NULL, 0) || expect_reply(fd, STATUS_INVALID_PARAMETER) ||
+	       ctl_send(fd, CTL_MOUNT, 0, mount, 3) || expect_reply(fd, STATUS_INVALID_PARAMETER);
 }
 
 /* Half a message, then the client goes away. */

@@ -129,13 +129,15 @@ for c in bad_magic bad_version too_long bad_payload bad_string bad_type bad_args
   "$probe" "$sock" "$c" || fail "control probe $c"
 done
 
-# Volumes: a source directory served at a mount point, and one in place.
+# Volumes: a source directory served at a mount point, and one in place
+# (private: only root may use it; tests/fs checks what that means).
 mkdir -p "$tmp/src/dir" "$tmp/mnt" "$tmp/inplace"
 echo original >"$tmp/src/dir/a.txt"
 echo kept >"$tmp/inplace/b.txt"
 expect 0 "" mount "$tmp/src" "$tmp/mnt"
 expect 1 "already mounted" mount "$tmp/src" "$tmp/mnt"
-expect 0 "" mount --in-place "$tmp/inplace"
+expect 2 "mount needs" mount --private "$tmp/inplace"
+expect 0 "" mount --private --in-place "$tmp/inplace"
 expect 0 "Dos Name +Volume Name +FileSystem +Source" volumes
 expect 0 "^$tmp/mnt +.Device.AltitudeVolume[0-9]+ +altitudefs +$tmp/src" volumes
 expect 0 "\"dos_name\": \"$tmp/inplace\", \"volume_name\": \".*\", \"filesystem\": \"altitudefs\", \"source\": \"\"" --json volumes

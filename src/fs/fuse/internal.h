@@ -41,6 +41,7 @@ struct fs_volume {
 	int connection;		/* FUSE connection number, -1 if unknown */
 	ino_t connection_dir;	/* inode of its fuse control directory */
 	unsigned max_threads;
+	bool shared;		/* allow_other: users other than the mounter */
 	pthread_t loop;
 	bool loop_running;
 	int loop_result;
@@ -134,9 +135,15 @@ void fs_request_reply_xattr(struct fs_request *r, size_t size);
 void fs_request_reply_lock(struct fs_request *r, const struct flock *lock);
 void fs_request_reply_lseek(struct fs_request *r, off_t off);
 
-static inline double fs_fuse_entry_timeout(const struct fs_entry *e)
+/* The kernel may keep the name (or its absence) only if whoever can walk the mount may search its directory. */
+static inline bool fs_fuse_cache_name(const struct fs_volume *vol, const struct fs_entry *e)
 {
-	return e->public_parent ? FS_FUSE_ENTRY_TIMEOUT : 0.0;
+	return e->public_parent || !vol->shared;
+}
+
+static inline double fs_fuse_entry_timeout(const struct fs_volume *vol, const struct fs_entry *e)
+{
+	return fs_fuse_cache_name(vol, e) ? FS_FUSE_ENTRY_TIMEOUT : 0.0;
 }
 
 static inline struct fs_lower *fs_request_lower(const struct fs_request *r)

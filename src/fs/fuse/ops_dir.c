@@ -69,7 +69,7 @@ static bool add_plus(struct listing *li, const char *name, ino_t ino, unsigned c
 		p = (struct fuse_entry_param){ .ino = e.ino,
 					       .attr = e.attr,
 					       .attr_timeout = FS_FUSE_ATTR_TIMEOUT,
-					       .entry_timeout = fs_fuse_entry_timeout(&e) };
+					       .entry_timeout = fs_fuse_entry_timeout(li->r->vol, &e) };
 	size_t room = li->size - li->used;
 	size_t n = fuse_add_direntry_plus(li->r->req, li->buf + li->used, room, name, &p, next);
 	if (n > room) {

@@ -27,7 +27,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	struct fs_entry e = { 0 };
 	int err = fs_lower_lookup(fs_request_lower(r), &r->cred, parent, name, &e);
-	if (err == ENOENT && e.public_parent) {
+	if (err == ENOENT && fs_fuse_cache_name(r->vol, &e)) {
 		/* A negative entry (inode 0): the name's absence is cached too. */
 		e.ino = 0;
 		fs_request_reply_entry(r, &e);

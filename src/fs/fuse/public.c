@@ -8,9 +8,17 @@
 /* altitude_volume is the fs layer's volume under its public name. */
 int altitude_volume_mount(const char *source, const char *mountpoint, altitude_volume **out)
 {
-	if (!out)
+	return altitude_volume_mount_ex(source, mountpoint, 0, out);
+}
+
+int altitude_volume_mount_ex(const char *source, const char *mountpoint, unsigned flags,
+			     altitude_volume **out)
+{
+	if (!out || (flags & ~ALTITUDE_VOLUME_PRIVATE))
 		return EINVAL;
-	struct fs_volume_options o = { .source = source, .mountpoint = mountpoint };
+	struct fs_volume_options o = { .source = source,
+				       .mountpoint = mountpoint,
+				       .private_to_owner = (flags & ALTITUDE_VOLUME_PRIVATE) != 0 };
 	struct fs_volume *vol;
 	int err = fs_volume_mount(&o, &vol);
 	if (!err)

@@ -131,18 +131,18 @@ void fs_request_reply_none(struct fs_request *r)
 	fuse_reply_none(request_end(r));
 }
 
-static void fill_entry(struct fuse_entry_param *p, const struct fs_entry *e)
+static void fill_entry(struct fuse_entry_param *p, const struct fs_volume *vol, const struct fs_entry *e)
 {
 	*p = (struct fuse_entry_param){ .ino = e->ino,
 					.attr = e->attr,
 					.attr_timeout = FS_FUSE_ATTR_TIMEOUT,
-					.entry_timeout = fs_fuse_entry_timeout(e) };
+					.entry_timeout = fs_fuse_entry_timeout(vol, e) };
 }
 
 int fs_request_reply_entry(struct fs_request *r, const struct fs_entry *e)
 {
 	struct fuse_entry_param p;
-	fill_entry(&p, e);
+	fill_entry(&p, r->vol, e);
 	return fuse_reply_entry(request_end(r), &p);
 }
 
@@ -150,7 +150,7 @@ int fs_request_reply_create(struct fs_request *r, const struct fs_entry *e,
 			    const struct fuse_file_info *fi)
 {
 	struct fuse_entry_param p;
-	fill_entry(&p, e);
+	fill_entry(&p, r->vol, e);
 	return fuse_reply_create(request_end(r), &p, fi);
 }
 

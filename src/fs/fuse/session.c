@@ -119,7 +119,7 @@ static int new_session(struct fs_volume *vol, const struct fuse_lowlevel_ops *op
 {
 	char opts[128];
 	snprintf(opts, sizeof opts, "fsname=%s,subtype=%s%s", FS_VOLUME_SUBTYPE, FS_VOLUME_SUBTYPE,
-		 geteuid() == 0 ? ",allow_other" : "");
+		 vol->shared ? ",allow_other" : "");
 	char *argv[] = { "altitude", "-o", opts, NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	if (ops)
@@ -207,6 +207,7 @@ int fs_volume_mount(const struct fs_volume_options *opts, struct fs_volume **out
 	bool mounted = false;
 	int err = 0;
 	vol->max_threads = opts->max_threads ? opts->max_threads : DEFAULT_MAX_THREADS;
+	vol->shared = geteuid() == 0 && !opts->private_to_owner;
 	vol->mountpoint = realpath(opts->mountpoint, NULL);
 	if (!vol->mountpoint) {
 		err = errno;

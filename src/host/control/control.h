@@ -36,7 +36,7 @@ enum ctl_type {
 	CTL_INSTALL = 4,   /* (name, module, altitude, start, K=V...) */
 	CTL_UNINSTALL = 5, /* (name) */
 	CTL_FILTERS = 6,   /* () -> name, instances, altitude, frame, module, pending, oldest age ms */
-	CTL_MOUNT = 7,     /* (source or "", mountpoint) -> one record: mountpoint */
+	CTL_MOUNT = 7,     /* (source or "", mountpoint[, "private" or ""]) -> one record: mountpoint */
 	CTL_UNMOUNT = 8,   /* (mountpoint) */
 	CTL_VOLUMES = 9,   /* () -> mountpoint, volume name, filesystem, source */
 	CTL_INSTANCES = 10, /* (filter or "", volume or "") -> filter, volume, altitude, instance, frame,

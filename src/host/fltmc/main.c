@@ -31,8 +31,9 @@ static const char fc_usage_text[] =
 	"                          attach or detach an instance (volume: mount point or\n"
 	"                          \\Device\\AltitudeVolumeN)\n"
 	"  volumes                 list mounted volumes\n"
-	"  mount <source> <mountpoint> | mount --in-place <dir>\n"
+	"  mount [--private] <source> <mountpoint> | mount [--private] --in-place <dir>\n"
 	"                          serve a directory through the filter stack\n"
+	"                          (--private: only root may use it, every name cached)\n"
 	"  unmount <mountpoint>    unmount a volume\n"
 	"  status                  show the daemon's state\n\n"
 	"Exit status: 0 success, 1 the operation failed, 2 usage error,\n"
@@ -166,21 +167,29 @@ static int fc_one_name(int argc, char **argv, uint16_t type,
 	return fc_simple(type, args, 1, what, hint, NULL);
 }
 
+/* mount [--private] <source> <mountpoint> | mount [--private] --in-place <dir> */
 static int fc_mount(int argc, char **argv)
 {
 	char source[PATH_MAX], mountpoint[PATH_MAX];
-	const char *args[2];
-	bool in_place = argc == 3 && strcmp(argv[1], "--in-place") == 0;
+	const char *args[3];
+	bool private_volume = argc > 1 && strcmp(argv[1], "--private") == 0;
+	bool in_place;
 
-	if (!in_place && argc != 3)
-		return fc_usage("mount needs <source> <mountpoint> or --in-place <dir>");
+	if (private_volume) {
+		argc--;
+		argv++;
+	}
+	in_place = argc == 3 && strcmp(argv[1], "--in-place") == 0;
+	if (argc != 3)
+		return fc_usage("mount needs [--private] <source> <mountpoint> or [--private] --in-place <dir>");
 	if ((!in_place && !realpath(argv[1], source)) || !realpath(argv[2], mountpoint)) {
 		perror("fltmc: mount");
 		return FC_FAILED;
 	}
 	args[0] = in_place ? "" : source;
 	args[1] = mountpoint;
-	return fc_simple(CTL_MOUNT, args, 2, "mount", NULL, NULL);
+	args[2] = private_volume ? "private" : "";
+	return fc_simple(CTL_MOUNT, args, 3, "mount", NULL, NULL);
 }
 
 static int fc_list(uint16_t type, const char *const *headers, const char *const *keys,

@@ -65,7 +65,9 @@ void fm_server_stop(void);
 bool fm_request_handle(int fd, const struct ctl_msg *req);
 
 /* ---- volumes.c: mounted volumes ---- */
-int fm_volume_mount(const char *source, const char *mountpoint, char *err, size_t errsize);
+/* flags: ALTITUDE_VOLUME_* (altitude/volume.h). */
+int fm_volume_mount(const char *source, const char *mountpoint, unsigned flags, char *err,
+		    size_t errsize);
 int fm_volume_unmount(const char *mountpoint);
 /* Calls fn for each volume (under the table lock). */
 void fm_volume_each(void (*fn)(const char *mountpoint, const char *name, const char *source,

@@ -12,6 +12,7 @@
 
 #include <altitude/host.h>
 #include <altitude/ntstatus_defs.h>
+#include <altitude/volume.h>
 
 #include "fltmgrd.h"
 
@@ -152,16 +153,23 @@ static void fm_do_filters(const struct ctl_msg *req, struct fm_reply *r)
 static void fm_do_mount(const struct ctl_msg *req, struct fm_reply *r)
 {
 	char err[256] = "";
+	unsigned flags = 0;
 	int rc;
 
-	if (!fm_args(req, r, 2, 2))
+	if (!fm_args(req, r, 2, 3))
 		return;
 	if ((req->strings[0][0] && req->strings[0][0] != '/') || req->strings[1][0] != '/') {
 		fm_reply_set(r, STATUS_INVALID_PARAMETER, "paths must be absolute");
 		return;
 	}
-	rc = fm_volume_mount(req->strings[0][0] ? req->strings[0] : NULL, req->strings[1], err,
-			     sizeof(err));
+	if (req->count == 3 && strcmp(req->strings[2], "private") == 0) {
+		flags = ALTITUDE_VOLUME_PRIVATE;
+	} else if (req->count == 3 && req->strings[2][0]) {
+		fm_reply_set(r, STATUS_INVALID_PARAMETER, "the only mount option is \"private\"");
+		return;
+	}
+	rc = fm_volume_mount(req->strings[0][0] ? req->strings[0] : NULL, req->strings[1], flags,
+			     err, sizeof(err));
 	fm_reply_set(r, rc ? STATUS_UNSUCCESSFUL : STATUS_SUCCESS, err);
 }
 

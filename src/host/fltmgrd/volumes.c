@@ -76,7 +76,8 @@ static struct fm_volume **fm_volume_find(const char *mountpoint)
 	return NULL;
 }
 
-int fm_volume_mount(const char *source, const char *mountpoint, char *err, size_t errsize)
+int fm_volume_mount(const char *source, const char *mountpoint, unsigned flags, char *err,
+		    size_t errsize)
 {
 	char real[PATH_MAX];
 	struct fm_volume *v;
@@ -100,7 +101,7 @@ int fm_volume_mount(const char *source, const char *mountpoint, char *err, size_
 	rc = ENOMEM;
 	if (!v)
 		goto out;
-	rc = altitude_volume_mount(source, real, &v->vol);
+	rc = altitude_volume_mount_ex(source, real, flags, &v->vol);
 	if (rc) {
 		snprintf(err, errsize, "cannot mount %s on %s: %s", source ? source : "(in place)",
 			 real, strerror(rc));
