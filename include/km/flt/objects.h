@@ -76,39 +76,6 @@ typedef struct _FLT_VOLUME_PROPERTIES {
 NTSTATUS FLTAPI FltGetVolumeProperties(PFLT_VOLUME Volume, PFLT_VOLUME_PROPERTIES VolumeProperties,
 				       ULONG VolumePropertiesLength, PULONG LengthReturned);
 
-typedef enum _INSTANCE_INFORMATION_CLASS {
-	InstanceBasicInformation,
-	InstancePartialInformation,
-	InstanceFullInformation,
-	InstanceAggregateStandardInformation
-} INSTANCE_INFORMATION_CLASS, *PINSTANCE_INFORMATION_CLASS;
-
-typedef struct _INSTANCE_BASIC_INFORMATION {
-	ULONG NextEntryOffset;
-	USHORT InstanceNameLength;
-	USHORT InstanceNameBufferOffset;
-} INSTANCE_BASIC_INFORMATION, *PINSTANCE_BASIC_INFORMATION;
-
-typedef struct _INSTANCE_PARTIAL_INFORMATION {
-	ULONG NextEntryOffset;
-	USHORT InstanceNameLength;
-	USHORT InstanceNameBufferOffset;
-	USHORT AltitudeLength;
-	USHORT AltitudeBufferOffset;
-} INSTANCE_PARTIAL_INFORMATION, *PINSTANCE_PARTIAL_INFORMATION;
-
-typedef struct _INSTANCE_FULL_INFORMATION {
-	ULONG NextEntryOffset;
-	USHORT InstanceNameLength;
-	USHORT InstanceNameBufferOffset;
-	USHORT AltitudeLength;
-	USHORT AltitudeBufferOffset;
-	USHORT VolumeNameLength;
-	USHORT VolumeNameBufferOffset;
-	USHORT FilterNameLength;
-	USHORT FilterNameBufferOffset;
-} INSTANCE_FULL_INFORMATION, *PINSTANCE_FULL_INFORMATION;
-
 /*
  * Basic, partial and full information; the names follow the fixed part
  * in the caller's buffer.  Too small for the fixed part:
@@ -118,90 +85,6 @@ typedef struct _INSTANCE_FULL_INFORMATION {
 NTSTATUS FLTAPI FltGetInstanceInformation(PFLT_INSTANCE Instance,
 					  INSTANCE_INFORMATION_CLASS InformationClass,
 					  PVOID Buffer, ULONG BufferSize, PULONG BytesReturned);
-
-/* Filter and volume information (the layouts of fltUserStructures.h). */
-typedef enum _FILTER_INFORMATION_CLASS {
-	FilterFullInformation,
-	FilterAggregateBasicInformation,
-	FilterAggregateStandardInformation
-} FILTER_INFORMATION_CLASS, *PFILTER_INFORMATION_CLASS;
-
-typedef struct _FILTER_FULL_INFORMATION {
-	ULONG NextEntryOffset;
-	ULONG FrameID;
-	ULONG NumberOfInstances;
-	USHORT FilterNameLength;
-	WCHAR FilterNameBuffer[1];
-} FILTER_FULL_INFORMATION, *PFILTER_FULL_INFORMATION;
-
-#define FLTFL_AGGREGATE_INFO_IS_MINIFILTER 0x00000001
-#define FLTFL_AGGREGATE_INFO_IS_LEGACYFILTER 0x00000002
-
-typedef struct _FILTER_AGGREGATE_BASIC_INFORMATION {
-	ULONG NextEntryOffset;
-	ULONG Flags;
-	union {
-		struct {
-			ULONG FrameID;
-			ULONG NumberOfInstances;
-			USHORT FilterNameLength;
-			USHORT FilterNameBufferOffset;
-			USHORT FilterAltitudeLength;
-			USHORT FilterAltitudeBufferOffset;
-		} MiniFilter;
-		struct {
-			USHORT FilterNameLength;
-			USHORT FilterNameBufferOffset;
-		} LegacyFilter;
-	} Type;
-} FILTER_AGGREGATE_BASIC_INFORMATION, *PFILTER_AGGREGATE_BASIC_INFORMATION;
-
-#define FLTFL_ASI_IS_MINIFILTER 0x00000001
-#define FLTFL_ASI_IS_LEGACYFILTER 0x00000002
-
-typedef struct _FILTER_AGGREGATE_STANDARD_INFORMATION {
-	ULONG NextEntryOffset;
-	ULONG Flags;
-	union {
-		struct {
-			ULONG Flags;
-			ULONG FrameID;
-			ULONG NumberOfInstances;
-			USHORT FilterNameLength;
-			USHORT FilterNameBufferOffset;
-			USHORT FilterAltitudeLength;
-			USHORT FilterAltitudeBufferOffset;
-		} MiniFilter;
-		struct {
-			ULONG Flags;
-			USHORT FilterNameLength;
-			USHORT FilterNameBufferOffset;
-			USHORT FilterAltitudeLength;
-			USHORT FilterAltitudeBufferOffset;
-		} LegacyFilter;
-	} Type;
-} FILTER_AGGREGATE_STANDARD_INFORMATION, *PFILTER_AGGREGATE_STANDARD_INFORMATION;
-
-typedef enum _FILTER_VOLUME_INFORMATION_CLASS {
-	FilterVolumeBasicInformation,
-	FilterVolumeStandardInformation
-} FILTER_VOLUME_INFORMATION_CLASS, *PFILTER_VOLUME_INFORMATION_CLASS;
-
-typedef struct _FILTER_VOLUME_BASIC_INFORMATION {
-	USHORT FilterVolumeNameLength;
-	WCHAR FilterVolumeName[1];
-} FILTER_VOLUME_BASIC_INFORMATION, *PFILTER_VOLUME_BASIC_INFORMATION;
-
-#define FLTFL_VSI_DETACHED_VOLUME 0x00000001
-
-typedef struct _FILTER_VOLUME_STANDARD_INFORMATION {
-	ULONG NextEntryOffset;
-	ULONG Flags;
-	ULONG FrameID;
-	FLT_FILESYSTEM_TYPE FileSystemType;
-	USHORT FilterVolumeNameLength;
-	WCHAR FilterVolumeName[1];
-} FILTER_VOLUME_STANDARD_INFORMATION, *PFILTER_VOLUME_STANDARD_INFORMATION;
 
 /*
  * One entry of the class (NextEntryOffset 0).  A buffer smaller than the

@@ -1,5 +1,6 @@
 /*
- * fltUserStructures.h subset: the structures shared by FilterGetMessage,
+ * fltUserStructures.h (subset; included by both fltKernel.h and fltUser.h, as in
+ * the WDK): the structures shared by FilterGetMessage,
  * FilterReplyMessage and the minifilter's FltSendMessage, and the
  * information classes and structures of the management functions
  * (FilterFindFirst, FilterInstanceFindFirst, FilterVolumeFindFirst,
