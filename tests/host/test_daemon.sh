@@ -5,54 +5,9 @@
 # usage: test_daemon.sh <fltmgrd> <fltmc> <ctl_probe> <alpha.so> <beta.so> <mgmt_probe>
 set -euo pipefail
 fltmgrd=$1 fltmc=$2 probe=$3 alpha=$4 beta=$5 mgmt=$6
-tmp=$(mktemp -d)
-chmod 0711 "$tmp"
-export ALTITUDE_RUNTIME_DIR=$tmp/run
-reg=$tmp/registry
-log=$tmp/fltmgrd.log
-sock=$ALTITUDE_RUNTIME_DIR/fltmgrd.sock
-# The daemon's own crash handler reports faults in filter code.
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_sigbus=0:handle_abort=0
-
-cleanup() {
-  local p
-  p=$(cat "$ALTITUDE_RUNTIME_DIR/fltmgrd.pid" 2>/dev/null || true)
-  [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
-  [ -n "$p" ] && wait_gone "$p" 2>/dev/null || true
-  umount -l "$tmp/mnt" 2>/dev/null || true
-  umount -l "$tmp/inplace" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  echo "--- fltmgrd log" >&2
-  cat "$log" >&2 || true
-  exit 1
-}
-
-# Runs fltmc; checks its exit status and that its output matches a pattern.
-expect() {
-  local code=$1 pattern=$2 out rc=0
-  shift 2
-  out=$("$fltmc" "$@" 2>&1) || rc=$?
-  echo "\$ fltmc $* -> $rc"
-  echo "$out"
-  [ "$rc" = "$code" ] || fail "fltmc $*: exit $rc, expected $code"
-  grep -qE -- "$pattern" <<<"$out" || fail "fltmc $*: output does not match '$pattern'"
-}
+. "$(dirname "$0")/daemon_lib.sh"
 
 daemon_pid() { cat "$ALTITUDE_RUNTIME_DIR/fltmgrd.pid"; }
-
-# True until the process is reaped (the daemon's parent is init, which reaps
-# it once every thread has ended and its sockets are closed).
-running() { [ -e "/proc/$1" ]; }
-
-wait_gone() {
-  for _ in $(seq 400); do running "$1" || return 0; sleep 0.05; done
-  fail "process $1 did not end"
-}
 
 # Daemon mode: returns once the control socket is ready.  Only its own
 # stale mounts are cleaned: other tests' mounts on this machine are theirs.

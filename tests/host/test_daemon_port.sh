@@ -7,47 +7,7 @@
 # usage: test_daemon_port.sh <fltmgrd> <fltmc> <alpha.so> <port_probe>
 set -euo pipefail
 fltmgrd=$1 fltmc=$2 alpha=$3 probe=$4
-tmp=$(mktemp -d)
-chmod 0711 "$tmp"
-export ALTITUDE_RUNTIME_DIR=$tmp/run
-reg=$tmp/registry
-log=$tmp/fltmgrd.log
-sock=$ALTITUDE_RUNTIME_DIR/fltmgrd.sock
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_sigbus=0:handle_abort=0
-
-cleanup() {
-  local p
-  for p in ${clients:-}; do kill -9 "$p" 2>/dev/null || true; done
-  p=$(cat "$ALTITUDE_RUNTIME_DIR/fltmgrd.pid" 2>/dev/null || true)
-  [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  echo "--- fltmgrd log" >&2
-  cat "$log" >&2 || true
-  exit 1
-}
-
-expect() {
-  local code=$1 pattern=$2 out rc=0
-  shift 2
-  out=$("$fltmc" "$@" 2>&1) || rc=$?
-  echo "\$ fltmc $* -> $rc"
-  echo "$out"
-  [ "$rc" = "$code" ] || fail "fltmc $*: exit $rc, expected $code"
-  grep -qE -- "$pattern" <<<"$out" || fail "fltmc $*: output does not match '$pattern'"
-}
-
-count() { grep -c -- "$1" "$log" || true; }
-
-# Waits (at most 20 s, a safety net) until the log holds `n` lines matching.
-wait_count() {
-  for _ in $(seq 400); do [ "$(count "$1")" -ge "$2" ] && return 0; sleep 0.05; done
-  fail "the log never held $2 line(s) matching '$1'"
-}
+. "$(dirname "$0")/daemon_lib.sh"
 
 # Waits until file $1 has a line starting with $2 (the probe's output).
 wait_line() {

@@ -7,29 +7,7 @@
 # usage: test_fltlib.sh <fltmgrd> <fltmc> <fltlib_probe> <alpha.so> <beta.so>
 set -euo pipefail
 fltmgrd=$1 fltmc=$2 probe=$3 alpha=$4 beta=$5
-tmp=$(mktemp -d)
-chmod 0711 "$tmp"
-export ALTITUDE_RUNTIME_DIR=$tmp/run
-reg=$tmp/registry
-log=$tmp/fltmgrd.log
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_sigbus=0:handle_abort=0
-
-cleanup() {
-  local p
-  p=$(cat "$ALTITUDE_RUNTIME_DIR/fltmgrd.pid" 2>/dev/null || true)
-  [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
-  for _ in $(seq 100); do [ -n "$p" ] && [ -e "/proc/$p" ] || break; sleep 0.05; done
-  umount -l "$tmp/mnt" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  echo "--- fltmgrd log" >&2
-  cat "$log" >&2 || true
-  exit 1
-}
+. "$(dirname "$0")/daemon_lib.sh"
 
 # Runs the probe; its output must be exactly the expected lines.
 probe_is() {
