@@ -37,10 +37,15 @@ void ke_unlock(void)
 	while (thread != NULL) {
 		struct _KTHREAD *next = thread->ready_next;
 
+		/* A thread that ended its own wait (its shared word changed) is
+		 * running here: it reads its wake word without sleeping again. */
+		BOOLEAN self = thread == ke_thread_self;
+
 		/* After this store the thread may run and its record go away;
 		 * FUTEX_WAKE on a stale address wakes nobody. */
 		__atomic_store_n(&thread->wake, 1, __ATOMIC_RELEASE);
-		ke_futex_wake(&thread->wake, 1);
+		if (!self)
+			ke_futex_wake(&thread->wake, 1);
 		thread = next;
 	}
 }

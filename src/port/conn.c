@@ -54,6 +54,7 @@ void port_conn_unref(struct port_conn *c)
 	close(c->fd);
 	port_shm_destroy(c);
 	pthread_cond_destroy(&c->credit_cv);
+	pthread_mutex_destroy(&c->send_lock);
 	pthread_mutex_destroy(&c->lock);
 	port_server_unref(c->server);
 	free(c);
@@ -71,6 +72,7 @@ struct port_conn *port_conn_create(struct port_server *s, int fd)
 	__atomic_add_fetch(&s->hdr.refs, 1, __ATOMIC_RELAXED);
 	c->fd = fd;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->send_lock, NULL);
 	pthread_cond_init(&c->credit_cv, NULL);
 	port_msg_list_init(&c->queue);
 	port_msg_list_init(&c->awaiting);
@@ -112,6 +114,25 @@ static void port_conn_end_locked(struct port_conn *c)
 	pthread_cond_broadcast(&c->credit_cv);
 }
 
+/* Under c->send_lock: sends one packet; 0 or an errno. */
+static int port_conn_send_packet(struct port_conn *c, const struct port_wire_header *h,
+				 const void *data, size_t len)
+{
+	int err = port_wire_send(c->fd, h, data, len, MSG_DONTWAIT);
+
+	while (err == EAGAIN && port_conn_wait_writable(c->fd))
+		err = port_wire_send(c->fd, h, data, len, MSG_DONTWAIT);
+	return err;
+}
+
+/* Under c->lock: a send failed, the client died or stopped reading its socket. */
+static void port_conn_fail_locked(struct port_conn *c)
+{
+	if (!c->ended)
+		port_conn_end_locked(c);
+	shutdown(c->fd, SHUT_RDWR);
+}
+
 BOOLEAN port_conn_send_locked(struct port_conn *c, const struct port_wire_header *h,
 			      const void *data, size_t len)
 {
@@ -119,14 +140,12 @@ BOOLEAN port_conn_send_locked(struct port_conn *c, const struct port_wire_header
 
 	if (c->ended)
 		return FALSE;
-	err = port_wire_send(c->fd, h, data, len, MSG_DONTWAIT);
-	while (err == EAGAIN && port_conn_wait_writable(c->fd))
-		err = port_wire_send(c->fd, h, data, len, MSG_DONTWAIT);
+	pthread_mutex_lock(&c->send_lock);
+	err = port_conn_send_packet(c, h, data, len);
+	pthread_mutex_unlock(&c->send_lock);
 	if (!err)
 		return TRUE;
-	/* The client died, or stopped reading its socket: end it. */
-	port_conn_end_locked(c);
-	shutdown(c->fd, SHUT_RDWR);
+	port_conn_fail_locked(c);
 	return FALSE;
 }
 
@@ -139,16 +158,22 @@ static void port_conn_answer_get(struct port_conn *c, uint64_t id, NTSTATUS stat
 	port_conn_send_locked(c, &h, NULL, 0);
 }
 
+static void port_conn_deliver_header(const struct port_msg *m, uint64_t get_id,
+				     struct port_wire_header *h)
+{
+	port_wire_header_init(h, PORT_WIRE_DELIVER, get_id);
+	h->message = m->id;
+	h->value = m->want_reply ? m->reply_capacity + PORT_WIRE_REPLY_HEADER_SIZE : 0;
+	if (m->slot >= 0)
+		h->status = (uint32_t)(m->slot + 1) | ((uint32_t)m->slot_word & ~0xFFu);
+}
+
 static void port_conn_deliver(struct port_conn *c, struct port_msg *m, uint64_t get_id)
 {
 	struct port_wire_header h;
 
 	port_msg_list_remove(m);
-	port_wire_header_init(&h, PORT_WIRE_DELIVER, get_id);
-	h.message = m->id;
-	h.value = m->want_reply ? m->reply_capacity + PORT_WIRE_REPLY_HEADER_SIZE : 0;
-	if (m->slot >= 0)
-		h.status = (uint32_t)(m->slot + 1) | ((uint32_t)m->slot_word & ~0xFFu);
+	port_conn_deliver_header(m, get_id, &h);
 	if (!port_conn_send_locked(c, &h, m->data, m->len)) {
 		port_msg_finish(m, STATUS_PORT_DISCONNECTED);
 		return;
@@ -161,6 +186,51 @@ static void port_conn_deliver(struct port_conn *c, struct port_msg *m, uint64_t 
 	port_msg_list_append(&c->awaiting, m);
 }
 
+/* Why a credit cannot take message `m`, or STATUS_SUCCESS. */
+static NTSTATUS port_conn_credit_refuses(const struct port_credit *k, const struct port_msg *m)
+{
+	if (k->readahead && m->slot < 0)
+		return STATUS_CANCELLED;
+	if (PORT_WIRE_MESSAGE_HEADER_SIZE + m->len > k->size)
+		return STATUS_BUFFER_TOO_SMALL;
+	return STATUS_SUCCESS;
+}
+
+BOOLEAN port_conn_deliver_own(struct port_conn *c, struct port_msg *m)
+{
+	struct port_wire_header h;
+	struct port_credit k;
+	NTSTATUS refused;
+	int err;
+
+	if (c->ended || c->queue.next != m || m->next != &c->queue || !port_credits_take(c, &k))
+		return FALSE;
+	refused = port_conn_credit_refuses(&k, m);
+	if (refused != STATUS_SUCCESS) {
+		port_conn_answer_get(c, k.id, refused);
+		return FALSE;
+	}
+	port_msg_list_remove(m);
+	port_conn_deliver_header(m, k.id, &h);
+	/* Awaiting its reply before the client can see it; the end of the
+	 * connection meanwhile finishes it as any delivered message. */
+	if (m->want_reply) {
+		m->state = PORT_MSG_AWAITING_REPLY;
+		port_msg_list_append(&c->awaiting, m);
+	}
+	port_credits_publish_want(c);
+	pthread_mutex_lock(&c->send_lock);
+	pthread_mutex_unlock(&c->lock);
+	err = port_conn_send_packet(c, &h, m->data, m->len);
+	pthread_mutex_unlock(&c->send_lock);
+	pthread_mutex_lock(&c->lock);
+	if (err)
+		port_conn_fail_locked(c);
+	if (!m->want_reply)
+		port_msg_finish(m, err ? STATUS_PORT_DISCONNECTED : STATUS_SUCCESS);
+	return TRUE;
+}
+
 /* Under c->lock: delivers queued messages against the credits there are. */
 static void port_conn_match_once(struct port_conn *c)
 {
@@ -168,11 +238,10 @@ static void port_conn_match_once(struct port_conn *c)
 
 	while (!c->ended && c->queue.next != &c->queue && port_credits_take(c, &k)) {
 		struct port_msg *m = c->queue.next;
+		NTSTATUS refused = port_conn_credit_refuses(&k, m);
 
-		if (k.readahead && m->slot < 0)
-			port_conn_answer_get(c, k.id, STATUS_CANCELLED);
-		else if (PORT_WIRE_MESSAGE_HEADER_SIZE + m->len > k.size)
-			port_conn_answer_get(c, k.id, STATUS_BUFFER_TOO_SMALL);
+		if (refused != STATUS_SUCCESS)
+			port_conn_answer_get(c, k.id, refused);
 		else
 			port_conn_deliver(c, m, k.id);
 	}

@@ -152,7 +152,8 @@ static NTSTATUS port_send(struct port_conn *c, struct port_msg *m, const LARGE_I
 	m->state = PORT_MSG_QUEUED;
 	port_shm_attach(c, m);
 	port_msg_list_append(&c->queue, m);
-	port_conn_match_locked(c);
+	if (!port_conn_deliver_own(c, m))
+		port_conn_match_locked(c);
 	if (m->state == PORT_MSG_QUEUED && c->shm && port_deadline_allows_await(&d))
 		port_credits_await(c);
 	if (m->slot >= 0) {

@@ -2,8 +2,9 @@
  * The read-ahead credit (PORT_GET_READAHEAD in wire.h).  A synchronous
  * service replies, which wakes the sender, and only then asks for the next
  * message; a sender that shares its CPU runs first and finds no credit.
- * So when a reply through the region leaves no get outstanding, the library
- * posts one credit of its own before it wakes the sender; the next message
+ * So when a reply through the region leaves no credit with the host (no get
+ * outstanding, or only gets whose records the host took), the library posts
+ * one credit of its own before it wakes the sender; the next message
  * is then delivered at once and waits in the library for the next
  * FilterGetMessage.  That get takes it only while its sender still waits
  * (its reply slot still holds the word DELIVER named): a sender that timed
@@ -18,11 +19,30 @@
 
 #define UM_RA_SIZE (PORT_WIRE_MESSAGE_HEADER_SIZE + PORT_WIRE_MAX_DATA)
 
+/*
+ * Does a get of ours still offer the host a credit?  A GET packet may; a
+ * record does while the host has not taken it.  Gets whose messages are
+ * already on their way (records taken) leave the next sender without one,
+ * as no get at all does.
+ */
+static BOOL um_ra_credit_left(struct um_port *p)
+{
+	for (struct um_request *r = p->list.next; r != &p->list; r = r->next) {
+		if (r->type != PORT_WIRE_GET)
+			continue;
+		if (!r->has_record ||
+		    __atomic_load_n(&p->credits->records[r->record].word, __ATOMIC_ACQUIRE) ==
+			    (r->record_gen | PORT_GET_POSTED))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 int um_ra_post(struct um_port *p)
 {
 	int want;
 
-	if (!p->credits || p->broken || p->ra_state != UM_RA_NONE || p->gets != 0)
+	if (!p->credits || p->broken || p->ra_state != UM_RA_NONE || um_ra_credit_left(p))
 		return -1;
 	if (!p->ra_buf && !(p->ra_buf = malloc(UM_RA_SIZE)))
 		return -1;
