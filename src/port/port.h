@@ -225,10 +225,11 @@ void port_msg_finish(struct port_msg *m, NTSTATUS status);
 NTSTATUS port_wait_msg(struct port_conn *c, struct port_msg *m, const LARGE_INTEGER *timeout);
 /*
  * The same wait for a message with a reply slot: it also ends with
- * STATUS_ALERTED once the slot word differs from `expected`.
+ * STATUS_ALERTED once the slot word differs from `*expected`.  It sets the
+ * word's sleeping bit first (and in `*expected`).
  */
 NTSTATUS port_wait_msg_word(struct port_conn *c, struct port_msg *m,
-			    const LARGE_INTEGER *timeout, int32_t expected);
+			    const LARGE_INTEGER *timeout, int32_t *expected);
 
 /* Security: does `sd` admit uid/gid for FLT_PORT_CONNECT? */
 BOOLEAN port_sd_admits(const struct port_sd *sd, uid_t uid, gid_t gid);

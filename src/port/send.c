@@ -116,7 +116,7 @@ static NTSTATUS port_send_wait_slot(struct port_conn *c, struct port_msg *m,
 	unsigned flips = 0;
 	NTSTATUS status;
 
-	status = port_wait_msg_word(c, m, port_deadline_left(d), expected);
+	status = port_wait_msg_word(c, m, port_deadline_left(d), &expected);
 	for (;;) {
 		BOOLEAN give_up = status == STATUS_TIMEOUT || status == STATUS_THREAD_IS_TERMINATING;
 
@@ -133,7 +133,7 @@ static NTSTATUS port_send_wait_slot(struct port_conn *c, struct port_msg *m,
 			if (status != STATUS_PENDING)
 				return status;
 		}
-		status = port_wait_msg_word(c, m, port_deadline_left(d), expected);
+		status = port_wait_msg_word(c, m, port_deadline_left(d), &expected);
 	}
 }
 

@@ -57,7 +57,8 @@ static BOOLEAN port_shm_usable(struct port_conn *c, unsigned i)
 {
 	if (c->slot_owner[i] != &port_shm_quarantine)
 		return c->slot_owner[i] == NULL;
-	if ((__atomic_load_n(&c->shm[i].word, __ATOMIC_ACQUIRE) & 0xFF) != PORT_SHM_FREE)
+	if ((port_shm_awake(__atomic_load_n(&c->shm[i].word, __ATOMIC_ACQUIRE)) & 0xFF) !=
+	    PORT_SHM_FREE)
 		return FALSE;
 	c->slot_owner[i] = NULL;
 	return TRUE;
@@ -106,19 +107,27 @@ void port_shm_kill(struct port_conn *c)
 					 __ATOMIC_RELEASE);
 }
 
+/* How often a client may change its slot word under a deciding host. */
+#define PORT_SHM_MAX_FLIPS 16
+
 BOOLEAN port_shm_take(struct port_conn *c, struct port_msg *m)
 {
-	int32_t expected = m->slot_word;
+	int32_t w;
 
 	if (m->slot < 0)
 		return TRUE;
-	return __atomic_compare_exchange_n(&c->shm[m->slot].word, &expected,
-					   (m->slot_word & ~0xFF) | PORT_SHM_TAKEN, FALSE,
-					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	w = __atomic_load_n(&c->shm[m->slot].word, __ATOMIC_ACQUIRE);
+	/* The sender may set its sleeping bit meanwhile: try again then. */
+	for (unsigned flips = 0; flips <= PORT_SHM_MAX_FLIPS; flips++) {
+		if (port_shm_awake(w) != m->slot_word)
+			return FALSE;
+		if (__atomic_compare_exchange_n(&c->shm[m->slot].word, &w,
+						(m->slot_word & ~0xFF) | PORT_SHM_TAKEN, FALSE,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return TRUE;
+	}
+	return FALSE;
 }
-
-/* How often a client may change its slot word under a deciding sender. */
-#define PORT_SHM_MAX_FLIPS 16
 
 /*
  * Under c->lock: copies the reply the client published in m's slot (its
@@ -159,7 +168,7 @@ NTSTATUS port_shm_end_msg(struct port_conn *c, struct port_msg *m)
 		return STATUS_PORT_DISCONNECTED;
 	old = __atomic_exchange_n(&c->shm[m->slot].word, port_shm_word(0, PORT_SHM_DEAD),
 				  __ATOMIC_ACQ_REL);
-	if (old != (gen | PORT_SHM_REPLIED))
+	if (port_shm_awake(old) != (gen | PORT_SHM_REPLIED))
 		return STATUS_PORT_DISCONNECTED;
 	status = port_shm_copy_reply(c, m);
 	return status == STATUS_INVALID_PARAMETER ? STATUS_PORT_DISCONNECTED : status;
@@ -176,13 +185,14 @@ NTSTATUS port_shm_decide(struct port_conn *c, struct port_msg *m, BOOLEAN give_u
 {
 	int32_t gen = m->slot_word & ~0xFF;
 	int32_t w = __atomic_load_n(&c->shm[m->slot].word, __ATOMIC_ACQUIRE);
+	int32_t state = port_shm_awake(w);
 	NTSTATUS status;
 
-	if (w == (gen | PORT_SHM_REPLIED)) {
+	if (state == (gen | PORT_SHM_REPLIED)) {
 		status = port_shm_take_reply(c, m);
 		return status == STATUS_INVALID_PARAMETER ? port_shm_violation(c) : status;
 	}
-	if (w != m->slot_word && w != (gen | PORT_SHM_WRITING))
+	if (state != m->slot_word && state != (gen | PORT_SHM_WRITING))
 		return port_shm_violation(c);
 	if (!give_up) {
 		*expected = w;
@@ -196,7 +206,7 @@ NTSTATUS port_shm_decide(struct port_conn *c, struct port_msg *m, BOOLEAN give_u
 			return port_shm_violation(c);
 		return port_shm_decide(c, m, give_up, waited, expected, flips);
 	}
-	m->expired_writing = w == (gen | PORT_SHM_WRITING);
+	m->expired_writing = state == (gen | PORT_SHM_WRITING);
 	port_msg_list_remove(m);
 	m->state = PORT_MSG_DONE;
 	return waited;

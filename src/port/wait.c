@@ -36,10 +36,29 @@ NTSTATUS port_wait_msg(struct port_conn *c, struct port_msg *m, const LARGE_INTE
 	return status == STATUS_WAIT_0 ? STATUS_SUCCESS : status;
 }
 
+/*
+ * Sets the sleeping bit on the word the sender is about to wait on, so the
+ * client's publish wakes it.  FALSE when the word moved meanwhile: the
+ * caller then decides on the new word, as after a wake.
+ */
+static BOOLEAN port_wait_mark_sleeping(volatile int32_t *word, int32_t *expected)
+{
+	int32_t w = *expected;
+
+	if (w & PORT_SHM_SLEEPING)
+		return TRUE;
+	if (!__atomic_compare_exchange_n(word, &w, w | PORT_SHM_SLEEPING, FALSE, __ATOMIC_SEQ_CST,
+					 __ATOMIC_ACQUIRE))
+		return FALSE;
+	*expected = w | PORT_SHM_SLEEPING;
+	return TRUE;
+}
+
 NTSTATUS port_wait_msg_word(struct port_conn *c, struct port_msg *m,
-			    const LARGE_INTEGER *timeout, int32_t expected)
+			    const LARGE_INTEGER *timeout, int32_t *expected)
 {
 	PVOID objects[1] = { &m->done };
+	volatile int32_t *word = &c->shm[m->slot].word;
 	LARGE_INTEGER t;
 	NTSTATUS status;
 
@@ -48,8 +67,11 @@ NTSTATUS port_wait_msg_word(struct port_conn *c, struct port_msg *m,
 	if (timeout)
 		t = *timeout;
 	pthread_mutex_unlock(&c->lock);
-	status = ke_wait_objects_word(1, objects, timeout ? &t : NULL, TRUE,
-				      (volatile LONG *)&c->shm[m->slot].word, expected);
+	if (!port_wait_mark_sleeping(word, expected))
+		status = STATUS_ALERTED;
+	else
+		status = ke_wait_objects_word(1, objects, timeout ? &t : NULL, TRUE,
+					      (volatile LONG *)word, *expected);
 	pthread_mutex_lock(&c->lock);
 	return status == STATUS_WAIT_0 ? STATUS_SUCCESS : status;
 }

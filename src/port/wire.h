@@ -31,7 +31,7 @@
 #include <altitude/port.h>
 
 #define PORT_WIRE_MAGIC 0x504c5441u /* "ATLP" */
-#define PORT_WIRE_VERSION 1u
+#define PORT_WIRE_VERSION 2u /* 2: the slot word's sleeping bit */
 #define PORT_WIRE_MAX_DATA ALTITUDE_PORT_MAX_MESSAGE
 /* sizeof(FILTER_MESSAGE_HEADER) and sizeof(FILTER_REPLY_HEADER) (fltUser.h). */
 #define PORT_WIRE_MESSAGE_HEADER_SIZE 16u
@@ -106,6 +106,23 @@ _Static_assert(sizeof(struct port_shm_slot) == PORT_SHM_SLOT_SIZE, "slot size");
 static inline int32_t port_shm_word(uint32_t gen, enum port_shm_state state)
 {
 	return (int32_t)(((gen & PORT_SHM_GEN_MASK) << 8) | (uint32_t)state);
+}
+
+/*
+ * The sleeping bit: the sender sets it (compare-and-swap from the word it
+ * is about to wait on) before it sleeps on the word, and every client move
+ * of the word keeps it; the client's publish issues its FUTEX_WAKE only
+ * when the word it replaced had it.  A sender that sees the reply before it
+ * sleeps costs the client no system call.  The host ignores the bit in
+ * every decision; a client that forges or clears it only costs itself
+ * wakeups (its sender then waits for its timeout, as for any client that
+ * does not reply).
+ */
+#define PORT_SHM_SLEEPING 0x80
+
+static inline int32_t port_shm_awake(int32_t w)
+{
+	return w & ~PORT_SHM_SLEEPING;
 }
 
 /*

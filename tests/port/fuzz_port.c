@@ -8,7 +8,8 @@
  * kind >= 0x80 sends the bytes raw, and 0x60..0x7f is the client writing
  * the region.  With kind bit 1 clear it writes a reply slot (slot id, word
  * value or, with message bit 0, the reply slot's generation with state
- * value % 8, reply_len = message >> 32); after it the host decides the reply
+ * value % 8 and, with message bit 1, the sleeping bit; reply_len =
+ * message >> 32); after it the host decides the reply
  * slot as a woken sender would (kind bit 0: its time is up).  With kind bit
  * 1 set it writes the GET credit area (id % 4 picks a ring entry, a record's
  * word and size, a record's id, or the ring head; value picks the entry or
@@ -156,7 +157,9 @@ static void fz_region(struct port_conn *c, struct port_msg *m, const uint8_t *pk
 	slot = &c->shm[h.id % PORT_SHM_SLOTS];
 	__atomic_store_n(&slot->reply_len, (uint32_t)(h.message >> 32), __ATOMIC_RELAXED);
 	if (h.message & 1)
-		__atomic_store_n(&slot->word, (m->slot_word & ~0xFF) | (int32_t)(h.value % 8),
+		__atomic_store_n(&slot->word,
+				 (m->slot_word & ~0xFF) | (int32_t)(h.value % 8) |
+					 (h.message & 2 ? PORT_SHM_SLEEPING : 0),
 				 __ATOMIC_RELEASE);
 	else
 		__atomic_store_n(&slot->word, (int32_t)h.value, __ATOMIC_RELEASE);

@@ -144,19 +144,27 @@ static BOOLEAN raw_nothing_pending(struct raw *r)
 	return recv(r->fd, b, sizeof(b), MSG_DONTWAIT | MSG_PEEK) < 0 && errno == EAGAIN;
 }
 
-/* Replies through the slot a DELIVER names, as libfltlib does. */
+/* Moves a slot word as libfltlib does, keeping the sender's sleeping bit. */
+static void raw_move(struct port_shm_slot *slot, int32_t from, int32_t to)
+{
+	int32_t w = __atomic_load_n(&slot->word, __ATOMIC_ACQUIRE);
+
+	do
+		assert_int_equal(port_shm_awake(w), from);
+	while (!__atomic_compare_exchange_n(&slot->word, &w, to | (w & PORT_SHM_SLEEPING), FALSE,
+					    __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE));
+}
+
+/* Replies through the slot a DELIVER names, as libfltlib does (always waking). */
 static void raw_reply(struct raw *r, const struct port_wire_header *d, const char *text)
 {
 	struct port_shm_slot *slot = &r->shm[(d->status & 0xFF) - 1];
 	int32_t w = port_shm_word(d->status >> 8, PORT_SHM_DELIVERED);
 
-	assert_true(__atomic_compare_exchange_n(&slot->word, &w, (w & ~0xFF) | PORT_SHM_WRITING,
-						FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	raw_move(slot, w, (w & ~0xFF) | PORT_SHM_WRITING);
 	slot->reply_len = (uint32_t)strlen(text);
 	memcpy(slot->data, text, strlen(text));
-	w = (w & ~0xFF) | PORT_SHM_WRITING;
-	assert_true(__atomic_compare_exchange_n(&slot->word, &w, (w & ~0xFF) | PORT_SHM_REPLIED,
-						FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	raw_move(slot, (w & ~0xFF) | PORT_SHM_WRITING, (w & ~0xFF) | PORT_SHM_REPLIED);
 	syscall(SYS_futex, &slot->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 

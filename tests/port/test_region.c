@@ -99,33 +99,48 @@ static void wake(struct port_shm_slot *slot)
 	syscall(SYS_futex, &slot->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-/* Replies as libfltlib does; returns the word the publish found. */
+/*
+ * Moves the slot word from `from` to `to` as libfltlib does, keeping the
+ * sender's sleeping bit; sets *was to the word replaced.
+ */
+static BOOLEAN raw_move(struct port_shm_slot *slot, int32_t from, int32_t to, int32_t *was)
+{
+	int32_t w = __atomic_load_n(&slot->word, __ATOMIC_ACQUIRE);
+
+	do {
+		if (port_shm_awake(w) != from)
+			return FALSE;
+	} while (!__atomic_compare_exchange_n(&slot->word, &w, to | (w & PORT_SHM_SLEEPING), FALSE,
+					      __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE));
+	*was = w;
+	return TRUE;
+}
+
+/* Replies as libfltlib does: wakes the word only when the sender sleeps. */
 static BOOLEAN raw_reply(struct port_shm_slot *slot, int32_t delivered, const void *data,
 			 uint32_t len)
 {
-	int32_t w = delivered;
+	int32_t w;
 
-	if (!__atomic_compare_exchange_n(&slot->word, &w, (delivered & ~0xFF) | PORT_SHM_WRITING,
-					 FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (!raw_move(slot, delivered, (delivered & ~0xFF) | PORT_SHM_WRITING, &w))
 		return FALSE;
 	slot->reply_len = len;
 	memcpy(slot->data, data, len);
-	w = (delivered & ~0xFF) | PORT_SHM_WRITING;
-	if (!__atomic_compare_exchange_n(&slot->word, &w, (delivered & ~0xFF) | PORT_SHM_REPLIED,
-					 FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (!raw_move(slot, (delivered & ~0xFF) | PORT_SHM_WRITING,
+		      (delivered & ~0xFF) | PORT_SHM_REPLIED, &w))
 		return FALSE;
-	wake(slot);
+	if (w & PORT_SHM_SLEEPING)
+		wake(slot);
 	return TRUE;
 }
 
 static void w_publish_without_wake(struct port_shm_slot *slot, int32_t word)
 {
-	int32_t w = word;
+	int32_t w;
 
 	slot->reply_len = 2;
 	memcpy(slot->data, "ok", 2);
-	assert_true(__atomic_compare_exchange_n(&slot->word, &w, (word & ~0xFF) | PORT_SHM_REPLIED,
-						FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	assert_true(raw_move(slot, word, (word & ~0xFF) | PORT_SHM_REPLIED, &w));
 }
 
 static void start_sender(struct ph_sender *s, BOOLEAN has_timeout, LONGLONG timeout)
@@ -154,7 +169,8 @@ static struct port_shm_slot *deliver(struct raw *r, struct ph_sender *s, int32_t
 	slot = (h.status & 0xFF) - 1;
 	assert_true(slot < PORT_SHM_SLOTS);
 	*word = port_shm_word(h.status >> 8, PORT_SHM_DELIVERED);
-	assert_int_equal(__atomic_load_n(&r->shm[slot].word, __ATOMIC_ACQUIRE), *word);
+	assert_int_equal(port_shm_awake(__atomic_load_n(&r->shm[slot].word, __ATOMIC_ACQUIRE)),
+			 *word);
 	return &r->shm[slot];
 }
 
@@ -351,9 +367,7 @@ static void expiry_wins_over_a_late_publish(void **state)
 	slot = &r.shm[(h.status & 0xFF) - 1];
 	word = port_shm_word(h.status >> 8, PORT_SHM_DELIVERED);
 	/* Claimed but not published when the time runs out. */
-	w = word;
-	assert_true(__atomic_compare_exchange_n(&slot->word, &w, (word & ~0xFF) | PORT_SHM_WRITING,
-						FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	assert_true(raw_move(slot, word, (word & ~0xFF) | PORT_SHM_WRITING, &w));
 	assert_true(altitude_clock_wait_for_waiters(1));
 	altitude_clock_advance(6 * SECOND);
 	assert_int_equal(ph_sender_join(&s), STATUS_TIMEOUT);
@@ -495,6 +509,116 @@ static void a_good_client_is_unaffected(void **state)
 	ph_wait_disconnects(2);
 }
 
+/* A GET, then a message sent with a timeout (virtual clock) whose sender now sleeps. */
+static struct port_shm_slot *deliver_to_sleeper(struct raw *r, struct ph_sender *s, int32_t *word)
+{
+	struct port_wire_header h;
+	struct port_shm_slot *slot;
+
+	raw_get(r, 1);
+	port_test_wait_credits(ph.client, 1);
+	start_sender(s, TRUE, -5 * SECOND);
+	h = raw_recv(r);
+	assert_int_equal(h.type, PORT_WIRE_DELIVER);
+	slot = &r->shm[(h.status & 0xFF) - 1];
+	*word = port_shm_word(h.status >> 8, PORT_SHM_DELIVERED);
+	assert_true(altitude_clock_wait_for_waiters(1));
+	/* The sender marked its word before it went to sleep on it. */
+	assert_int_equal(__atomic_load_n(&slot->word, __ATOMIC_ACQUIRE), *word | PORT_SHM_SLEEPING);
+	return slot;
+}
+
+static void sleeping_sender_is_woken_by_the_publish(void **state)
+{
+	struct ph_sender s;
+	struct port_shm_slot *slot;
+	struct raw r;
+	int32_t word;
+
+	(void)state;
+	altitude_clock_use_virtual(0);
+	raw_connect(&r);
+	ph_wait_connects(1);
+	slot = deliver_to_sleeper(&r, &s, &word);
+	assert_true(raw_reply(slot, word, "abc", 3));
+	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+	assert_int_equal(s.reply_len, 3);
+	assert_memory_equal(s.reply, "abc", 3);
+	raw_close(&r);
+	ph_wait_disconnects(1);
+}
+
+static void socket_reply_to_a_sleeping_sender(void **state)
+{
+	struct port_wire_header h;
+	struct ph_sender s;
+	struct port_shm_slot *slot;
+	struct raw r;
+	int32_t word;
+
+	(void)state;
+	altitude_clock_use_virtual(0);
+	raw_connect(&r);
+	ph_wait_connects(1);
+	slot = deliver_to_sleeper(&r, &s, &word);
+	port_wire_header_init(&h, PORT_WIRE_REPLY, 9);
+	h.message = 1;
+	assert_int_equal(port_wire_send(r.fd, &h, "sock", 4, 0), 0);
+	h = raw_recv(&r);
+	assert_int_equal(h.type, PORT_WIRE_REPLY_DONE);
+	assert_int_equal(h.status, STATUS_SUCCESS);
+	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+	assert_int_equal(s.reply_len, 4);
+	assert_memory_equal(s.reply, "sock", 4);
+	assert_false(raw_reply(slot, word, "x", 1));
+	raw_close(&r);
+	ph_wait_disconnects(1);
+}
+
+/* A forged sleeping bit anywhere only costs the client wakeups. */
+static void forged_sleeping_bit_is_ignored(void **state)
+{
+	struct port_wire_header h;
+	struct ph_sender s;
+	struct port_shm_slot *slot;
+	struct raw r;
+	int32_t word;
+
+	(void)state;
+	raw_connect(&r);
+	ph_wait_connects(1);
+	for (unsigned i = 0; i < PORT_SHM_SLOTS; i++)
+		__atomic_or_fetch(&r.shm[i].word, PORT_SHM_SLEEPING, __ATOMIC_SEQ_CST);
+	/* On a delivered word, then a reply through the region. */
+	slot = deliver(&r, &s, &word);
+	__atomic_or_fetch(&slot->word, PORT_SHM_SLEEPING, __ATOMIC_SEQ_CST);
+	assert_true(raw_reply(slot, word, "ab", 2));
+	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+	assert_memory_equal(s.reply, "ab", 2);
+	/* On a delivered word, then a reply over the socket. */
+	slot = deliver(&r, &s, &word);
+	__atomic_or_fetch(&slot->word, PORT_SHM_SLEEPING, __ATOMIC_SEQ_CST);
+	port_wire_header_init(&h, PORT_WIRE_REPLY, 9);
+	h.message = 2;
+	assert_int_equal(port_wire_send(r.fd, &h, "sock", 4, 0), 0);
+	h = raw_recv(&r);
+	assert_int_equal(h.type, PORT_WIRE_REPLY_DONE);
+	assert_int_equal(h.status, STATUS_SUCCESS);
+	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+	assert_memory_equal(s.reply, "sock", 4);
+	/* On a published word. */
+	slot = deliver(&r, &s, &word);
+	slot->reply_len = 2;
+	memcpy(slot->data, "cd", 2);
+	__atomic_store_n(&slot->word, (word & ~0xFF) | PORT_SHM_REPLIED | PORT_SHM_SLEEPING,
+			 __ATOMIC_RELEASE);
+	wake(slot);
+	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+	assert_memory_equal(s.reply, "cd", 2);
+	raw_close(&r);
+	ph_wait_disconnects(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -510,6 +634,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dead_connection_marks_its_slots, setup, teardown),
 		cmocka_unit_test_setup_teardown(scribbling_hurts_only_that_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_good_client_is_unaffected, setup, teardown),
+		cmocka_unit_test_setup_teardown(sleeping_sender_is_woken_by_the_publish, setup, teardown),
+		cmocka_unit_test_setup_teardown(socket_reply_to_a_sleeping_sender, setup, teardown),
+		cmocka_unit_test_setup_teardown(forged_sleeping_bit_is_ignored, setup, teardown),
 	};
 
 	ph_runtime_init();

@@ -479,9 +479,25 @@ static int um_port_take_slot(struct um_port *p, uint64_t message, struct um_slot
 /* What a reply that lost its compare-and-swap to word `w` means. */
 static NTSTATUS um_port_reply_lost(struct um_port *p, int32_t w)
 {
-	if ((w & 0xFF) == PORT_SHM_DEAD)
+	if ((port_shm_awake(w) & 0xFF) == PORT_SHM_DEAD)
 		return p->closing ? STATUS_CANCELLED : STATUS_PORT_DISCONNECTED;
 	return STATUS_FLT_NO_WAITER_FOR_REPLY;
+}
+
+/*
+ * Moves the slot word from `from` to `to`, keeping the sender's sleeping
+ * bit (which the sender may set at any moment).  FALSE when the word holds
+ * something else; `*w` is the word replaced (or found).
+ */
+static BOOL um_port_slot_move(struct port_shm_slot *slot, int32_t from, int32_t to, int32_t *w)
+{
+	*w = __atomic_load_n(&slot->word, __ATOMIC_ACQUIRE);
+	do {
+		if (port_shm_awake(*w) != from)
+			return FALSE;
+	} while (!__atomic_compare_exchange_n(&slot->word, w, to | (*w & PORT_SHM_SLEEPING), FALSE,
+					      __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE));
+	return TRUE;
 }
 
 NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data, DWORD len)
@@ -506,16 +522,13 @@ NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data
 	if (want > 0 && (want & PORT_SHM_WANT_WAKE))
 		um_credits_wake(p);
 	slot = &p->shm[i];
-	w = s.word;
-	if (!__atomic_compare_exchange_n(&slot->word, &w, (s.word & ~0xFF) | PORT_SHM_WRITING,
-					 FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (!um_port_slot_move(slot, s.word, (s.word & ~0xFF) | PORT_SHM_WRITING, &w))
 		return um_port_reply_lost(p, w);
 	__atomic_store_n(&slot->reply_len, len, __ATOMIC_RELAXED);
 	if (len)
 		memcpy(slot->data, data, len);
-	w = (s.word & ~0xFF) | PORT_SHM_WRITING;
-	if (!__atomic_compare_exchange_n(&slot->word, &w, (s.word & ~0xFF) | PORT_SHM_REPLIED,
-					 FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	if (!um_port_slot_move(slot, (s.word & ~0xFF) | PORT_SHM_WRITING,
+			       (s.word & ~0xFF) | PORT_SHM_REPLIED, &w)) {
 		/* Expired while we wrote: hand the slot back to the host. */
 		int32_t expired = (s.word & ~0xFF) | PORT_SHM_EXPIRED;
 
@@ -524,7 +537,9 @@ NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data
 					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 		return um_port_reply_lost(p, w);
 	}
-	syscall(SYS_futex, &slot->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	/* A sender that has not marked the word asleep sees it changed. */
+	if (w & PORT_SHM_SLEEPING)
+		syscall(SYS_futex, &slot->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 	return len > s.capacity ? STATUS_BUFFER_TOO_SMALL : STATUS_SUCCESS;
 }
 

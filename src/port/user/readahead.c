@@ -59,7 +59,8 @@ int um_ra_post(struct um_port *p)
 /* The buffered message, if its sender still waits for the reply. */
 static BOOL um_ra_valid(struct um_port *p)
 {
-	return __atomic_load_n(&p->shm[p->ra_slot].word, __ATOMIC_ACQUIRE) == p->ra_word;
+	return port_shm_awake(__atomic_load_n(&p->shm[p->ra_slot].word, __ATOMIC_ACQUIRE)) ==
+	       p->ra_word;
 }
 
 /* Completes GET `r` from the buffer (the message stays if r's buffer is too small). */
