@@ -225,7 +225,9 @@ static void um_port_finish_chain(struct um_port *p, struct um_request *async)
 
 /*
  * Receives a packet; returns UM_WOKEN once wake_fd (if >= 0) is readable
- * or `ms` have passed.
+ * or `ms` have passed.  A waiter that would poll first tries a recv that
+ * does not block: under load the next packet is usually there already,
+ * and the poll would be a system call for nothing.
  */
 static ssize_t um_port_recv(struct um_port *p, int wake_fd, DWORD ms)
 {
@@ -236,6 +238,11 @@ static ssize_t um_port_recv(struct um_port *p, int wake_fd, DWORD ms)
 	int r;
 
 	if (wake_fd >= 0 || ms != INFINITE) {
+		do {
+			n = recv(p->fd, p->rbuf, PORT_WIRE_MAX_PACKET, MSG_TRUNC | MSG_DONTWAIT);
+		} while (n < 0 && errno == EINTR);
+		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			return n;
 		do {
 			r = poll(f, 2, timeout); /* poll ignores wake_fd < 0 */
 		} while (r < 0 && errno == EINTR);
