@@ -493,6 +493,25 @@ VOID FLTAPI FltCompletePendedPostOperation(PFLT_CALLBACK_DATA CallbackData)
 	flt_post_walk(op, i - 1, FALSE);
 }
 
+/*
+ * Takes a hold on an operation unless its last hold is already gone: the
+ * walker drops its hold before flt_op_release takes v->lock to unlink the
+ * record, so a teardown walking v->inflight can still meet it there.  A
+ * hold taken then (0 -> 1) would release the record a second time: it
+ * would go on the free list twice and v->inflight_count would wrap, and
+ * the volume teardown would wait for it forever.
+ */
+static BOOLEAN flt_op_hold_live(struct flt_op *op)
+{
+	int holds = atomic_load(&op->holds);
+
+	while (holds > 0) {
+		if (atomic_compare_exchange_weak(&op->holds, &holds, holds + 1))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* Claims up to `max` expected post callbacks of `inst`; each claim holds its operation. */
 static ULONG flt_drain_claim(PFLT_INSTANCE inst, struct flt_op **ops, LONG *slots, ULONG max)
 {
@@ -511,7 +530,10 @@ static ULONG flt_drain_claim(PFLT_INSTANCE inst, struct flt_op **ops, LONG *slot
 			if (!atomic_compare_exchange_strong(&op->slots[i].state, &expect,
 							    FLT_SLOT_CLAIMED))
 				continue;
-			atomic_fetch_add(&op->holds, 1);
+			if (!flt_op_hold_live(op)) {
+				atomic_store(&op->slots[i].state, FLT_SLOT_WAIT_POST);
+				break;
+			}
 			ops[n] = op;
 			slots[n++] = (LONG)i;
 		}
