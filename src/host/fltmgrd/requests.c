@@ -127,6 +127,51 @@ static void fm_do_uninstall(const struct ctl_msg *req, struct fm_reply *r)
 		fm_reply_set(r, altitude_registry_uninstall(req->strings[0]), NULL);
 }
 
+/* The loaded filters (calloc'd, *count of them); NULL (reply set) when out of memory. */
+static altitude_host_filter_info *fm_filter_list(ULONG *count, struct fm_reply *r)
+{
+	altitude_host_filter_info *infos;
+	ULONG n = altitude_host_filters(NULL, 0);
+
+	infos = calloc(n ? n : 1, sizeof(*infos));
+	if (!infos) {
+		fm_reply_set(r, STATUS_INSUFFICIENT_RESOURCES, "out of memory");
+		return NULL;
+	}
+	*count = altitude_host_filters(infos, n);
+	if (*count > n)
+		*count = n;
+	return infos;
+}
+
+/*
+ * The instances (calloc'd, *count of them; one attached between the two
+ * calls is left out); NULL (reply set) when out of memory.
+ */
+static altitude_host_instance_info *fm_instance_list(ULONG *count, struct fm_reply *r)
+{
+	altitude_host_instance_info *infos;
+	ULONG n = altitude_host_instances(NULL, 0);
+
+	infos = calloc(n ? n : 1, sizeof(*infos));
+	if (!infos) {
+		fm_reply_set(r, STATUS_INSUFFICIENT_RESOURCES, "out of memory");
+		return NULL;
+	}
+	*count = altitude_host_instances(infos, n);
+	if (*count > n)
+		*count = n;
+	return infos;
+}
+
+/* An instance of `filter` (any if "") on `volume` (any if ""). */
+static bool fm_instance_selected(const altitude_host_instance_info *info, const char *filter,
+				 const char *volume)
+{
+	return (!filter[0] || strcasecmp(filter, info->filter) == 0) &&
+	       (!volume[0] || strcmp(volume, info->volume) == 0);
+}
+
 static void fm_do_filters(const struct ctl_msg *req, struct fm_reply *r)
 {
 	altitude_host_filter_info *infos;
@@ -134,13 +179,9 @@ static void fm_do_filters(const struct ctl_msg *req, struct fm_reply *r)
 
 	if (!fm_args(req, r, 0, 0))
 		return;
-	n = altitude_host_filters(NULL, 0);
-	infos = calloc(n ? n : 1, sizeof(*infos));
-	if (!infos) {
-		fm_reply_set(r, STATUS_INSUFFICIENT_RESOURCES, "out of memory");
+	infos = fm_filter_list(&n, r);
+	if (!infos)
 		return;
-	}
-	n = altitude_host_filters(infos, n);
 	fm_reply_set(r, STATUS_SUCCESS, NULL);
 	for (ULONG i = 0; i < n; i++)
 		fm_reply_add(r, "%s\x1f%lu\x1f%s\x1f%lu\x1f%s\x1f%lu\x1f%llu", infos[i].name,
@@ -211,17 +252,12 @@ static void fm_do_instances(const struct ctl_msg *req, struct fm_reply *r)
 		return;
 	if (req->strings[1][0] && !fm_volume_arg(req->strings[1], volume, sizeof(volume), r))
 		return;
-	n = altitude_host_instances(NULL, 0);
-	infos = calloc(n ? n : 1, sizeof(*infos));
-	if (!infos) {
-		fm_reply_set(r, STATUS_INSUFFICIENT_RESOURCES, "out of memory");
+	infos = fm_instance_list(&n, r);
+	if (!infos)
 		return;
-	}
-	n = altitude_host_instances(infos, n);
 	fm_reply_set(r, STATUS_SUCCESS, NULL);
 	for (ULONG i = 0; i < n; i++) {
-		if ((req->strings[0][0] && strcasecmp(req->strings[0], infos[i].filter) != 0) ||
-		    (volume[0] && strcmp(volume, infos[i].volume) != 0))
+		if (!fm_instance_selected(&infos[i], req->strings[0], volume))
 			continue;
 		fm_volume_mountpoint(infos[i].volume, dos, sizeof(dos));
 		fm_reply_add(r, "%s\x1f%s\x1f%s\x1f%s\x1f" "0\x1f%s\x1f%lu\x1f%llu", infos[i].filter,
@@ -277,23 +313,6 @@ static void fm_do_status(const struct ctl_msg *req, struct fm_reply *r)
 	fm_reply_add(r, "filters\x1f%lu", (unsigned long)altitude_host_filters(NULL, 0));
 }
 
-/* The loaded filters (calloc'd, *count of them); NULL (reply set) when out of memory. */
-static altitude_host_filter_info *fm_filter_list(ULONG *count, struct fm_reply *r)
-{
-	altitude_host_filter_info *infos;
-	ULONG n = altitude_host_filters(NULL, 0);
-
-	infos = calloc(n ? n : 1, sizeof(*infos));
-	if (!infos) {
-		fm_reply_set(r, STATUS_INSUFFICIENT_RESOURCES, "out of memory");
-		return NULL;
-	}
-	*count = altitude_host_filters(infos, n);
-	if (*count > n)
-		*count = n;
-	return infos;
-}
-
 static const altitude_host_filter_info *fm_filter_find(const altitude_host_filter_info *infos,
 						       ULONG count, const char *name)
 {
@@ -333,17 +352,12 @@ static void fm_do_mgmt_instances(const struct ctl_msg *req, struct fm_reply *r)
 		fm_reply_set(r, STATUS_FLT_FILTER_NOT_FOUND, "no such filter");
 		goto out;
 	}
-	n = altitude_host_instances(NULL, 0);
-	infos = calloc(n ? n : 1, sizeof(*infos));
-	if (!infos) {
-		fm_reply_set(r, STATUS_INSUFFICIENT_RESOURCES, "out of memory");
+	infos = fm_instance_list(&n, r);
+	if (!infos)
 		goto out;
-	}
-	n = altitude_host_instances(infos, n);
 	fm_reply_set(r, STATUS_SUCCESS, NULL);
 	for (ULONG i = 0; i < n; i++) {
-		if ((req->strings[0][0] && strcasecmp(req->strings[0], infos[i].filter) != 0) ||
-		    (volume[0] && strcmp(volume, infos[i].volume) != 0))
+		if (!fm_instance_selected(&infos[i], req->strings[0], volume))
 			continue;
 		f = fm_filter_find(filters, nf, infos[i].filter);
 		fm_reply_add(r, "%s\x1f%s\x1f%s\x1f%s\x1f%lu", infos[i].filter, infos[i].volume,
