@@ -54,7 +54,6 @@ void port_conn_unref(struct port_conn *c)
 	close(c->fd);
 	port_shm_destroy(c);
 	pthread_cond_destroy(&c->credit_cv);
-	pthread_mutex_destroy(&c->send_lock);
 	pthread_mutex_destroy(&c->lock);
 	port_server_unref(c->server);
 	free(c);
@@ -72,7 +71,6 @@ struct port_conn *port_conn_create(struct port_server *s, int fd)
 	__atomic_add_fetch(&s->hdr.refs, 1, __ATOMIC_RELAXED);
 	c->fd = fd;
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_mutex_init(&c->send_lock, NULL);
 	pthread_cond_init(&c->credit_cv, NULL);
 	port_msg_list_init(&c->queue);
 	port_msg_list_init(&c->awaiting);
@@ -114,7 +112,7 @@ static void port_conn_end_locked(struct port_conn *c)
 	pthread_cond_broadcast(&c->credit_cv);
 }
 
-/* Under c->send_lock: sends one packet; 0 or an errno. */
+/* Sends one packet; 0 or an errno. */
 static int port_conn_send_packet(struct port_conn *c, const struct port_wire_header *h,
 				 const void *data, size_t len)
 {
@@ -140,9 +138,7 @@ BOOLEAN port_conn_send_locked(struct port_conn *c, const struct port_wire_header
 
 	if (c->ended)
 		return FALSE;
-	pthread_mutex_lock(&c->send_lock);
 	err = port_conn_send_packet(c, h, data, len);
-	pthread_mutex_unlock(&c->send_lock);
 	if (!err)
 		return TRUE;
 	port_conn_fail_locked(c);
@@ -219,10 +215,8 @@ BOOLEAN port_conn_deliver_own(struct port_conn *c, struct port_msg *m)
 		port_msg_list_append(&c->awaiting, m);
 	}
 	port_credits_publish_want(c);
-	pthread_mutex_lock(&c->send_lock);
 	pthread_mutex_unlock(&c->lock);
 	err = port_conn_send_packet(c, &h, m->data, m->len);
-	pthread_mutex_unlock(&c->send_lock);
 	pthread_mutex_lock(&c->lock);
 	if (err)
 		port_conn_fail_locked(c);

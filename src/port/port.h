@@ -93,9 +93,6 @@ struct port_conn {
 	struct _FLT_PORT hdr;
 	struct port_server *server;
 	pthread_mutex_t lock;
-	/* Taken under `lock` for each packet sent: packets leave in the order
-	 * the lock decided them, even one a sender sends with `lock` dropped. */
-	pthread_mutex_t send_lock;
 	int fd;
 	BOOLEAN connected;     /* admitted: ConnectNotify runs or has accepted it */
 	BOOLEAN ended;         /* disconnected: nothing is delivered any more */
@@ -149,7 +146,10 @@ void port_conn_match_locked(struct port_conn *c);
  * Under c->lock, for a sender whose own message `m` is alone in the queue:
  * delivers it against the oldest credit, sending the packet with c->lock
  * dropped (the sender keeps `m` alive).  FALSE when it did not deliver:
- * the caller then matches as usual.
+ * the caller then matches as usual.  Concurrent senders' DELIVER packets
+ * may reach the client in either order, as concurrent FltSendMessage
+ * calls complete their gets on Windows; one sender's messages stay in
+ * order, since each send returns only after its packet was queued.
  */
 BOOLEAN port_conn_deliver_own(struct port_conn *c, struct port_msg *m);
 
