@@ -154,6 +154,15 @@ static void port_conn_answer_get(struct port_conn *c, uint64_t id, NTSTATUS stat
 	port_conn_send_locked(c, &h, NULL, 0);
 }
 
+/* Under c->lock: a credit that cannot take the head message is answered. */
+static void port_conn_refuse(struct port_conn *c, const struct port_credit *k, NTSTATUS status)
+{
+	if (port_credits_answers_inline(k, NULL))
+		port_credits_answer(c, k, NULL, status);
+	else
+		port_conn_answer_get(c, k->id, status);
+}
+
 static void port_conn_deliver_header(const struct port_msg *m, uint64_t get_id,
 				     struct port_wire_header *h)
 {
@@ -164,15 +173,19 @@ static void port_conn_deliver_header(const struct port_msg *m, uint64_t get_id,
 		h->status = (uint32_t)(m->slot + 1) | ((uint32_t)m->slot_word & ~0xFFu);
 }
 
-static void port_conn_deliver(struct port_conn *c, struct port_msg *m, uint64_t get_id)
+static void port_conn_deliver(struct port_conn *c, struct port_msg *m, const struct port_credit *k)
 {
 	struct port_wire_header h;
 
 	port_msg_list_remove(m);
-	port_conn_deliver_header(m, get_id, &h);
-	if (!port_conn_send_locked(c, &h, m->data, m->len)) {
-		port_msg_finish(m, STATUS_PORT_DISCONNECTED);
-		return;
+	if (port_credits_answers_inline(k, m)) {
+		port_credits_answer(c, k, m, STATUS_SUCCESS);
+	} else {
+		port_conn_deliver_header(m, k->id, &h);
+		if (!port_conn_send_locked(c, &h, m->data, m->len)) {
+			port_msg_finish(m, STATUS_PORT_DISCONNECTED);
+			return;
+		}
 	}
 	if (!m->want_reply) {
 		port_msg_finish(m, STATUS_SUCCESS);
@@ -203,7 +216,7 @@ BOOLEAN port_conn_deliver_own(struct port_conn *c, struct port_msg *m)
 		return FALSE;
 	refused = port_conn_credit_refuses(&k, m);
 	if (refused != STATUS_SUCCESS) {
-		port_conn_answer_get(c, k.id, refused);
+		port_conn_refuse(c, &k, refused);
 		return FALSE;
 	}
 	port_msg_list_remove(m);
@@ -216,7 +229,11 @@ BOOLEAN port_conn_deliver_own(struct port_conn *c, struct port_msg *m)
 	}
 	port_credits_publish_want(c);
 	pthread_mutex_unlock(&c->lock);
-	err = port_conn_send_packet(c, &h, m->data, m->len);
+	err = 0;
+	if (port_credits_answers_inline(&k, m))
+		port_credits_answer(c, &k, m, STATUS_SUCCESS);
+	else
+		err = port_conn_send_packet(c, &h, m->data, m->len);
 	pthread_mutex_lock(&c->lock);
 	if (err)
 		port_conn_fail_locked(c);
@@ -235,9 +252,9 @@ static void port_conn_match_once(struct port_conn *c)
 		NTSTATUS refused = port_conn_credit_refuses(&k, m);
 
 		if (refused != STATUS_SUCCESS)
-			port_conn_answer_get(c, k.id, refused);
+			port_conn_refuse(c, &k, refused);
 		else
-			port_conn_deliver(c, m, k.id);
+			port_conn_deliver(c, m, &k);
 	}
 }
 

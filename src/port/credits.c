@@ -9,6 +9,8 @@
  */
 #include <limits.h>
 #include <linux/futex.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,16 +44,29 @@ static BOOLEAN port_credits_head(struct port_conn *c, uint32_t *head)
 	return *head - c->ring_tail <= PORT_SHM_RING;
 }
 
-/* Under c->lock: takes record `e` names if it is still posted. */
+/* How often a client may flip a record's sleeping bit under the host's take. */
+#define PORT_CREDITS_MAX_FLIPS 16
+
+/*
+ * Under c->lock: takes record `e` names if it is still posted, keeping the
+ * sleeping bit of a client thread waiting on the word.
+ */
 static BOOLEAN port_credits_take_record(struct port_shm_credits *k, uint32_t e,
 					struct port_credit *out)
 {
 	struct port_shm_get *g = &k->records[e & 0xFFu];
-	int32_t posted = (int32_t)((e & ~0xFFu) | PORT_GET_POSTED);
+	int32_t gen = (int32_t)(e & ~0xFFu);
+	int32_t w = __atomic_load_n(&g->word, __ATOMIC_ACQUIRE);
+	unsigned flips = 0;
 
-	if (!__atomic_compare_exchange_n(&g->word, &posted, (int32_t)((e & ~0xFFu) | PORT_GET_TAKEN),
-					 FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return FALSE;
+	do {
+		if (port_shm_awake(w) != (gen | PORT_GET_POSTED) || flips++ > PORT_CREDITS_MAX_FLIPS)
+			return FALSE;
+	} while (!__atomic_compare_exchange_n(&g->word, &w,
+					      gen | PORT_GET_TAKEN | (w & PORT_SHM_SLEEPING), FALSE,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	out->record = (int)(e & 0xFFu);
+	out->record_gen = gen;
 	out->size = __atomic_load_n(&g->size, __ATOMIC_RELAXED);
 	out->id = __atomic_load_n(&g->id, __ATOMIC_RELAXED);
 	out->readahead = (out->size & PORT_GET_READAHEAD) != 0;
@@ -85,6 +100,7 @@ BOOLEAN port_credits_take(struct port_conn *c, struct port_credit *out)
 {
 	if (c->credit_count) {
 		*out = c->credits[c->credit_head];
+		out->record = -1;
 		c->credit_head = (c->credit_head + 1) % PORT_MAX_CREDITS;
 		c->credit_count--;
 		return TRUE;
@@ -114,6 +130,53 @@ void port_credits_wake(struct port_conn *c)
 			NULL, 0);
 }
 
+BOOLEAN port_credits_answers_inline(const struct port_credit *k, const struct port_msg *m)
+{
+	return k->record >= 0 && (!m || m->len <= PORT_SHM_DELIVERY_INLINE);
+}
+
+/* Fills the delivery page as DELIVER's header and data would read. */
+static void port_credits_fill(struct port_shm_delivery *d, const struct port_msg *m,
+			      NTSTATUS status)
+{
+	uint32_t slot = 0;
+
+	if (!m) {
+		__atomic_store_n(&d->status, (uint32_t)status, __ATOMIC_RELAXED);
+		return;
+	}
+	if (m->slot >= 0)
+		slot = (uint32_t)(m->slot + 1) | ((uint32_t)m->slot_word & ~0xFFu);
+	__atomic_store_n(&d->message, m->id, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->reply_length,
+			 m->want_reply ? m->reply_capacity + PORT_WIRE_REPLY_HEADER_SIZE : 0,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&d->slot, slot, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->status, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->len, m->len, __ATOMIC_RELAXED);
+	if (m->len)
+		memcpy(d->data, m->data, m->len);
+}
+
+void port_credits_answer(struct port_conn *c, const struct port_credit *k,
+			 const struct port_msg *m, NTSTATUS status)
+{
+	struct port_shm_credits *kr = port_shm_credits(c->shm);
+	int32_t *word = &kr->records[k->record].word;
+	struct port_wire_header h;
+	int32_t old;
+
+	port_credits_fill(&kr->deliveries[k->record], m, status);
+	/* Exchange then load (bell): pairs with the client's count then look. */
+	old = __atomic_exchange_n(word, k->record_gen | PORT_GET_DONE, __ATOMIC_SEQ_CST);
+	if (old & PORT_SHM_SLEEPING)
+		syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	if (!__atomic_load_n(&kr->bell, __ATOMIC_SEQ_CST))
+		return;
+	port_wire_header_init(&h, PORT_WIRE_RING, 0);
+	port_wire_send(c->fd, &h, NULL, 0, MSG_DONTWAIT);
+}
+
 /* Under c->lock: the client's gets held (test hook): GET packets, and
  * records still posted that are not the library's read-ahead credit. */
 static unsigned port_credits_count(struct port_conn *c)
@@ -128,7 +191,7 @@ static unsigned port_credits_count(struct port_conn *c)
 	for (uint32_t t = c->ring_tail; t != head; t++) {
 		uint32_t e = __atomic_load_n(&k->ring[t % PORT_SHM_RING], __ATOMIC_RELAXED);
 		struct port_shm_get *g = &k->records[e & 0xFFu];
-		int32_t w = __atomic_load_n(&g->word, __ATOMIC_ACQUIRE);
+		int32_t w = port_shm_awake(__atomic_load_n(&g->word, __ATOMIC_ACQUIRE));
 
 		n += w == (int32_t)((e & ~0xFFu) | PORT_GET_POSTED) &&
 		     !(__atomic_load_n(&g->size, __ATOMIC_RELAXED) & PORT_GET_READAHEAD);

@@ -87,6 +87,8 @@ struct port_credit {
 	uint64_t id;
 	uint32_t size;
 	BOOLEAN readahead; /* PORT_GET_READAHEAD */
+	int record;        /* a region record (answered there), or -1: a GET packet */
+	int32_t record_gen; /* the record's generation bits (gen << 8) */
 };
 
 struct port_conn {
@@ -208,6 +210,20 @@ void port_credits_publish_want(struct port_conn *c);
 void port_credits_await(struct port_conn *c);
 /* Under c->lock, as the connection ends: wakes senders in port_credits_await. */
 void port_credits_wake(struct port_conn *c);
+/*
+ * May credit `k` be answered in its delivery page: the message `m` (it
+ * fits inline), or a refusal (m NULL)?
+ */
+BOOLEAN port_credits_answers_inline(const struct port_credit *k, const struct port_msg *m);
+/*
+ * Answers record credit `k` in its delivery page: message `m`, or `status`
+ * when m is NULL; then publishes DONE and wakes whoever waits for it (a
+ * FUTEX_WAKE for a thread on the record, a RING packet for threads in
+ * poll).  c->lock may be held or not: the sender keeps `m` alive and holds
+ * a reference on `c`; nothing here blocks.
+ */
+void port_credits_answer(struct port_conn *c, const struct port_credit *k,
+			 const struct port_msg *m, NTSTATUS status);
 
 /* Message lists (circular, with a sentinel). */
 void port_msg_list_init(struct port_msg *head);

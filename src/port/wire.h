@@ -16,6 +16,8 @@
  *   SEND    (id, value=output capacity,    SEND_DONE (id, status, data)
  *            data)
  *   KICK    (credits were posted in the region while the host wanted them)
+ *                                          RING (a delivery was published in
+ *                                                the region, see `bell`)
  *
  * A GET is a credit: the host delivers a message only against a GET the
  * client has already posted (a GET packet, or a credit record in the shared
@@ -31,7 +33,7 @@
 #include <altitude/port.h>
 
 #define PORT_WIRE_MAGIC 0x504c5441u /* "ATLP" */
-#define PORT_WIRE_VERSION 2u /* 2: the slot word's sleeping bit */
+#define PORT_WIRE_VERSION 3u /* 2: the slot word's sleeping bit; 3: deliveries in the region */
 #define PORT_WIRE_MAX_DATA ALTITUDE_PORT_MAX_MESSAGE
 /* sizeof(FILTER_MESSAGE_HEADER) and sizeof(FILTER_REPLY_HEADER) (fltUser.h). */
 #define PORT_WIRE_MESSAGE_HEADER_SIZE 16u
@@ -49,6 +51,7 @@ enum port_wire_type {
 	PORT_WIRE_SEND,
 	PORT_WIRE_SEND_DONE,
 	PORT_WIRE_KICK,
+	PORT_WIRE_RING,
 	PORT_WIRE_TYPE_LIMIT
 };
 
@@ -143,6 +146,19 @@ static inline int32_t port_shm_awake(int32_t w)
  * waits for credits (send one KICK packet to the connection thread).
  * The host reads every field once and bounds it: a head more than a ring
  * ahead of the tail ends the connection; a record index is masked.
+ *
+ * Deliveries (version 3): a message that fits PORT_SHM_DELIVERY_INLINE is
+ * answered in the record's delivery page instead of a DELIVER packet, and a
+ * refusal (GET_DONE's status) likewise: the host fills the page, then
+ * moves the word TAKEN -> DONE by exchange.  A client thread waiting for
+ * that one record sets the sleeping bit (PORT_SHM_SLEEPING, which the
+ * host's take keeps) and sleeps on the word; the exchange tells the host
+ * to FUTEX_WAKE it.  Threads that wait in poll on the socket for any
+ * record count themselves in `bell`: while it is not zero the host also
+ * sends a RING packet (never blocking: a full socket already wakes its
+ * reader).  A busy client thus takes messages from memory with no system
+ * call on either side.  The host only writes the page and the word, and
+ * reads `bell` once.
  */
 #define PORT_SHM_RECORDS 256u
 #define PORT_SHM_RING 1024u
@@ -165,6 +181,7 @@ enum port_shm_get_state {
 	PORT_GET_POSTED,
 	PORT_GET_TAKEN,
 	PORT_GET_CANCELLED,
+	PORT_GET_DONE,     /* the host answered in the delivery page */
 };
 
 struct port_shm_get {
@@ -173,17 +190,35 @@ struct port_shm_get {
 	uint64_t id;   /* the request id of the DELIVER or GET_DONE */
 };
 
+#define PORT_SHM_DELIVERY_SIZE 4096u
+#define PORT_SHM_DELIVERY_INLINE (PORT_SHM_DELIVERY_SIZE - 32u)
+
+struct port_shm_delivery {
+	uint64_t message;       /* DELIVER's message id */
+	uint32_t reply_length;  /* DELIVER's value (FILTER_MESSAGE_HEADER.ReplyLength) */
+	uint32_t slot;          /* DELIVER's status: reply slot + 1 | gen << 8, or 0 */
+	uint32_t status;        /* 0: a message; else GET_DONE's status */
+	uint32_t len;           /* bytes in data */
+	uint8_t pad[8];
+	uint8_t data[PORT_SHM_DELIVERY_INLINE];
+};
+
+_Static_assert(sizeof(struct port_shm_delivery) == PORT_SHM_DELIVERY_SIZE, "delivery size");
+
 struct port_shm_credits {
 	uint32_t head;          /* client: ring entries posted */
-	uint8_t pad0[60];
+	uint32_t bell;          /* client: threads in poll waiting for any record */
+	uint8_t pad0[56];
 	uint32_t tail;          /* host: ring entries consumed */
 	uint32_t want;          /* host: post a KICK after posting */
 	uint8_t pad1[4096 - 72];
 	uint32_t ring[PORT_SHM_RING];
 	struct port_shm_get records[PORT_SHM_RECORDS];
+	struct port_shm_delivery deliveries[PORT_SHM_RECORDS];
 };
 
-_Static_assert(sizeof(struct port_shm_credits) == 3 * 4096, "credit area size");
+_Static_assert(sizeof(struct port_shm_credits) == (3 + PORT_SHM_RECORDS) * 4096,
+	       "credit area size");
 
 #define PORT_SHM_SIZE (PORT_SHM_SLOTS_SIZE + sizeof(struct port_shm_credits))
 

@@ -43,7 +43,7 @@ static int cs_connect(struct cs_remote *r)
 
 static int cs_get(struct cs_remote *r)
 {
-	UCHAR buf[512];
+	static UCHAR buf[sizeof(FILTER_MESSAGE_HEADER) + 16384];
 	PFILTER_MESSAGE_HEADER mh = (PFILTER_MESSAGE_HEADER)buf;
 	uint32_t size;
 	HRESULT hr;
@@ -59,7 +59,7 @@ static int cs_get(struct cs_remote *r)
 	cs_report(r->out, mh->ReplyLength);
 	cs_report(r->out, (uint32_t)mh->MessageId);
 	cs_report(r->out, (uint32_t)(mh->MessageId >> 32));
-	cs_report(r->out, size);
+	cs_report(r->out, buf[size - 1]);
 	return cs_report(r->out, buf[sizeof(*mh)]);
 }
 

@@ -7,7 +7,8 @@
  * `out`, so every assertion stays in the host test.  Commands:
  *   'k' ctxlen        connect (context PH_CONTEXT cut to ctxlen; 0 = none) -> hr
  *   'g' size          FilterGetMessage, synchronous -> hr [, ReplyLength,
- *                     MessageId low, MessageId high, payload length, first byte]
+ *                     MessageId low, MessageId high, the buffer's last byte,
+ *                     the payload's first byte]
  *   'a' size          FilterGetMessage with an OVERLAPPED and an event -> hr
  *   'w'               wait for the event, GetOverlappedResult -> ok, error,
  *                     bytes, first payload byte

@@ -137,6 +137,38 @@ static struct port_wire_header raw_recv(struct raw *r, uint8_t *data)
 	return h;
 }
 
+/*
+ * Waits for the host's answer in record `rec` (DONE), sleeping on its word
+ * as libfltlib does, and returns it as the packet it stands for.
+ */
+static struct port_wire_header raw_answer(struct raw *r, uint32_t rec, uint8_t *data)
+{
+	struct port_shm_get *g = &r->k->records[rec];
+	struct port_shm_delivery *dv = &r->k->deliveries[rec];
+	struct port_wire_header h;
+	int32_t w = __atomic_load_n(&g->word, __ATOMIC_ACQUIRE);
+
+	while ((w & 0x7F) != PORT_GET_DONE) {
+		if ((w & PORT_SHM_SLEEPING) ||
+		    __atomic_compare_exchange_n(&g->word, &w, w | PORT_SHM_SLEEPING, FALSE,
+						__ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+			syscall(SYS_futex, &g->word, FUTEX_WAIT, w | PORT_SHM_SLEEPING, NULL, NULL, 0);
+		w = __atomic_load_n(&g->word, __ATOMIC_ACQUIRE);
+	}
+	port_wire_header_init(&h, dv->status ? PORT_WIRE_GET_DONE : PORT_WIRE_DELIVER, g->id);
+	if (dv->status) {
+		h.status = dv->status;
+		return h;
+	}
+	h.message = dv->message;
+	h.value = dv->reply_length;
+	h.status = dv->slot;
+	assert_true(dv->len <= PORT_SHM_DELIVERY_INLINE);
+	if (data)
+		memcpy(data, dv->data, dv->len);
+	return h;
+}
+
 static BOOLEAN raw_nothing_pending(struct raw *r)
 {
 	uint8_t b[64];
@@ -211,14 +243,14 @@ static void posted_records_are_delivered_in_ring_order(void **state)
 	raw_post(&r, 2, 512, 72);
 	port_test_wait_credits(ph.client, 2);
 	start_sender(&s, 'a', FALSE, 0);
-	d1 = raw_recv(&r, data);
+	d1 = raw_answer(&r, 5, data);
 	assert_int_equal(d1.type, PORT_WIRE_DELIVER);
 	assert_int_equal(d1.id, 71);
 	assert_int_equal(data[0], 'a');
-	assert_int_equal(__atomic_load_n(&r.k->records[5].word, __ATOMIC_ACQUIRE),
-			 gen | PORT_GET_TAKEN);
+	assert_int_equal(port_shm_awake(__atomic_load_n(&r.k->records[5].word, __ATOMIC_ACQUIRE)),
+			 gen | PORT_GET_DONE);
 	start_sender(&t, 'b', FALSE, 0);
-	d2 = raw_recv(&r, data);
+	d2 = raw_answer(&r, 2, data);
 	assert_int_equal(d2.id, 72);
 	assert_int_equal(data[0], 'b');
 	raw_reply(&r, &d1, "one");
@@ -245,7 +277,7 @@ static void a_post_reaches_a_queued_sender(void **state)
 	assert_true(altitude_clock_wait_for_waiters(1));
 	assert_true(raw_nothing_pending(&r));
 	raw_post(&r, 0, 512, 9);
-	d = raw_recv(&r, NULL);
+	d = raw_answer(&r, 0, NULL);
 	assert_int_equal(d.type, PORT_WIRE_DELIVER);
 	assert_int_equal(d.id, 9);
 	raw_reply(&r, &d, "ok");
@@ -254,7 +286,7 @@ static void a_post_reaches_a_queued_sender(void **state)
 	for (uint32_t i = 1; i < 20; i++) {
 		start_sender(&s, 'q', FALSE, 0);
 		raw_post(&r, i, 512, 9 + i);
-		d = raw_recv(&r, NULL);
+		d = raw_answer(&r, i, NULL);
 		assert_int_equal(d.id, 9 + i);
 		raw_reply(&r, &d, "ok");
 		assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
@@ -282,7 +314,7 @@ static void cancelled_record_never_receives_a_message(void **state)
 			 gen | PORT_GET_CANCELLED);
 	/* The same record posted again (a new generation) is a new credit. */
 	raw_post(&r, 3, 512, 31);
-	d = raw_recv(&r, NULL);
+	d = raw_answer(&r, 3, NULL);
 	assert_int_equal(d.type, PORT_WIRE_DELIVER);
 	assert_int_equal(d.id, 31);
 	raw_reply(&r, &d, "ok");
@@ -305,7 +337,7 @@ static void cancel_after_take_loses(void **state)
 	gen = raw_post(&r, 0, 512, 40);
 	port_test_wait_credits(ph.client, 1);
 	start_sender(&s, 'd', FALSE, 0);
-	d = raw_recv(&r, NULL);
+	d = raw_answer(&r, 0, NULL);
 	assert_int_equal(d.type, PORT_WIRE_DELIVER);
 	assert_false(raw_cancel(&r, 0, gen));
 	raw_reply(&r, &d, "ok");
@@ -333,7 +365,7 @@ static void timed_out_sender_is_not_delivered_to_a_later_record(void **state)
 	assert_int_equal(ph_sender_join(&s), STATUS_TIMEOUT);
 	raw_post(&r, 1, 512, 51);
 	start_sender(&t, 'y', FALSE, 0);
-	d = raw_recv(&r, data);
+	d = raw_answer(&r, 1, data);
 	assert_int_equal(d.type, PORT_WIRE_DELIVER);
 	assert_int_equal(d.id, 51);
 	assert_int_equal(data[0], 'y'); /* the next message, not the expired one */
@@ -357,12 +389,12 @@ static void small_record_is_answered_and_loses_nothing(void **state)
 	start_sender(&s, 's', FALSE, 0);
 	assert_true(altitude_clock_wait_for_waiters(1));
 	raw_post(&r, 7, PORT_WIRE_MESSAGE_HEADER_SIZE + 15, 60);
-	d = raw_recv(&r, NULL);
+	d = raw_answer(&r, 7, NULL);
 	assert_int_equal(d.type, PORT_WIRE_GET_DONE);
 	assert_int_equal(d.id, 60);
 	assert_int_equal(d.status, (uint32_t)STATUS_BUFFER_TOO_SMALL);
 	raw_post(&r, 7, PORT_WIRE_MESSAGE_HEADER_SIZE + 16, 61);
-	d = raw_recv(&r, NULL);
+	d = raw_answer(&r, 7, NULL);
 	assert_int_equal(d.type, PORT_WIRE_DELIVER);
 	assert_int_equal(d.id, 61);
 	raw_reply(&r, &d, "ok");
@@ -385,7 +417,7 @@ static void taken_messages_are_never_lost(void **state)
 	port_test_wait_credits(ph.client, 5);
 	for (int i = 0; i < 3; i++) {
 		start_sender(&s[i], (char)('0' + i), FALSE, 0);
-		assert_int_equal(raw_recv(&r, NULL).type, PORT_WIRE_DELIVER);
+		assert_int_equal(raw_answer(&r, (uint32_t)i, NULL).type, PORT_WIRE_DELIVER);
 	}
 	close(r.fd); /* as a SIGKILL would: two credits still posted */
 	for (int i = 0; i < 3; i++)
@@ -416,21 +448,120 @@ static void forged_entries_are_skipped(void **state)
 	r.k->records[6].word = port_shm_word(3, (enum port_shm_state)PORT_GET_TAKEN);
 	raw_ring(&r, port_shm_ring_entry(3, 6));           /* a forged state */
 	start_sender(&s, 'f', FALSE, 0);
-	d = raw_recv(&r, NULL);
+	d = raw_answer(&r, 4, NULL);
 	assert_int_equal(d.id, 80);
 	raw_reply(&r, &d, "ok");
 	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
-	assert_int_equal(__atomic_load_n(&r.k->records[4].word, __ATOMIC_ACQUIRE),
-			 gen | PORT_GET_TAKEN);
+	assert_int_equal(port_shm_awake(__atomic_load_n(&r.k->records[4].word, __ATOMIC_ACQUIRE)),
+			 gen | PORT_GET_DONE);
 	/* Every forged entry was consumed: a queued sender meets none of them. */
 	start_sender(&s, 'g', FALSE, 0);
 	assert_true(altitude_clock_wait_for_waiters(1));
 	assert_true(raw_nothing_pending(&r));
 	raw_post(&r, 4, 512, 81);
-	d = raw_recv(&r, NULL);
+	d = raw_answer(&r, 4, NULL);
 	assert_int_equal(d.id, 81);
 	raw_reply(&r, &d, "ok");
 	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+	raw_close(&r);
+	ph_wait_disconnects(1);
+}
+
+/* With a reader counted in the bell, an answer also sends one RING. */
+static void bell_asks_for_a_ring(void **state)
+{
+	struct port_wire_header d;
+	struct ph_sender s;
+	struct raw r;
+
+	(void)state;
+	raw_connect(&r);
+	ph_wait_connects(1);
+	raw_post(&r, 0, 512, 90);
+	port_test_wait_credits(ph.client, 1);
+	start_sender(&s, 'n', FALSE, 0);
+	d = raw_answer(&r, 0, NULL);
+	assert_true(raw_nothing_pending(&r)); /* no reader in poll: no packet */
+	raw_reply(&r, &d, "ok");
+	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+	__atomic_store_n(&r.k->bell, 1, __ATOMIC_SEQ_CST);
+	raw_post(&r, 1, 512, 91);
+	port_test_wait_credits(ph.client, 1);
+	start_sender(&s, 'r', FALSE, 0);
+	assert_int_equal(raw_recv(&r, NULL).type, PORT_WIRE_RING);
+	d = raw_answer(&r, 1, NULL);
+	assert_int_equal(d.id, 91);
+	raw_reply(&r, &d, "ok");
+	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+	raw_close(&r);
+	ph_wait_disconnects(1);
+}
+
+struct record_sleeper {
+	pthread_t thread;
+	struct raw *r;
+	uint32_t rec;
+	struct port_wire_header d;
+};
+
+static void *record_sleeper_main(void *arg)
+{
+	struct record_sleeper *z = arg;
+
+	z->d = raw_answer(z->r, z->rec, NULL);
+	return NULL;
+}
+
+/* The host's take keeps a sleeper's bit, and the answer wakes it. */
+static void sleeper_on_a_record_is_woken(void **state)
+{
+	struct record_sleeper z = { .rec = 6 };
+	struct ph_sender s;
+	struct raw r;
+
+	(void)state;
+	raw_connect(&r);
+	ph_wait_connects(1);
+	z.r = &r;
+	raw_post(&r, 6, 512, 95);
+	port_test_wait_credits(ph.client, 1);
+	pthread_create(&z.thread, NULL, record_sleeper_main, &z);
+	while (!(__atomic_load_n(&r.k->records[6].word, __ATOMIC_ACQUIRE) & PORT_SHM_SLEEPING))
+		sched_yield();
+	start_sender(&s, 'z', FALSE, 0);
+	pthread_join(z.thread, NULL);
+	assert_int_equal(z.d.type, PORT_WIRE_DELIVER);
+	assert_int_equal(z.d.id, 95);
+	raw_reply(&r, &z.d, "ok");
+	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+	raw_close(&r);
+	ph_wait_disconnects(1);
+}
+
+/* A message larger than a delivery page: a DELIVER packet, the record stays TAKEN. */
+static void large_message_against_a_record_is_a_packet(void **state)
+{
+	static UCHAR big[PORT_SHM_DELIVERY_INLINE + 1];
+	static uint8_t data[sizeof(big)];
+	LARGE_INTEGER zero = { .QuadPart = 0 };
+	struct port_wire_header d;
+	struct raw r;
+	int32_t gen;
+
+	(void)state;
+	raw_connect(&r);
+	ph_wait_connects(1);
+	memset(big, 'L', sizeof(big));
+	gen = raw_post(&r, 8, PORT_WIRE_MESSAGE_HEADER_SIZE + sizeof(big), 97);
+	port_test_wait_credits(ph.client, 1);
+	assert_int_equal(FltSendMessage(PH_FILTER, &ph.client, big, sizeof(big), NULL, NULL, &zero),
+			 STATUS_SUCCESS);
+	d = raw_recv(&r, data);
+	assert_int_equal(d.type, PORT_WIRE_DELIVER);
+	assert_int_equal(d.id, 97);
+	assert_int_equal(data[sizeof(big) - 1], 'L');
+	assert_int_equal(port_shm_awake(__atomic_load_n(&r.k->records[8].word, __ATOMIC_ACQUIRE)),
+			 gen | PORT_GET_TAKEN);
 	raw_close(&r);
 	ph_wait_disconnects(1);
 }
@@ -543,7 +674,7 @@ static void scribbling_on_records_hurts_only_that_client(void **state)
 		ph.client = good_port;
 		raw_post(&good, (uint32_t)round, 512, 1000 + (uint64_t)round);
 		start_sender(&g, 'g', FALSE, 0);
-		d = raw_recv(&good, NULL);
+		d = raw_answer(&good, (uint32_t)round, NULL);
 		assert_int_equal(d.type, PORT_WIRE_DELIVER);
 		assert_int_equal(d.id, 1000 + (uint64_t)round);
 		raw_reply(&good, &d, "good");
@@ -581,6 +712,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(taken_messages_are_never_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(forged_entries_are_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(bell_asks_for_a_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(sleeper_on_a_record_is_woken, setup, teardown),
+		cmocka_unit_test_setup_teardown(large_message_against_a_record_is_a_packet, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(ring_head_lie_ends_the_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(scribbling_on_records_hurts_only_that_client, setup,
 						teardown),

@@ -124,6 +124,21 @@ static void close_client_port_releases_both_sides(void **state)
 	assert_int_equal(ph_get(&ph.disconnects), 1);
 }
 
+/* A synchronous FilterGetMessage asleep on its record is released too. */
+static void close_client_port_releases_a_blocked_get(void **state)
+{
+	(void)state;
+	ph_cmd(&child, 'g', 1, 512u);
+	port_test_wait_credits(ph.client, 1);
+	ph_close_port(&ph.client);
+	assert_int_equal(ph_read(&child), HR(HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE)));
+	ph_wait_disconnects(1);
+	ph_cmd(&child, 'e', 0);
+	assert_int_equal(ph_reap(&child), 0);
+	ph_teardown();
+	assert_int_equal(ph_get(&ph.disconnects), 1);
+}
+
 static void shutdown_releases_everyone(void **state)
 {
 	struct ph_sender a;
@@ -255,6 +270,7 @@ int main(void)
 		cmocka_unit_test_setup(closing_the_handle_aborts_pending_gets, setup),
 		cmocka_unit_test_setup(client_killed_releases_senders, setup),
 		cmocka_unit_test_setup(close_client_port_releases_both_sides, setup),
+		cmocka_unit_test_setup(close_client_port_releases_a_blocked_get, setup),
 		cmocka_unit_test_setup(shutdown_releases_everyone, setup),
 		cmocka_unit_test_setup(closing_server_port_keeps_connections, setup),
 		cmocka_unit_test_setup(max_connections_refuses_the_next, setup),

@@ -235,6 +235,27 @@ static void small_buffer_loses_nothing(void **state)
 	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
 }
 
+/* A message too large for a delivery page comes whole, over the socket. */
+static void large_message_arrives_whole(void **state)
+{
+	static UCHAR big[10000];
+	LARGE_INTEGER zero = { .QuadPart = 0 };
+
+	(void)state;
+	memset(big, 'M', sizeof(big));
+	big[sizeof(big) - 1] = 'Z';
+	ph_cmd(&child, 'g', 1, (uint32_t)(16 + sizeof(big)));
+	port_test_wait_credits(ph.client, 1);
+	assert_int_equal(FltSendMessage(PH_FILTER, &ph.client, big, sizeof(big), NULL, NULL, &zero),
+			 STATUS_SUCCESS);
+	assert_int_equal(ph_read(&child), S_OK);
+	assert_int_equal(ph_read(&child), 0);
+	ph_read(&child);
+	ph_read(&child);
+	assert_int_equal(ph_read(&child), 'Z');
+	assert_int_equal(ph_read(&child), 'M');
+}
+
 static void message_ids_are_unique(void **state)
 {
 	ULONGLONG a, b;
@@ -324,6 +345,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(zero_timeout_with_reply_buffer_returns_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(duplicate_reply_finds_no_waiter, setup, teardown),
 		cmocka_unit_test_setup_teardown(small_buffer_loses_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(large_message_arrives_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(message_ids_are_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(filter_send_message_reaches_message_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(overlapped_get_completes_by_event, setup, teardown),

@@ -93,6 +93,11 @@ struct um_request *um_port_complete(struct um_port *p, struct um_request *r)
 		r->ov->InternalHigh = r->bytes;
 		__atomic_store_n(&r->ov->Internal, (ULONG_PTR)(ULONG)r->status, __ATOMIC_RELEASE);
 	}
+	if (r->sleeping) {
+		/* Under p->lock, so the sleeper's `r` is still there. */
+		__atomic_store_n(&r->wake, 1, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &r->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	}
 	pthread_cond_broadcast(&p->cv);
 	return r->ov ? r : NULL;
 }
@@ -138,11 +143,13 @@ void um_port_fill_get(struct um_request *r, const struct port_wire_header *h, co
 }
 
 /* Under p->lock: applies one host packet to its request; NULL if none. */
-static struct um_request *um_port_apply(struct um_port *p, const struct port_wire_header *h,
-					const uint8_t *data, size_t len)
+struct um_request *um_port_apply(struct um_port *p, const struct port_wire_header *h,
+				 const uint8_t *data, size_t len)
 {
 	struct um_request *r;
 
+	if (h->type == PORT_WIRE_RING)
+		return NULL; /* the caller collects answered records */
 	if (h->id == UM_READAHEAD_ID)
 		return um_ra_apply(p, h, data, len);
 	r = um_list_find(p, h->id);
@@ -200,7 +207,7 @@ static struct um_request *um_port_fail_all_locked(struct um_port *p)
 }
 
 /* Finishes a chain of asynchronous requests (outside p->lock). */
-static void um_port_finish_chain(struct um_port *p, struct um_request *async)
+void um_port_finish_chain(struct um_port *p, struct um_request *async)
 {
 	while (async) {
 		struct um_request *r = async;
@@ -260,23 +267,62 @@ static ssize_t um_port_recv(struct um_port *p, int wake_fd, DWORD ms)
  * overlapped gets or a close, so it is not woken (a thread switch per
  * packet) for a synchronous caller's packets.
  */
-static void um_port_wake_reader(struct um_port *p)
+void um_port_wake_reader(struct um_port *p)
 {
-	if (p->closing || p->reader_needs)
+	if (p->closing || p->reader_needs || p->sync_waiters)
 		pthread_cond_signal(&p->reader_cv);
+}
+
+/* Under p->lock: finishes `async` with the lock dropped. */
+static void um_port_finish_unlocked(struct um_port *p, struct um_request *async)
+{
+	pthread_mutex_unlock(&p->lock);
+	um_port_finish_chain(p, async);
+	pthread_mutex_lock(&p->lock);
+}
+
+/*
+ * Under p->lock, before a reader sleeps in recv: answered records are
+ * collected instead (TRUE: the caller looks again).  With overlapped gets
+ * pending, the reader counts itself in the region's bell, so the host
+ * sends a RING for a record it answers meanwhile.
+ */
+static BOOL um_port_collect_first(struct um_port *p)
+{
+	struct um_request *async = um_port_collect(p);
+
+	if (!async && p->credits && __atomic_load_n(&p->async_pending, __ATOMIC_RELAXED)) {
+		/* Count then look: pairs with the host's publish then load. */
+		__atomic_add_fetch(&p->credits->bell, 1, __ATOMIC_SEQ_CST);
+		p->read_belled = TRUE;
+		async = um_port_collect(p);
+		if (async) {
+			__atomic_sub_fetch(&p->credits->bell, 1, __ATOMIC_RELAXED);
+			p->read_belled = FALSE;
+		}
+	}
+	if (async)
+		um_port_finish_unlocked(p, async);
+	return async != NULL;
 }
 
 static void um_port_read_one(struct um_port *p, int wake_fd, DWORD ms)
 {
-	struct um_request *async = NULL;
+	struct um_request *async = NULL, *collected;
 	struct port_wire_header h;
 	ssize_t n;
 
+	if (um_port_collect_first(p))
+		return;
 	p->reading = TRUE;
 	pthread_mutex_unlock(&p->lock);
 	n = um_port_recv(p, wake_fd, ms);
 	pthread_mutex_lock(&p->lock);
 	p->reading = FALSE;
+	if (p->read_belled) {
+		__atomic_sub_fetch(&p->credits->bell, 1, __ATOMIC_RELAXED);
+		p->read_belled = FALSE;
+	}
 	if (n == UM_WOKEN) {
 		um_port_wake_reader(p);
 		return;
@@ -287,14 +333,19 @@ static void um_port_read_one(struct um_port *p, int wake_fd, DWORD ms)
 		async = um_port_apply(p, &h, p->rbuf + sizeof(h), (size_t)n - sizeof(h));
 		if (async)
 			async->next = NULL;
+		collected = um_port_collect(p);
+		while (collected) {
+			struct um_request *r = collected;
+
+			collected = r->next;
+			r->next = async;
+			async = r;
+		}
 	}
 	pthread_cond_broadcast(&p->cv);
 	um_port_wake_reader(p);
-	if (async) {
-		pthread_mutex_unlock(&p->lock);
-		um_port_finish_chain(p, async);
-		pthread_mutex_lock(&p->lock);
-	}
+	if (async)
+		um_port_finish_unlocked(p, async);
 }
 
 BOOL um_port_lead(struct um_port *p, int wake_fd, DWORD ms)
@@ -323,7 +374,7 @@ static void *um_port_reader(void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->broken) {
-		if (p->reading || (!p->closing && !p->reader_needs))
+		if (p->reading || (!p->closing && !p->reader_needs && !p->sync_waiters))
 			pthread_cond_wait(&p->reader_cv, &p->lock);
 		else
 			um_port_read_one(p, -1, INFINITE);
@@ -456,7 +507,7 @@ NTSTATUS um_port_get(struct um_port *p, struct um_request *r)
 {
 	struct um_request *served;
 	struct port_wire_header h;
-	BOOL wake;
+	BOOL wake, record;
 
 	pthread_mutex_lock(&p->lock);
 	if (p->broken || !um_port_start_get(p, r, &h, &wake, &served)) {
@@ -465,9 +516,10 @@ NTSTATUS um_port_get(struct um_port *p, struct um_request *r)
 		pthread_mutex_unlock(&p->lock);
 		return status;
 	}
+	record = r->has_record;
 	pthread_mutex_unlock(&p->lock);
 	um_port_announce_get(p, &h, wake);
-	return um_port_wait(p, r);
+	return record ? um_port_wait_get(p, r) : um_port_wait(p, r);
 }
 
 /* Under p->lock: takes the slot of `message`, or -1. */
@@ -553,7 +605,7 @@ NTSTATUS um_port_reply_shm(struct um_port *p, uint64_t message, const void *data
 NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPED ov)
 {
 	struct um_request *r = calloc(1, sizeof(*r));
-	struct um_request *served;
+	struct um_request *served, *collected;
 	struct port_wire_header h;
 	NTSTATUS status = STATUS_PENDING;
 	BOOL wake;
@@ -593,11 +645,19 @@ NTSTATUS um_port_get_async(struct um_port *p, void *buf, DWORD size, LPOVERLAPPE
 	__atomic_add_fetch(&p->async_pending, 1, __ATOMIC_RELAXED);
 	p->reader_needs += r->needs_reader;
 	um_port_wake_reader(p);
+	/* A thread in recv for synchronous gets is not counted in the bell:
+	 * it is now, and a record answered before that is collected here. */
+	if (p->reading && !p->read_belled && p->credits) {
+		__atomic_add_fetch(&p->credits->bell, 1, __ATOMIC_SEQ_CST);
+		p->read_belled = TRUE;
+	}
+	collected = um_port_collect(p);
 	pthread_mutex_unlock(&p->lock);
 	if (served) {
 		served->next = NULL;
 		um_port_finish_chain(p, served);
 	}
+	um_port_finish_chain(p, collected);
 	um_port_announce_get(p, &h, wake);
 	return status;
 }

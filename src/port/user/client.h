@@ -23,6 +23,8 @@ struct um_request {
 	BOOL has_record;    /* a GET posted as a region credit record */
 	uint32_t record;    /* its index */
 	int32_t record_gen; /* its word's generation bits (gen << 8) */
+	BOOL sleeping;      /* a synchronous caller sleeps on `wake` (deliver.c) */
+	int32_t wake;       /* set when another thread completes the request */
 	NTSTATUS status;
 	DWORD bytes;
 };
@@ -62,6 +64,8 @@ struct um_port {
 	BOOL reading;            /* a thread is in recv (the leader) */
 	unsigned async_pending;  /* overlapped gets in flight (atomic) */
 	unsigned reader_needs;   /* of those, the ones the reader thread reads for */
+	unsigned sync_waiters;   /* synchronous gets asleep on their records */
+	BOOL read_belled;        /* the thread in recv is counted in the region's bell */
 	pthread_cond_t reader_cv;
 	uint8_t *rbuf;           /* the leader's receive buffer */
 	pthread_t reader;
@@ -114,7 +118,35 @@ BOOL um_credits_cancel(struct um_port *p, struct um_request *r);
 /* r is finished: its record (if any) may be posted again. */
 void um_credits_release(struct um_port *p, struct um_request *r);
 
-/* Shared by client.c and readahead.c, under p->lock. */
+/*
+ * Under p->lock: has the host answered r's record in its delivery page?
+ * Then `h`, `data` and `len` are the DELIVER or GET_DONE packet it stands
+ * for (the length bounded), to apply as one.
+ */
+BOOL um_credits_answered(struct um_port *p, const struct um_request *r,
+			 struct port_wire_header *h, const uint8_t **data, size_t *len);
+/*
+ * Under p->lock, before a synchronous get sleeps on r's record word: sets
+ * the word's sleeping bit.  1: sleep on `*expected`; 0: the word moved
+ * (look again); -1: the word is not one to sleep on.
+ */
+int um_credits_sleep_mark(struct um_port *p, const struct um_request *r, int32_t *expected);
+
+/* Deliveries in the region (deliver.c), under p->lock. */
+/*
+ * Applies every answered record of a pending get (and of the read-ahead
+ * credit); returns the overlapped requests completed, for
+ * um_port_finish_chain outside the lock.
+ */
+struct um_request *um_port_collect(struct um_port *p);
+/* A synchronous get `r` with a record waits for its answer (takes p->lock). */
+NTSTATUS um_port_wait_get(struct um_port *p, struct um_request *r);
+
+/* Shared by client.c, deliver.c and readahead.c, under p->lock (but finish_chain). */
+struct um_request *um_port_apply(struct um_port *p, const struct port_wire_header *h,
+				 const uint8_t *data, size_t len);
+void um_port_finish_chain(struct um_port *p, struct um_request *async);
+void um_port_wake_reader(struct um_port *p);
 struct um_request *um_port_complete(struct um_port *p, struct um_request *r);
 void um_port_note_slot(struct um_port *p, const struct port_wire_header *h);
 void um_port_fill_get(struct um_request *r, const struct port_wire_header *h, const uint8_t *data,

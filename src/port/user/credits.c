@@ -63,11 +63,61 @@ void um_credits_wake(struct um_port *p)
 
 BOOL um_credits_cancel(struct um_port *p, struct um_request *r)
 {
-	int32_t posted = r->record_gen | PORT_GET_POSTED;
+	int32_t *word = &p->credits->records[r->record].word;
+	int32_t w = __atomic_load_n(word, __ATOMIC_ACQUIRE);
 
-	return __atomic_compare_exchange_n(&p->credits->records[r->record].word, &posted,
-					   r->record_gen | PORT_GET_CANCELLED, FALSE,
-					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	/* A thread of ours may be asleep on the word: the change wakes none,
+	 * but that thread also waits for its request's own completion. */
+	do {
+		if (port_shm_awake(w) != (r->record_gen | PORT_GET_POSTED))
+			return FALSE;
+	} while (!__atomic_compare_exchange_n(word, &w, r->record_gen | PORT_GET_CANCELLED, FALSE,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	return TRUE;
+}
+
+BOOL um_credits_answered(struct um_port *p, const struct um_request *r,
+			 struct port_wire_header *h, const uint8_t **data, size_t *len)
+{
+	const struct port_shm_delivery *d = &p->credits->deliveries[r->record];
+	uint32_t status;
+
+	if (port_shm_awake(__atomic_load_n(&p->credits->records[r->record].word,
+					   __ATOMIC_ACQUIRE)) != (r->record_gen | PORT_GET_DONE))
+		return FALSE;
+	status = __atomic_load_n(&d->status, __ATOMIC_RELAXED);
+	port_wire_header_init(h, status ? PORT_WIRE_GET_DONE : PORT_WIRE_DELIVER, r->id);
+	*data = d->data;
+	*len = 0;
+	if (status) {
+		h->status = status;
+		return TRUE;
+	}
+	h->message = __atomic_load_n(&d->message, __ATOMIC_RELAXED);
+	h->value = __atomic_load_n(&d->reply_length, __ATOMIC_RELAXED);
+	h->status = __atomic_load_n(&d->slot, __ATOMIC_RELAXED);
+	*len = __atomic_load_n(&d->len, __ATOMIC_RELAXED);
+	if (*len > PORT_SHM_DELIVERY_INLINE)
+		*len = PORT_SHM_DELIVERY_INLINE;
+	return TRUE;
+}
+
+int um_credits_sleep_mark(struct um_port *p, const struct um_request *r, int32_t *expected)
+{
+	int32_t *word = &p->credits->records[r->record].word;
+	int32_t w = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+	int32_t state = port_shm_awake(w);
+
+	if (state == (r->record_gen | PORT_GET_DONE))
+		return 0;
+	if (state != (r->record_gen | PORT_GET_POSTED) && state != (r->record_gen | PORT_GET_TAKEN))
+		return -1;
+	if (!(w & PORT_SHM_SLEEPING) &&
+	    !__atomic_compare_exchange_n(word, &w, w | PORT_SHM_SLEEPING, FALSE, __ATOMIC_SEQ_CST,
+					 __ATOMIC_ACQUIRE))
+		return 0;
+	*expected = w | PORT_SHM_SLEEPING;
+	return 1;
 }
 
 void um_credits_release(struct um_port *p, struct um_request *r)

@@ -31,7 +31,8 @@ static BOOL um_ra_credit_left(struct um_port *p)
 		if (r->type != PORT_WIRE_GET)
 			continue;
 		if (!r->has_record ||
-		    __atomic_load_n(&p->credits->records[r->record].word, __ATOMIC_ACQUIRE) ==
+		    port_shm_awake(__atomic_load_n(&p->credits->records[r->record].word,
+						   __ATOMIC_ACQUIRE)) ==
 			    (r->record_gen | PORT_GET_POSTED))
 			return TRUE;
 	}
