@@ -5,6 +5,7 @@
  * baseline with the same 8 in flight: 8 SOCK_SEQPACKET pairs, 8 host
  * threads, a client process whose 4 threads serve 2 sockets each.
  * Messages per second, best of 3 (higher is better; ratio = ours/baseline).
+ * ALTITUDE_BENCH_PORT_OURS_ONLY=1 runs only our side, for profiling.
  * port.release_latency: 8 senders blocked on a client that is SIGKILLed;
  * time from the kill until every sender has returned
  * STATUS_PORT_DISCONNECTED, against 8 threads blocked in recv() on sockets
@@ -231,6 +232,11 @@ int main(void)
 	double base, ours, rbase, rours;
 
 	bench_runtime_init();
+	/* For profiling (perf stat, perf record): our side alone. */
+	if (getenv("ALTITUDE_BENCH_PORT_OURS_ONLY")) {
+		printf("BENCH port.throughput ours=%.0fmsg/s\n", port_ours());
+		return 0;
+	}
 	base = raw_baseline();
 	rbase = raw_release();
 	ours = port_ours();
