@@ -11,10 +11,11 @@
  * value % 8 and, with message bit 1, the sleeping bit; reply_len =
  * message >> 32); after it the host decides the reply
  * slot as a woken sender would (kind bit 0: its time is up).  With kind bit
- * 1 set it writes the GET credit area (id % 4 picks a ring entry, a record's
- * word and size, a record's id, or the ring head; value picks the entry or
- * record, message is the value); after it the host matches its queue
- * against the credits as a sender would.  Build with -DALTITUDE_FUZZ=ON
+ * 1 set it writes the GET credit area (id % 5 picks a ring entry, a record's
+ * word and size, a record's id, the ring head, or the bell; value picks the
+ * entry or record, message is the value); after it the host matches its
+ * queue against the credits as a sender would, answering records in their
+ * delivery pages.  Build with -DALTITUDE_FUZZ=ON
  * (clang); run with scripts/fuzz-port.
  */
 #include <errno.h>
@@ -180,7 +181,7 @@ static void fz_credits(struct port_conn *c, const uint8_t *pkt)
 
 	memcpy(&h, pkt, sizeof(h));
 	rec = h.value % PORT_SHM_RECORDS;
-	switch (h.id % 4) {
+	switch (h.id % 5) {
 	case 0:
 		__atomic_store_n(&k->ring[h.value % PORT_SHM_RING], (uint32_t)h.message,
 				 __ATOMIC_RELAXED);
@@ -192,8 +193,11 @@ static void fz_credits(struct port_conn *c, const uint8_t *pkt)
 	case 2:
 		__atomic_store_n(&k->records[rec].id, h.message, __ATOMIC_RELAXED);
 		break;
-	default:
+	case 3:
 		__atomic_store_n(&k->head, h.value, __ATOMIC_SEQ_CST);
+		break;
+	default:
+		__atomic_store_n(&k->bell, (uint32_t)h.message, __ATOMIC_SEQ_CST);
 		break;
 	}
 	port_conn_match_locked(c);
