@@ -512,7 +512,15 @@ static BOOLEAN flt_op_hold_live(struct flt_op *op)
 	return FALSE;
 }
 
-/* Claims up to `max` expected post callbacks of `inst`; each claim holds its operation. */
+/*
+ * Claims up to `max` expected post callbacks of `inst`; each entry holds its
+ * operation (slot -1: a hold only, the walker took the slot first).  The
+ * hold comes before the claim: the post walk takes no lock and skips a
+ * claimed slot, so after a claim the walker may finish the operation and
+ * drop the last hold before a hold is tried.  The slot was then given back
+ * with nobody left to run it, and the instance's `active` count never
+ * drained: its teardown waited forever.
+ */
 static ULONG flt_drain_claim(PFLT_INSTANCE inst, struct flt_op **ops, LONG *slots, ULONG max)
 {
 	PFLT_VOLUME v = inst->volume;
@@ -525,17 +533,16 @@ static ULONG flt_drain_claim(PFLT_INSTANCE inst, struct flt_op **ops, LONG *slot
 		for (ULONG i = 0; i < op->snap->count && n < max; i++) {
 			int expect = FLT_SLOT_WAIT_POST;
 
-			if (op->snap->inst[i] != inst)
+			if (op->snap->inst[i] != inst ||
+			    atomic_load(&op->slots[i].state) != FLT_SLOT_WAIT_POST)
 				continue;
-			if (!atomic_compare_exchange_strong(&op->slots[i].state, &expect,
-							    FLT_SLOT_CLAIMED))
-				continue;
-			if (!flt_op_hold_live(op)) {
-				atomic_store(&op->slots[i].state, FLT_SLOT_WAIT_POST);
+			if (!flt_op_hold_live(op))
 				break;
-			}
 			ops[n] = op;
-			slots[n++] = (LONG)i;
+			slots[n] = (LONG)i;
+			if (!atomic_compare_exchange_strong(&op->slots[i].state, &expect, FLT_SLOT_CLAIMED))
+				slots[n] = -1;
+			n++;
 		}
 	}
 	pthread_mutex_unlock(&v->lock);
@@ -551,10 +558,12 @@ void flt_op_drain_instance(PFLT_INSTANCE inst)
 	do {
 		n = flt_drain_claim(inst, ops, slots, RTL_NUMBER_OF(ops));
 		for (ULONG k = 0; k < n; k++) {
-			flt_thread_in_drain = TRUE;
-			flt_post_call(ops[k], slots[k], FLTFL_POST_OPERATION_DRAINING);
-			flt_thread_in_drain = FALSE;
-			flt_instance_leave(inst);
+			if (slots[k] >= 0) {
+				flt_thread_in_drain = TRUE;
+				flt_post_call(ops[k], slots[k], FLTFL_POST_OPERATION_DRAINING);
+				flt_thread_in_drain = FALSE;
+				flt_instance_leave(inst);
+			}
 			flt_op_release(ops[k]);
 		}
 	} while (n == RTL_NUMBER_OF(ops));
