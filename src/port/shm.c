@@ -32,6 +32,9 @@ int port_shm_create(struct port_conn *c)
 		goto fail;
 	pthread_mutex_lock(&c->lock); /* senders may already be at work */
 	c->shm = map;
+	/* A message queued before the region existed found no `want` to
+	 * publish: the client's first post must KICK for it. */
+	port_credits_publish_want(c);
 	pthread_mutex_unlock(&c->lock);
 	return fd;
 fail:

@@ -350,3 +350,69 @@ int client_iocp_post(int in, int out, long arg)
 	CloseHandle(iocp);
 	return 0;
 }
+
+/* Dequeues one completion of client_readahead_sizes: ok, error, which get, bytes. */
+static int cs_ra_dequeue(HANDLE iocp, const OVERLAPPED *first, DWORD ms, int out,
+			 PULONG_PTR index)
+{
+	DWORD bytes = 0;
+	ULONG_PTR key;
+	LPOVERLAPPED ov = NULL;
+	BOOL ok = GetQueuedCompletionStatus(iocp, &bytes, &key, &ov, ms);
+
+	*index = ov ? (ULONG_PTR)(ov - first) : 0xFF;
+	cs_report(out, (uint32_t)ok);
+	cs_report(out, ok ? 0 : GetLastError());
+	cs_report(out, (uint32_t)*index);
+	return cs_report(out, bytes);
+}
+
+int client_readahead_sizes(int in, int out, long arg)
+{
+	static struct {
+		OVERLAPPED ov[3];
+		UCHAR buf[3][sizeof(FILTER_MESSAGE_HEADER) + 8192];
+	} g;
+	const DWORD size[3] = { sizeof(g.buf[0]), sizeof(FILTER_MESSAGE_HEADER) + 100,
+				sizeof(g.buf[0]) };
+	HANDLE port, iocp;
+	ULONG_PTR index;
+	DWORD bytes;
+	ULONG_PTR key;
+	LPOVERLAPPED ov;
+	char step;
+
+	(void)arg;
+	if (FAILED(FilterConnectCommunicationPort(PH_PORT_NAME, 0, NULL, 0, NULL, &port)))
+		return 10;
+	iocp = CreateIoCompletionPort(port, NULL, 7, 1);
+	if (!iocp)
+		return 11;
+	cs_report(out, 'c');
+	memset(&g, 0, sizeof(g));
+	if (FilterGetMessage(port, (PFILTER_MESSAGE_HEADER)g.buf[0], size[0], &g.ov[0]) !=
+		    HRESULT_FROM_WIN32(ERROR_IO_PENDING) ||
+	    !GetQueuedCompletionStatus(iocp, &bytes, &key, &ov, INFINITE) || ov != &g.ov[0])
+		return 12;
+	/* No get outstanding after this reply: the library posts its read-ahead credit. */
+	if (cs_answer(port, (PFILTER_MESSAGE_HEADER)g.buf[0], 1))
+		return 13;
+	cs_report(out, 'r');
+	if (read(in, &step, 1) != 1)
+		return 14;
+	for (int i = 1; i < 3; i++)
+		if (FilterGetMessage(port, (PFILTER_MESSAGE_HEADER)g.buf[i], size[i], &g.ov[i]) !=
+		    HRESULT_FROM_WIN32(ERROR_IO_PENDING))
+			return 15;
+	/* The second completion must already be queued when the first is. */
+	if (cs_ra_dequeue(iocp, g.ov, INFINITE, out, &index) ||
+	    cs_ra_dequeue(iocp, g.ov, 0, out, &index))
+		return 16;
+	if (index == 2 && cs_answer(port, (PFILTER_MESSAGE_HEADER)g.buf[2], 2))
+		return 17;
+	if (read(in, &step, 1) != 1)
+		return 18;
+	CloseHandle(port);
+	CloseHandle(iocp);
+	return 0;
+}

@@ -57,6 +57,19 @@ int client_scanner(int in, int out, long arg);
  */
 int client_iocp_post(int in, int out, long arg);
 
+/*
+ * A message read ahead against gets of two sizes: connects with a completion
+ * port (reports 'c': the reply region exists), takes one message and answers it through the region (no get is left,
+ * so the library posts its read-ahead credit), reports 'r'; after the host's
+ * go (one byte: the host's next message is then read ahead) posts a small get
+ * (FILTER_MESSAGE_HEADER + 100 bytes) and a large one, and reports two
+ * completions, the first waited for, the second dequeued with a zero
+ * timeout (the hand-over that completes the first completes it too), each
+ * as ok, error, which get (1 small, 2 large, 0xFF none), bytes.  Replies to the large get's message,
+ * then waits for one byte and closes.
+ */
+int client_readahead_sizes(int in, int out, long arg);
+
 /* Drops to uid (low 32 bits of arg) / gid (high 32 bits), connects, reports hr. */
 int client_as_user(int in, int out, long arg);
 

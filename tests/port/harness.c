@@ -69,6 +69,14 @@ void ph_hold_notify(BOOLEAN hold)
 	pthread_mutex_unlock(&ph.lock);
 }
 
+void ph_hold_connect(BOOLEAN hold)
+{
+	pthread_mutex_lock(&ph.lock);
+	ph.hold_connect = hold;
+	pthread_cond_broadcast(&ph.cv);
+	pthread_mutex_unlock(&ph.lock);
+}
+
 static void ph_cleanup_dir(void)
 {
 	char cmd[128];
@@ -100,6 +108,7 @@ void ph_reset(void)
 	ph.connect_status = STATUS_SUCCESS;
 	ph.message_notifies = 0;
 	ph.hold_notify = FALSE;
+	ph.hold_connect = FALSE;
 	ph.notifies_held = ph.notifies_returned = 0;
 	pthread_mutex_unlock(&ph.lock);
 }
@@ -123,6 +132,8 @@ static NTSTATUS ph_connect_notify(PFLT_PORT ClientPort, PVOID ServerPortCookie,
 			memcpy(ph.context, ConnectionContext, SizeOfContext);
 	}
 	pthread_cond_broadcast(&ph.cv);
+	while (ph.hold_connect)
+		pthread_cond_wait(&ph.cv, &ph.lock);
 	pthread_mutex_unlock(&ph.lock);
 	return status;
 }

@@ -29,6 +29,7 @@ extern struct ph_state {
 	NTSTATUS connect_status;  /* what ConnectNotify returns */
 	int message_notifies;
 	BOOLEAN hold_notify;      /* MessageNotify waits while set (a gate) */
+	BOOLEAN hold_connect;     /* ConnectNotify waits while set, after recording */
 	int notifies_held;        /* MessageNotify calls that reached the gate */
 	int notifies_returned;    /* MessageNotify calls about to return */
 } ph;
@@ -42,6 +43,8 @@ NTSTATUS ph_unload_filter(void);
 void ph_filter_unloaded(void);
 /* Opens or closes MessageNotify's gate. */
 void ph_hold_notify(BOOLEAN hold);
+/* Opens or closes ConnectNotify's gate (the connection is recorded first). */
+void ph_hold_connect(BOOLEAN hold);
 
 /* Per process: a fresh runtime directory (mode 0755) in $ALTITUDE_RUNTIME_DIR. */
 void ph_runtime_init(void);

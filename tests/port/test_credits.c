@@ -34,19 +34,12 @@ struct raw {
 	uint32_t head, gen;
 };
 
-static void raw_connect(struct raw *r)
+/* Connects and sends CONNECT; raw_connect_finish reads CONNECT_DONE. */
+static void raw_connect_start(struct raw *r)
 {
 	static const WCHAR name[] = PH_PORT_NAME;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
 	struct port_wire_header h;
-	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
-	int memfd;
 
 	/* The region needs futex_waitv (Linux 5.16; valgrind does not know it). */
 	if (!ke_wait_word_supported())
@@ -60,6 +53,20 @@ static void raw_connect(struct raw *r)
 	assert_int_equal(connect(r->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	port_wire_header_init(&h, PORT_WIRE_CONNECT, 0);
 	assert_int_equal(port_wire_send(r->fd, &h, NULL, 0, 0), 0);
+}
+
+static void raw_connect_finish(struct raw *r)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct port_wire_header h;
+	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	int memfd;
+
 	assert_int_equal(recvmsg(r->fd, &msg, MSG_CMSG_CLOEXEC), sizeof(h));
 	assert_int_equal(h.type, PORT_WIRE_CONNECT_DONE);
 	assert_int_equal(h.status, STATUS_SUCCESS);
@@ -69,6 +76,12 @@ static void raw_connect(struct raw *r)
 	close(memfd);
 	assert_true(r->shm != MAP_FAILED);
 	r->k = port_shm_credits(r->shm);
+}
+
+static void raw_connect(struct raw *r)
+{
+	raw_connect_start(r);
+	raw_connect_finish(r);
 }
 
 static void raw_close(struct raw *r)
@@ -570,6 +583,42 @@ static void large_message_against_a_record_is_a_packet(void **state)
 	ph_wait_disconnects(1);
 }
 
+/*
+ * A sender may use a connection as soon as ConnectNotify has stored it,
+ * before the region exists: its message, queued then, is announced in the
+ * new region's `want`, so the client's first post KICKs and the message is
+ * delivered against that record.
+ */
+static void message_queued_before_the_region_is_delivered(void **state)
+{
+	static struct ph_sender s; /* static: a failed assertion leaves it sending */
+	struct port_wire_header d;
+	uint8_t data[64];
+	struct raw r;
+
+	(void)state;
+	ph_hold_connect(TRUE);
+	raw_connect_start(&r);
+	ph_wait_connects(1);
+	memset(&s, 0, sizeof(s));
+	memset(s.msg, 'e', sizeof(s.msg));
+	s.msg_len = 16;
+	ph_sender_start(&s);
+	assert_true(altitude_clock_wait_for_waiters(1));
+	ph_hold_connect(FALSE);
+	raw_connect_finish(&r);
+	assert_int_equal(__atomic_load_n(&r.k->want, __ATOMIC_SEQ_CST) & PORT_SHM_WANT_KICK,
+			 PORT_SHM_WANT_KICK);
+	raw_post(&r, 3, 512, 33);
+	d = raw_answer(&r, 3, data);
+	assert_int_equal(d.type, PORT_WIRE_DELIVER);
+	assert_int_equal(d.id, 33);
+	assert_int_equal(data[0], 'e');
+	assert_int_equal(ph_sender_join(&s), STATUS_SUCCESS);
+	raw_close(&r);
+	ph_wait_disconnects(1);
+}
+
 static void ring_head_lie_ends_the_connection(void **state)
 {
 	struct ph_sender s;
@@ -721,6 +770,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(large_message_against_a_record_is_a_packet, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(ring_head_lie_ends_the_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(message_queued_before_the_region_is_delivered, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(scribbling_on_records_hurts_only_that_client, setup,
 						teardown),
 	};

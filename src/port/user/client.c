@@ -77,8 +77,8 @@ static struct um_request *um_list_find(struct um_port *p, uint64_t id)
 
 /*
  * Under p->lock: finishes `r` with its status.  A synchronous request's
- * caller is woken; an asynchronous one is returned for um_port_finish_async,
- * which signals outside the lock.
+ * caller is woken; an asynchronous one is returned (a chain of one) for
+ * um_port_finish_async, which signals outside the lock.
  */
 struct um_request *um_port_complete(struct um_port *p, struct um_request *r)
 {
@@ -99,7 +99,20 @@ struct um_request *um_port_complete(struct um_port *p, struct um_request *r)
 		syscall(SYS_futex, &r->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	}
 	pthread_cond_broadcast(&p->cv);
+	r->next = NULL;
 	return r->ov ? r : NULL;
+}
+
+struct um_request *um_port_chain(struct um_request *first, struct um_request *then)
+{
+	struct um_request *tail = first;
+
+	if (!first)
+		return then;
+	while (tail->next)
+		tail = tail->next;
+	tail->next = then;
+	return first;
 }
 
 static void um_port_finish_async(struct um_port *p, struct um_request *r)
@@ -331,8 +344,6 @@ static void um_port_read_one(struct um_port *p, int wake_fd, DWORD ms)
 		async = um_port_fail_all_locked(p);
 	} else if (port_wire_parse(p->rbuf, (size_t)n, FALSE, &h)) {
 		async = um_port_apply(p, &h, p->rbuf + sizeof(h), (size_t)n - sizeof(h));
-		if (async)
-			async->next = NULL;
 		collected = um_port_collect(p);
 		while (collected) {
 			struct um_request *r = collected;

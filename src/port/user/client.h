@@ -142,12 +142,18 @@ struct um_request *um_port_collect(struct um_port *p);
 /* A synchronous get `r` with a record waits for its answer (takes p->lock). */
 NTSTATUS um_port_wait_get(struct um_port *p, struct um_request *r);
 
-/* Shared by client.c, deliver.c and readahead.c, under p->lock (but finish_chain). */
+/*
+ * Shared by client.c, deliver.c and readahead.c, under p->lock (but
+ * finish_chain).  um_port_apply returns the overlapped requests a packet
+ * completed, as a chain.
+ */
 struct um_request *um_port_apply(struct um_port *p, const struct port_wire_header *h,
 				 const uint8_t *data, size_t len);
 void um_port_finish_chain(struct um_port *p, struct um_request *async);
 void um_port_wake_reader(struct um_port *p);
 struct um_request *um_port_complete(struct um_port *p, struct um_request *r);
+/* Chains of completed overlapped requests (NULL-terminated): `first`, then `then`. */
+struct um_request *um_port_chain(struct um_request *first, struct um_request *then);
 void um_port_note_slot(struct um_port *p, const struct port_wire_header *h);
 void um_port_fill_get(struct um_request *r, const struct port_wire_header *h, const uint8_t *data,
 		      size_t len);
@@ -163,7 +169,7 @@ int um_ra_post(struct um_port *p);
  * A posted read-ahead credit is withdrawn if it still can be.
  */
 BOOL um_ra_serve(struct um_port *p, struct um_request *r, struct um_request **async);
-/* The host answered the read-ahead credit; returns a get it completed (overlapped) or NULL. */
+/* The host answered the read-ahead credit; returns the overlapped gets it completed (a chain). */
 struct um_request *um_ra_apply(struct um_port *p, const struct port_wire_header *h,
 			       const uint8_t *data, size_t len);
 

@@ -17,32 +17,24 @@
 
 struct um_request *um_port_collect(struct um_port *p)
 {
-	struct um_request *async = NULL, *done, *next;
+	struct um_request *async = NULL, *next;
 	struct port_wire_header h;
 	const uint8_t *data;
 	size_t len;
 
 	if (!p->credits || p->broken)
 		return NULL;
-	/* The read-ahead credit first: handing its message over completes a
-	 * get of the list, which the walk below must not be standing on. */
+	/* The read-ahead credit first: handing its message over completes
+	 * gets of the list, which the walk below must not be standing on. */
 	if (p->ra_state == UM_RA_POSTED && um_credits_answered(p, &p->ra, &h, &data, &len)) {
-		done = um_port_apply(p, &h, data, len);
-		if (done) {
-			done->next = async;
-			async = done;
-		}
+		async = um_port_apply(p, &h, data, len);
 	}
 	for (struct um_request *r = p->list.next; r != &p->list; r = next) {
 		next = r->next;
 		if (r->type != PORT_WIRE_GET || !r->has_record ||
 		    !um_credits_answered(p, r, &h, &data, &len))
 			continue;
-		done = um_port_apply(p, &h, data, len);
-		if (done) {
-			done->next = async;
-			async = done;
-		}
+		async = um_port_chain(um_port_apply(p, &h, data, len), async);
 	}
 	return async;
 }

@@ -96,21 +96,28 @@ BOOL um_ra_serve(struct um_port *p, struct um_request *r, struct um_request **as
 }
 
 /*
- * A pending get whose own record can still be withdrawn takes the message,
- * if its sender still waits.
+ * Pending gets whose own records can still be withdrawn take the message,
+ * if its sender still waits: each one too small for it fails and the next
+ * is offered it, as the host refuses a credit too small for its head
+ * message and delivers it against the next.  Returns the overlapped gets
+ * completed, in order.
  */
 static struct um_request *um_ra_hand_over(struct um_port *p)
 {
+	struct um_request *async = NULL, *next;
+
 	if (!um_ra_valid(p)) {
 		p->ra_state = UM_RA_NONE;
 		return NULL;
 	}
-	for (struct um_request *r = p->list.next; r != &p->list; r = r->next) {
+	for (struct um_request *r = p->list.next; r != &p->list && p->ra_state == UM_RA_FULL;
+	     r = next) {
+		next = r->next;
 		if (r->type != PORT_WIRE_GET || !r->has_record || !um_credits_cancel(p, r))
 			continue;
-		return um_ra_give(p, r);
+		async = um_port_chain(async, um_ra_give(p, r));
 	}
-	return NULL;
+	return async;
 }
 
 struct um_request *um_ra_apply(struct um_port *p, const struct port_wire_header *h,
