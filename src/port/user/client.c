@@ -319,14 +319,16 @@ static BOOL um_port_collect_first(struct um_port *p)
 	return async != NULL;
 }
 
-static void um_port_read_one(struct um_port *p, int wake_fd, DWORD ms)
+/* One packet (see um_port_read_one); TRUE when it was a RING that completed nothing. */
+static BOOL um_port_read_packet(struct um_port *p, int wake_fd, DWORD ms)
 {
-	struct um_request *async = NULL, *collected;
+	struct um_request *async = NULL;
 	struct port_wire_header h;
+	BOOL idle_ring = FALSE;
 	ssize_t n;
 
 	if (um_port_collect_first(p))
-		return;
+		return FALSE;
 	p->reading = TRUE;
 	pthread_mutex_unlock(&p->lock);
 	n = um_port_recv(p, wake_fd, ms);
@@ -338,25 +340,31 @@ static void um_port_read_one(struct um_port *p, int wake_fd, DWORD ms)
 	}
 	if (n == UM_WOKEN) {
 		um_port_wake_reader(p);
-		return;
+		return FALSE;
 	}
 	if (n <= 0 || (size_t)n > PORT_WIRE_MAX_PACKET) {
 		async = um_port_fail_all_locked(p);
 	} else if (port_wire_parse(p->rbuf, (size_t)n, FALSE, &h)) {
 		async = um_port_apply(p, &h, p->rbuf + sizeof(h), (size_t)n - sizeof(h));
-		collected = um_port_collect(p);
-		while (collected) {
-			struct um_request *r = collected;
-
-			collected = r->next;
-			r->next = async;
-			async = r;
-		}
+		async = um_port_chain(async, um_port_collect(p));
+		idle_ring = h.type == PORT_WIRE_RING && !async;
 	}
 	pthread_cond_broadcast(&p->cv);
 	um_port_wake_reader(p);
 	if (async)
 		um_port_finish_unlocked(p, async);
+	return idle_ring;
+}
+
+/*
+ * A RING whose record was already collected (its reader found the answer
+ * on its second look) says nothing: the packet behind it is read at once,
+ * without waiting, so a reader with no time left does not stop at it.
+ */
+static void um_port_read_one(struct um_port *p, int wake_fd, DWORD ms)
+{
+	while (um_port_read_packet(p, wake_fd, ms))
+		ms = 0;
 }
 
 BOOL um_port_lead(struct um_port *p, int wake_fd, DWORD ms)

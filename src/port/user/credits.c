@@ -82,8 +82,10 @@ BOOL um_credits_answered(struct um_port *p, const struct um_request *r,
 	const struct port_shm_delivery *d = &p->credits->deliveries[r->record];
 	uint32_t status;
 
+	/* Sequentially consistent: after counting itself in the bell, a reader
+	 * looks here; the host publishes DONE and then reads the bell. */
 	if (port_shm_awake(__atomic_load_n(&p->credits->records[r->record].word,
-					   __ATOMIC_ACQUIRE)) != (r->record_gen | PORT_GET_DONE))
+					   __ATOMIC_SEQ_CST)) != (r->record_gen | PORT_GET_DONE))
 		return FALSE;
 	status = __atomic_load_n(&d->status, __ATOMIC_RELAXED);
 	port_wire_header_init(h, status ? PORT_WIRE_GET_DONE : PORT_WIRE_DELIVER, r->id);
