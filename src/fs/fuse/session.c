@@ -1,10 +1,12 @@
 /*
- * FUSE sessions of volumes: mount, the multithreaded loop on its own thread,
+ * FUSE sessions of volumes: mount, the pool of workers on its own thread,
  * the connection settings, and the orderly stop.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,18 +80,57 @@ void fs_fuse_passthrough_ops(struct fuse_lowlevel_ops *ops)
 	fs_fuse_xattr_ops(ops);
 }
 
+/*
+ * One worker: reads and answers requests until the connection ends.  The
+ * end reads as ENODEV, or ECONNABORTED (an abort, and now and then an
+ * unmount on 6.x kernels): both are the end, not a failure.
+ */
+static void *worker_main(void *arg)
+{
+	struct fs_volume *vol = arg;
+	struct fuse_buf buf = { .mem = NULL };
+	int res = 0;
+	while (!fuse_session_exited(vol->se)) {
+		res = fuse_session_receive_buf(vol->se, &buf);
+		if (res == -EINTR || res == -EAGAIN)
+			continue;
+		if (res <= 0)
+			break;
+		fuse_session_process_buf(vol->se, &buf);
+		res = 0;
+	}
+	fuse_session_exit(vol->se);
+	free(buf.mem);
+	return (void *)(intptr_t)(res < 0 && res != -ECONNABORTED ? -res : 0);
+}
+
+/*
+ * A fixed pool of workers, joined, never cancelled: libfuse's own
+ * multithreaded loop cancels its workers when one of them ends, and one
+ * cancelled while it reports its read error holds the process's stderr
+ * lock for good (the next stderr write hangs).
+ */
 static void *loop_main(void *arg)
 {
 	struct fs_volume *vol = arg;
-	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
-	if (!cfg) {
+	pthread_t *workers = calloc(vol->max_threads, sizeof(*workers));
+	unsigned started = 0;
+	if (!workers) {
 		vol->loop_result = ENOMEM;
 		return NULL;
 	}
-	fuse_loop_cfg_set_max_threads(cfg, vol->max_threads);
-	int res = fuse_session_loop_mt(vol->se, cfg);
-	vol->loop_result = res < 0 ? -res : 0;
-	fuse_loop_cfg_destroy(cfg);
+	while (started < vol->max_threads &&
+	       pthread_create(&workers[started], NULL, worker_main, vol) == 0)
+		started++;
+	if (!started)
+		vol->loop_result = EAGAIN;
+	for (unsigned i = 0; i < started; i++) {
+		void *res;
+		pthread_join(workers[i], &res);
+		if (!vol->loop_result)
+			vol->loop_result = (int)(intptr_t)res;
+	}
+	free(workers);
 	return NULL;
 }
 
