@@ -142,8 +142,14 @@ struct um_request *um_port_collect(struct um_port *p);
 /* A synchronous get `r` with a record waits for its answer (takes p->lock). */
 NTSTATUS um_port_wait_get(struct um_port *p, struct um_request *r);
 
+/* The calling thread's id (cached), for CancelIo. */
+pid_t um_thread_id(void);
+/* Sends a packet; a failure shuts the socket down (the reader then ends the connection). */
+void um_port_send(struct um_port *p, const struct port_wire_header *h, const void *data,
+		  size_t len);
+
 /*
- * Shared by client.c, deliver.c and readahead.c, under p->lock (but
+ * Shared by client.c, cancel.c, deliver.c and readahead.c, under p->lock (but
  * finish_chain).  um_port_apply returns the overlapped requests a packet
  * completed, as a chain.
  */
